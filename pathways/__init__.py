@@ -1,0 +1,1 @@
+"""Patient pathways, their steps across sectors, and the problems found in them."""

@@ -1,0 +1,90 @@
+"""Field types shared by every model: text that refuses CPR numbers, titles, scales, sectors.
+
+The tool holds aggregated counts and free text about work processes, never patient
+identities, so every free-text field goes through :func:`refuse_cpr`.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+
+# Six digits (DDMMYY), an optional dash or space, four digits — not part of a longer number.
+_CPR_PATTERN = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[- ]?(\d)\d{3}(?!\d)")
+
+
+def cpr_birth_year(yy: int, seventh_digit: int) -> int:
+    """Full birth year from the two-digit year and the serial's first digit (CPR office rules)."""
+    if seventh_digit <= 3:
+        return 1900 + yy
+    if seventh_digit in (4, 9):
+        return 2000 + yy if yy <= 36 else 1900 + yy
+    # 5-8
+    return 2000 + yy if yy <= 57 else 1800 + yy
+
+
+def contains_cpr(text: str) -> bool:
+    """True when the text holds something that is a valid CPR number by pattern and date.
+
+    No modulus-11 check: numbers issued since 2007 may fail it, so a valid date decides.
+    """
+    for match in _CPR_PATTERN.finditer(text):
+        day, month, yy, seventh = (int(g) for g in match.groups())
+        try:
+            date(cpr_birth_year(yy, seventh), month, day)
+        except ValueError:
+            continue
+        return True
+    return False
+
+
+def refuse_cpr(value: str | None) -> str | None:
+    """Pydantic validator: refuse text with a CPR number, without echoing the number back."""
+    if value is not None and contains_cpr(value):
+        raise ValueError(
+            "contains what looks like a Danish CPR number; this tool must never hold patient "
+            "identities, so remove it and describe the situation without it"
+        )
+    return value
+
+
+def _strip(value):
+    return value.strip() if isinstance(value, str) else value
+
+
+def _empty_to_none(value):
+    if isinstance(value, str) and not value.strip():
+        return None
+    return value
+
+
+# A required one-line text: stripped, not empty, no CPR.
+Title = Annotated[
+    str,
+    BeforeValidator(_strip),
+    StringConstraints(min_length=1, max_length=200),
+    AfterValidator(refuse_cpr),
+]
+# Optional free text: blank becomes None, no CPR.
+Text = Annotated[
+    Annotated[str, StringConstraints(max_length=10_000)] | None,
+    BeforeValidator(_empty_to_none),
+    BeforeValidator(_strip),
+    AfterValidator(refuse_cpr),
+]
+# Required free text (e.g. an observation).
+RequiredText = Annotated[
+    str,
+    BeforeValidator(_strip),
+    StringConstraints(min_length=1, max_length=10_000),
+    AfterValidator(refuse_cpr),
+]
+
+Sector = Literal["hospital", "municipality", "general_practice", "region", "other"]
+SECTORS: tuple[str, ...] = ("hospital", "municipality", "general_practice", "region", "other")
+
+# Impact and effort of a problem.
+Score1to5 = Annotated[int, Field(ge=1, le=5)]

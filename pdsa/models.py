@@ -1,0 +1,314 @@
+"""The Model for Improvement as data: projects, driver diagrams, measures, data, PDSA cycles.
+
+Validation lives here so that a form, an import row and the demo loader all get the same
+clear message naming the field.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from pdsa.fields import RequiredText, Sector, Text, Title
+from pdsa.periods import Period, check_period_start, parse_period
+
+PROJECT_STATUSES: tuple[str, ...] = ("planning", "active", "sustaining", "completed", "stopped")
+TEAM_ROLES: tuple[str, ...] = ("lead", "member", "patient_partner", "sponsor")
+MEASURE_KINDS: tuple[str, ...] = ("outcome", "process", "balancing")
+DATA_TYPES: tuple[str, ...] = (
+    "proportion", "rate", "count", "continuous", "days_between", "cases_between",
+)
+EVENT_DATA_TYPES: frozenset[str] = frozenset({"days_between", "cases_between"})
+DIRECTIONS: tuple[str, ...] = ("up", "down")
+DECISIONS: tuple[str, ...] = ("adopt", "adapt", "abandon")
+CYCLE_STAGES: tuple[str, ...] = ("planning", "doing", "studying", "acted")
+OBSERVATION_KINDS: tuple[str, ...] = ("experience", "suggestion", "concern")
+# IHI project progress scale; labels live in the translation catalogue under progress.<score>.
+PROGRESS_SCORES: tuple[float, ...] = tuple(x / 2 for x in range(1, 11))
+
+ProjectStatus = Literal["planning", "active", "sustaining", "completed", "stopped"]
+TeamRole = Literal["lead", "member", "patient_partner", "sponsor"]
+MeasureKind = Literal["outcome", "process", "balancing"]
+DataType = Literal["proportion", "rate", "count", "continuous", "days_between", "cases_between"]
+Direction = Literal["up", "down"]
+Decision = Literal["adopt", "adapt", "abandon"]
+ObservationKind = Literal["experience", "suggestion", "concern"]
+DriverKind = Literal["primary", "secondary"]
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class TeamMember(_Model):
+    """A member of the forbedringsteam; patient partners are members like everyone else."""
+
+    id: int | None = None
+    name: Title
+    discipline: Text = None
+    sector: Sector
+    role: TeamRole = "member"
+
+
+class ProgressScore(_Model):
+    """One dated entry on the IHI project progress scale (0.5-5.0 in steps of 0.5)."""
+
+    id: int | None = None
+    scored_on: date
+    score: float
+    comment: Text = None
+
+    @field_validator("score")
+    @classmethod
+    def _on_the_scale(cls, value: float) -> float:
+        if value not in PROGRESS_SCORES:
+            raise ValueError("must be on the IHI progress scale: 0.5, 1.0, 1.5 ... 5.0")
+        return value
+
+
+class Project(_Model):
+    """An improvement effort following the Model for Improvement, on one pathway."""
+
+    id: int | None = None
+    title: Title
+    pathway_id: int
+    aim_what: Title
+    aim_how_much: Title
+    aim_by_when: date
+    theme: Text = None
+    status: ProjectStatus = "planning"
+    start_date: date
+    team: list[TeamMember] = Field(default_factory=list)
+    progress: list[ProgressScore] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _deadline_after_start(self) -> "Project":
+        if self.aim_by_when < self.start_date:
+            raise ValueError("aim_by_when: the aim's deadline is before the project's start date")
+        return self
+
+
+class Driver(_Model):
+    """A primary driver, or a secondary driver under a primary one (parent_id)."""
+
+    id: int | None = None
+    kind: DriverKind
+    text: Title
+    parent_id: int | None = None
+    position: int = Field(default=1, ge=1)
+
+    @model_validator(mode="after")
+    def _secondary_has_parent(self) -> "Driver":
+        if self.kind == "secondary" and self.parent_id is None:
+            raise ValueError("parent_id: a secondary driver belongs under a primary driver")
+        if self.kind == "primary" and self.parent_id is not None:
+            raise ValueError("parent_id: a primary driver hangs directly from the aim")
+        return self
+
+
+class ChangeIdea(_Model):
+    """A forandringsidé; it may serve several secondary drivers, so links are stored, not a tree."""
+
+    id: int | None = None
+    text: Title
+    description: Text = None
+    driver_ids: list[int] = Field(default_factory=list)
+
+
+class DriverDiagram(_Model):
+    """The whole diagram of a project, as read back for drawing."""
+
+    project_id: int
+    aim: str
+    drivers: list[Driver]
+    change_ideas: list[ChangeIdea]
+
+
+class Measure(_Model):
+    """An indicator with its operational definition; its data type decides the chart."""
+
+    id: int | None = None
+    project_id: int
+    name: Title
+    kind: MeasureKind
+    definition: Text = None
+    data_type: DataType
+    period: Period
+    direction: Direction = "up"
+    target: float | None = None
+    unit: Text = None
+
+    @model_validator(mode="after")
+    def _events_are_daily(self) -> "Measure":
+        if self.data_type in EVENT_DATA_TYPES and self.period != "day":
+            raise ValueError("period: days/cases between events are recorded per event date (period 'day')")
+        return self
+
+
+def _is_whole(value: float) -> bool:
+    return float(value).is_integer()
+
+
+class DataPoint(_Model):
+    """One period's value of a measure, or one event for days/cases-between measures.
+
+    Validate with ``DataPoint.model_validate(raw, context={"measure": measure})`` so the
+    period and the value fields are checked against the measure's period and data type.
+    """
+
+    id: int | None = None
+    measure_id: int
+    period: date
+    value: float | None = None
+    numerator: float | None = None
+    denominator: float | None = None
+    note: Text = None
+    excluded: bool = False
+    entered_by: Text = None
+    entered_at: datetime | None = None
+
+    @field_validator("period", mode="before")
+    @classmethod
+    def _parse_period(cls, value: Any) -> date:
+        return parse_period(value)
+
+    @field_validator("period")
+    @classmethod
+    def _period_fits_measure(cls, value: date, info: ValidationInfo) -> date:
+        measure = (info.context or {}).get("measure")
+        return check_period_start(value, measure.period) if measure is not None else value
+
+    @model_validator(mode="after")
+    def _values_fit_data_type(self, info: ValidationInfo) -> "DataPoint":
+        measure = (info.context or {}).get("measure")
+        data_type = measure.data_type if measure is not None else None
+        if data_type in ("proportion", "rate"):
+            self._check_numerator_denominator(data_type)
+        elif data_type == "days_between":
+            if self.value is not None or self.numerator is not None or self.denominator is not None:
+                raise ValueError("value: a days-between measure records only the date of each event")
+        elif data_type is not None:
+            self._check_single_value(data_type)
+        elif self.numerator is not None and self.denominator is not None and self.numerator > self.denominator:
+            raise ValueError("numerator: the numerator is larger than the denominator")
+        return self
+
+    def _check_numerator_denominator(self, data_type: str) -> None:
+        if self.value is not None:
+            raise ValueError("value: this measure needs a numerator and a denominator, not a single value")
+        if self.numerator is None or self.denominator is None:
+            raise ValueError("numerator: both numerator (tæller) and denominator (nævner) are needed")
+        if self.numerator < 0:
+            raise ValueError("numerator: cannot be negative")
+        if self.denominator <= 0:
+            raise ValueError("denominator: must be above 0")
+        if data_type == "proportion":
+            if not (_is_whole(self.numerator) and _is_whole(self.denominator)):
+                raise ValueError("numerator: a proportion counts whole cases")
+            if self.numerator > self.denominator:
+                raise ValueError("numerator: the numerator is larger than the denominator")
+
+    def _check_single_value(self, data_type: str) -> None:
+        if self.numerator is not None or self.denominator is not None:
+            raise ValueError("numerator: this measure takes a single value, not numerator/denominator")
+        if self.value is None:
+            raise ValueError("value: a value is needed")
+        if data_type in ("count", "cases_between"):
+            if self.value < 0:
+                raise ValueError("value: a count cannot be negative")
+            if not _is_whole(self.value):
+                raise ValueError("value: a count is a whole number")
+
+    def plotted_value(self) -> float | None:
+        if self.numerator is not None and self.denominator:
+            return self.numerator / self.denominator
+        return self.value
+
+
+class PdsaCycle(_Model):
+    """One Plan-Do-Study-Act cycle; cycles form ramps through parent_id."""
+
+    id: int | None = None
+    project_id: int
+    change_idea_id: int | None = None
+    parent_id: int | None = None
+    title: Title
+    cycle_number: int = Field(default=1, ge=1)
+    # Plan
+    plan_objective: Text = None
+    plan_questions: Text = None
+    plan_predictions: Text = None
+    plan_who: Text = None
+    plan_what: Text = None
+    plan_where: Text = None
+    plan_when: Text = None
+    plan_data_collection: Text = None
+    # Do
+    do_start: date | None = None
+    do_end: date | None = None
+    do_what_happened: Text = None
+    do_observations: Text = None
+    do_problems: Text = None
+    # Study
+    study_results: Text = None
+    study_learning: Text = None
+    # Act
+    act_decision: Decision | None = None
+    act_next_step: Text = None
+
+    @model_validator(mode="after")
+    def _end_after_start(self) -> "PdsaCycle":
+        if self.do_start and self.do_end and self.do_end < self.do_start:
+            raise ValueError("do_end: the end date is before the start date")
+        if self.do_end and not self.do_start:
+            raise ValueError("do_start: a cycle with an end date needs a start date")
+        return self
+
+    @property
+    def stage(self) -> str:
+        """Where the cycle is, read from what has been filled in."""
+        if self.act_decision:
+            return "acted"
+        if self.do_end or self.study_results or self.study_learning:
+            return "studying"
+        if self.do_start or self.do_what_happened:
+            return "doing"
+        return "planning"
+
+
+class Observation(_Model):
+    """Words from a patient representative or staff member about the pathway."""
+
+    id: int | None = None
+    text: RequiredText
+    kind: ObservationKind
+    author_role: Text = None
+    observed_on: date
+    pathway_id: int
+    step_id: int | None = None
+    problem_id: int | None = None
+    project_id: int | None = None
+    cycle_id: int | None = None
+
+
+class AuditEvent(_Model):
+    """Who changed what and when; written in the same transaction as the change."""
+
+    id: int | None = None
+    happened_at: datetime
+    who: str
+    entity: str
+    entity_id: int
+    action: Literal["create", "update", "delete"]
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
+

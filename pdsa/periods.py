@@ -1,0 +1,98 @@
+"""Reporting periods: days, ISO weeks (stored as their Monday) and months (stored as the 1st).
+
+Danish reporting counts in ISO weeks, which belong to the ISO year of their Thursday, so a
+week is never stored as calendar year + week number.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+Period = Literal["day", "week", "month"]
+PERIODS: tuple[str, ...] = ("day", "week", "month")
+
+_ISO_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
+_MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")
+_DANISH_DATE = re.compile(r"^\s*(\d{1,2})[-./](\d{1,2})[-./](\d{4})\s*$")
+
+
+def parse_period(value: object) -> date:
+    """Read a date, an ISO week label ("2026-W05"), a month ("2026-05") or dd-mm-yyyy."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str):
+        raise ValueError(f"expected a date, got {value!r}")
+    if m := _ISO_WEEK.match(value):
+        year, week = int(m.group(1)), int(m.group(2))
+        try:
+            return date.fromisocalendar(year, week, 1)
+        except ValueError:
+            raise ValueError(f"{value.strip()} is not an ISO week ({year} has no week {week})") from None
+    if m := _MONTH.match(value):
+        year, month = int(m.group(1)), int(m.group(2))
+        if not 1 <= month <= 12:
+            raise ValueError(f"{value.strip()} is not a month")
+        return date(year, month, 1)
+    if m := _DANISH_DATE.match(value):
+        day, month, year = (int(g) for g in m.groups())
+        return date(year, month, day)
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ValueError(
+            f"{value.strip()!r} is not a date; use 2026-03-02, 02-03-2026, 2026-W10 or 2026-03"
+        ) from None
+
+
+def check_period_start(day: date, period: str) -> date:
+    """Refuse a date that does not start a period of the given kind."""
+    if period == "week" and day.isoweekday() != 1:
+        raise ValueError(
+            f"{day.isoformat()} is not a Monday; a weekly measure takes the Monday of the ISO week "
+            f"(here {week_start(day).isoformat()}) or a week label such as {iso_week_label(day)}"
+        )
+    if period == "month" and day.day != 1:
+        raise ValueError(
+            f"{day.isoformat()} is not the first day of a month; a monthly measure takes "
+            f"{day.replace(day=1).isoformat()} or a month label such as {day:%Y-%m}"
+        )
+    return day
+
+
+def week_start(day: date) -> date:
+    return day - timedelta(days=day.isoweekday() - 1)
+
+
+def period_start(day: date, period: str) -> date:
+    """The start of the period that contains the day."""
+    if period == "week":
+        return week_start(day)
+    if period == "month":
+        return day.replace(day=1)
+    return day
+
+
+def iso_week_label(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def period_label(day: date, period: str) -> str:
+    """How a period is shown to a reader: 2026-W05, 2026-03 or 2026-03-02."""
+    if period == "week":
+        return iso_week_label(day)
+    if period == "month":
+        return f"{day:%Y-%m}"
+    return day.isoformat()
+
+
+def next_period(day: date, period: str) -> date:
+    if period == "week":
+        return day + timedelta(days=7)
+    if period == "month":
+        return date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    return day + timedelta(days=1)

@@ -1,0 +1,99 @@
+"""Measures and their data points."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import duckdb
+import pandas as pd
+
+from pdsa.audit import insert_audited, update_audited
+from pdsa.db import fetch_records, write
+from pdsa.models import EVENT_DATA_TYPES, DataPoint, Measure
+
+Cursor = duckdb.DuckDBPyConnection
+
+_MEASURE_COLUMNS = "id, project_id, name, kind, definition, data_type, period, direction, target, unit"
+_POINT_VALUE_FIELDS = ("value", "numerator", "denominator", "note", "excluded", "entered_by")
+
+
+def add_measure(cur: Cursor, measure: Measure, *, who: str) -> int:
+    return write(cur, lambda c: insert_audited(c, "measure", measure.model_dump(exclude={"id"}), who=who))
+
+
+def get_measure(cur: Cursor, measure_id: int) -> Measure:
+    rows = fetch_records(cur, f"SELECT {_MEASURE_COLUMNS} FROM measure WHERE id = ?", [measure_id])
+    if not rows:
+        raise LookupError(f"measure {measure_id} does not exist")
+    return Measure(**rows[0])
+
+
+def list_measures(cur: Cursor, *, project_id: int | None = None) -> list[Measure]:
+    """Outcome measures first, then process, then balancing — the order teams read them in."""
+    rows = fetch_records(
+        cur,
+        f"SELECT {_MEASURE_COLUMNS} FROM measure WHERE (? IS NULL OR project_id = ?)"
+        " ORDER BY project_id, CASE kind WHEN 'outcome' THEN 1 WHEN 'process' THEN 2 ELSE 3 END, id",
+        [project_id, project_id],
+    )
+    return [Measure(**r) for r in rows]
+
+
+def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint], *, who: str) -> int:
+    """Save validated points in one transaction; a period already present is updated.
+
+    Event measures (days/cases between) append one row per event instead.
+    """
+    points = list(points)
+    for point in points:
+        if point.measure_id != measure.id:
+            raise ValueError(f"measure_id: point for measure {point.measure_id} given to measure {measure.id}")
+
+    def change(c: Cursor) -> int:
+        for point in points:
+            values = point.model_dump(include=set(_POINT_VALUE_FIELDS))
+            if measure.data_type in EVENT_DATA_TYPES:
+                event_no = c.execute(
+                    "SELECT coalesce(max(event_no), 0) + 1 FROM data_point WHERE measure_id = ? AND period = ?",
+                    [measure.id, point.period],
+                ).fetchone()[0]
+                insert_audited(
+                    c, "data_point",
+                    {"measure_id": measure.id, "period": point.period, "event_no": event_no, **values}, who=who,
+                )
+                continue
+            existing = c.execute(
+                "SELECT id FROM data_point WHERE measure_id = ? AND period = ? AND event_no = 0",
+                [measure.id, point.period],
+            ).fetchone()
+            if existing:
+                update_audited(c, "data_point", existing[0], values, who=who)
+            else:
+                insert_audited(c, "data_point", {"measure_id": measure.id, "period": point.period, **values}, who=who)
+        return len(points)
+
+    return write(cur, change)
+
+
+def set_point_excluded(cur: Cursor, point_id: int, excluded: bool, *, who: str) -> None:
+    write(cur, lambda c: update_audited(c, "data_point", point_id, {"excluded": excluded}, who=who))
+
+
+def list_data_points(cur: Cursor, measure_id: int) -> list[DataPoint]:
+    rows = fetch_records(
+        cur,
+        "SELECT id, measure_id, period, value, numerator, denominator, note, excluded, entered_by, entered_at"
+        " FROM data_point WHERE measure_id = ? ORDER BY period, event_no",
+        [measure_id],
+    )
+    return [DataPoint(**r) for r in rows]
+
+
+def data_points_frame(cur: Cursor, measure_ids: list[int] | None = None) -> pd.DataFrame:
+    """All points of the given measures (all measures when None) as one table, in period order."""
+    return cur.execute(
+        "SELECT measure_id, period, event_no, value, numerator, denominator, note, excluded"
+        " FROM data_point WHERE ? IS NULL OR list_contains(?, measure_id)"
+        " ORDER BY measure_id, period, event_no",
+        [measure_ids, measure_ids],
+    ).df()

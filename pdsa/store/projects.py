@@ -1,0 +1,154 @@
+"""Projects with their team and progress scores, and their driver diagrams."""
+
+from __future__ import annotations
+
+import duckdb
+
+from pdsa.audit import insert_audited, record_event, update_audited
+from pdsa.db import fetch_records, write
+from pdsa.models import PROJECT_STATUSES, ChangeIdea, Driver, DriverDiagram, ProgressScore, Project, TeamMember
+
+Cursor = duckdb.DuckDBPyConnection
+
+_PROJECT_COLUMNS = "id, title, pathway_id, aim_what, aim_how_much, aim_by_when, theme, status, start_date"
+
+
+def add_project(cur: Cursor, project: Project, *, who: str) -> int:
+    """Save a project with its team and progress history together."""
+
+    def change(c: Cursor) -> int:
+        project_id = insert_audited(c, "project", project.model_dump(exclude={"id", "team", "progress"}), who=who)
+        for position, member in enumerate(project.team, start=1):
+            add_team_member(c, project_id, member, position=position, who=who)
+        for score in project.progress:
+            add_progress_score(c, project_id, score, who=who)
+        return project_id
+
+    return write(cur, change)
+
+
+def add_team_member(cur: Cursor, project_id: int, member: TeamMember, *, position: int | None = None, who: str) -> int:
+    def change(c: Cursor) -> int:
+        pos = position or c.execute(
+            "SELECT coalesce(max(position), 0) + 1 FROM team_member WHERE project_id = ?", [project_id]
+        ).fetchone()[0]
+        values = {"project_id": project_id, "position": pos, **member.model_dump(exclude={"id"})}
+        return insert_audited(c, "team_member", values, who=who)
+
+    return write(cur, change)
+
+
+def add_progress_score(cur: Cursor, project_id: int, score: ProgressScore, *, who: str) -> int:
+    values = {"project_id": project_id, **score.model_dump(exclude={"id"})}
+    return write(cur, lambda c: insert_audited(c, "progress_score", values, who=who))
+
+
+def set_project_status(cur: Cursor, project_id: int, status: str, *, who: str) -> None:
+    if status not in PROJECT_STATUSES:
+        raise ValueError(f"status: {status!r} is not one of {', '.join(PROJECT_STATUSES)}")
+    write(cur, lambda c: update_audited(c, "project", project_id, {"status": status}, who=who))
+
+
+def _team_and_progress(cur: Cursor, project_ids: list[int]) -> tuple[dict, dict]:
+    team: dict[int, list[TeamMember]] = {}
+    for row in fetch_records(
+        cur,
+        "SELECT project_id, id, name, discipline, sector, role FROM team_member"
+        " WHERE list_contains(?, project_id) ORDER BY project_id, position",
+        [project_ids],
+    ):
+        team.setdefault(row.pop("project_id"), []).append(TeamMember(**row))
+    progress: dict[int, list[ProgressScore]] = {}
+    for row in fetch_records(
+        cur,
+        "SELECT project_id, id, scored_on, CAST(score AS DOUBLE) AS score, comment FROM progress_score"
+        " WHERE list_contains(?, project_id) ORDER BY project_id, scored_on, id",
+        [project_ids],
+    ):
+        progress.setdefault(row.pop("project_id"), []).append(ProgressScore(**row))
+    return team, progress
+
+
+def list_projects(cur: Cursor, *, pathway_id: int | None = None) -> list[Project]:
+    rows = fetch_records(
+        cur,
+        f"SELECT {_PROJECT_COLUMNS} FROM project WHERE (? IS NULL OR pathway_id = ?) ORDER BY title",
+        [pathway_id, pathway_id],
+    )
+    team, progress = _team_and_progress(cur, [r["id"] for r in rows])
+    return [Project(**r, team=team.get(r["id"], []), progress=progress.get(r["id"], [])) for r in rows]
+
+
+def get_project(cur: Cursor, project_id: int) -> Project:
+    rows = fetch_records(cur, f"SELECT {_PROJECT_COLUMNS} FROM project WHERE id = ?", [project_id])
+    if not rows:
+        raise LookupError(f"project {project_id} does not exist")
+    team, progress = _team_and_progress(cur, [project_id])
+    return Project(**rows[0], team=team.get(project_id, []), progress=progress.get(project_id, []))
+
+
+def latest_progress(project: Project) -> ProgressScore | None:
+    return max(project.progress, key=lambda p: (p.scored_on, p.id or 0), default=None)
+
+
+# --- driver diagram ---------------------------------------------------------------------
+
+def add_driver(cur: Cursor, project_id: int, driver: Driver, *, who: str) -> int:
+    def change(c: Cursor) -> int:
+        if driver.parent_id is not None:
+            parent = c.execute(
+                "SELECT kind FROM driver WHERE id = ? AND project_id = ?", [driver.parent_id, project_id]
+            ).fetchone()
+            if parent is None or parent[0] != "primary":
+                raise ValueError("parent_id: a secondary driver must hang under a primary driver of the same project")
+        return insert_audited(c, "driver", {"project_id": project_id, **driver.model_dump(exclude={"id"})}, who=who)
+
+    return write(cur, change)
+
+
+def add_change_idea(cur: Cursor, project_id: int, idea: ChangeIdea, *, who: str) -> int:
+    """Save a change idea and its links to the secondary drivers it serves."""
+
+    def change(c: Cursor) -> int:
+        idea_id = insert_audited(
+            c, "change_idea", {"project_id": project_id, **idea.model_dump(exclude={"id", "driver_ids"})}, who=who
+        )
+        for driver_id in idea.driver_ids:
+            kind = c.execute(
+                "SELECT kind FROM driver WHERE id = ? AND project_id = ?", [driver_id, project_id]
+            ).fetchone()
+            if kind is None:
+                raise ValueError(f"driver_ids: driver {driver_id} is not part of this project's driver diagram")
+            c.execute("INSERT INTO change_idea_driver (change_idea_id, driver_id) VALUES (?, ?)", [idea_id, driver_id])
+        record_event(c, who=who, entity="change_idea", entity_id=idea_id, action="update",
+                     after={"driver_ids": idea.driver_ids})
+        return idea_id
+
+    return write(cur, change)
+
+
+def list_change_ideas(cur: Cursor, project_id: int) -> list[ChangeIdea]:
+    links: dict[int, list[int]] = {}
+    for idea_id, driver_id in cur.execute(
+        "SELECT l.change_idea_id, l.driver_id FROM change_idea_driver l"
+        " JOIN change_idea i ON i.id = l.change_idea_id WHERE i.project_id = ? ORDER BY l.driver_id",
+        [project_id],
+    ).fetchall():
+        links.setdefault(idea_id, []).append(driver_id)
+    rows = fetch_records(cur, "SELECT id, text, description FROM change_idea WHERE project_id = ? ORDER BY id", [project_id])
+    return [ChangeIdea(**r, driver_ids=links.get(r["id"], [])) for r in rows]
+
+
+def get_driver_diagram(cur: Cursor, project_id: int) -> DriverDiagram:
+    project = get_project(cur, project_id)
+    drivers = [
+        Driver(**r)
+        for r in fetch_records(
+            cur,
+            "SELECT id, kind, text, parent_id, position FROM driver WHERE project_id = ?"
+            " ORDER BY kind, position, id",
+            [project_id],
+        )
+    ]
+    aim = f"{project.aim_what} {project.aim_how_much}".strip()
+    return DriverDiagram(project_id=project_id, aim=aim, drivers=drivers, change_ideas=list_change_ideas(cur, project_id))
