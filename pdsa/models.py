@@ -43,6 +43,17 @@ Direction = Literal["up", "down"]
 Decision = Literal["adopt", "adapt", "abandon"]
 ObservationKind = Literal["experience", "suggestion", "concern"]
 DriverKind = Literal["primary", "secondary"]
+ChartName = Literal["run", "i", "mr", "xbar", "s", "t", "p", "pp", "c", "u", "up", "g"]
+RuleSet = Literal["anhoej", "mdc"]
+# The first chart is the default for the data type; a run chart is always available.
+CHARTS_FOR_DATA_TYPE: dict[str, tuple[str, ...]] = {
+    "proportion": ("p", "pp", "run"),
+    "rate": ("u", "up", "run"),
+    "count": ("c", "run", "i"),
+    "continuous": ("i", "run", "mr"),
+    "days_between": ("t", "run"),
+    "cases_between": ("g", "run"),
+}
 
 
 class _Model(BaseModel):
@@ -146,12 +157,33 @@ class Measure(_Model):
     direction: Direction = "up"
     target: float | None = None
     unit: Text = None
+    # Chart settings. chart None follows the data type (see pdsa.series.CHART_FOR_DATA_TYPE).
+    chart: ChartName | None = None
+    rules: RuleSet = "anhoej"
+    freeze_until: date | None = None        # last period of the frozen baseline
+    splits: list[date] = Field(default_factory=list)  # a new part starts at each of these periods
 
     @model_validator(mode="after")
     def _events_are_daily(self) -> "Measure":
         if self.data_type in EVENT_DATA_TYPES and self.period != "day":
             raise ValueError("period: days/cases between events are recorded per event date (period 'day')")
         return self
+
+    @model_validator(mode="after")
+    def _settings_fit(self) -> "Measure":
+        if self.chart is not None and self.chart not in CHARTS_FOR_DATA_TYPE[self.data_type]:
+            raise ValueError(
+                f"chart: a {self.data_type} measure can be shown as {', '.join(CHARTS_FOR_DATA_TYPE[self.data_type])}"
+            )
+        if self.rules == "mdc" and self.effective_chart != "i":
+            raise ValueError("rules: Making Data Count rules apply to individuals (I) charts only")
+        if len(set(self.splits)) != len(self.splits):
+            raise ValueError("splits: the same period is given twice")
+        return self
+
+    @property
+    def effective_chart(self) -> str:
+        return self.chart or CHARTS_FOR_DATA_TYPE[self.data_type][0]
 
 
 def _is_whole(value: float) -> bool:

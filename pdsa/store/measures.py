@@ -7,25 +7,66 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from pdsa.audit import insert_audited, update_audited
+from pdsa.audit import insert_audited, record_event, update_audited
 from pdsa.db import fetch_records, write
 from pdsa.models import EVENT_DATA_TYPES, DataPoint, Measure
 
 Cursor = duckdb.DuckDBPyConnection
 
-_MEASURE_COLUMNS = "id, project_id, name, kind, definition, data_type, period, direction, target, unit"
+_MEASURE_COLUMNS = (
+    "id, project_id, name, kind, definition, data_type, period, direction, target, unit, chart, rules, freeze_until"
+)
 _POINT_VALUE_FIELDS = ("value", "numerator", "denominator", "note", "excluded", "entered_by")
 
 
 def add_measure(cur: Cursor, measure: Measure, *, who: str) -> int:
-    return write(cur, lambda c: insert_audited(c, "measure", measure.model_dump(exclude={"id"}), who=who))
+    """Save a measure with its chart settings (splits included)."""
+
+    def change(c: Cursor) -> int:
+        measure_id = insert_audited(c, "measure", measure.model_dump(exclude={"id", "splits"}), who=who)
+        _save_splits(c, measure_id, measure.splits)
+        return measure_id
+
+    return write(cur, change)
+
+
+def update_chart_settings(cur: Cursor, measure: Measure, *, who: str) -> None:
+    """Store chart type, rule set, target, frozen baseline and splits of an existing measure."""
+
+    def change(c: Cursor) -> None:
+        values = measure.model_dump(include={"chart", "rules", "target", "freeze_until"})
+        update_audited(c, "measure", measure.id, values, who=who)
+        before = _splits_by_measure(c, [measure.id]).get(measure.id, [])
+        if before != sorted(measure.splits):
+            c.execute("DELETE FROM measure_split WHERE measure_id = ?", [measure.id])
+            _save_splits(c, measure.id, measure.splits)
+            record_event(c, who=who, entity="measure", entity_id=measure.id, action="update",
+                         before={"splits": before}, after={"splits": sorted(measure.splits)})
+
+    write(cur, change)
+
+
+def _save_splits(cur: Cursor, measure_id: int, splits: list) -> None:
+    for starts_on in sorted(splits):
+        cur.execute("INSERT INTO measure_split (measure_id, starts_on) VALUES (?, ?)", [measure_id, starts_on])
+
+
+def _splits_by_measure(cur: Cursor, measure_ids: list[int]) -> dict[int, list]:
+    splits: dict[int, list] = {}
+    for measure_id, starts_on in cur.execute(
+        "SELECT measure_id, starts_on FROM measure_split WHERE list_contains(?, measure_id)"
+        " ORDER BY measure_id, starts_on",
+        [measure_ids],
+    ).fetchall():
+        splits.setdefault(measure_id, []).append(starts_on)
+    return splits
 
 
 def get_measure(cur: Cursor, measure_id: int) -> Measure:
     rows = fetch_records(cur, f"SELECT {_MEASURE_COLUMNS} FROM measure WHERE id = ?", [measure_id])
     if not rows:
         raise LookupError(f"measure {measure_id} does not exist")
-    return Measure(**rows[0])
+    return Measure(**rows[0], splits=_splits_by_measure(cur, [measure_id]).get(measure_id, []))
 
 
 def list_measures(cur: Cursor, *, project_id: int | None = None) -> list[Measure]:
@@ -36,7 +77,8 @@ def list_measures(cur: Cursor, *, project_id: int | None = None) -> list[Measure
         " ORDER BY project_id, CASE kind WHEN 'outcome' THEN 1 WHEN 'process' THEN 2 ELSE 3 END, id",
         [project_id, project_id],
     )
-    return [Measure(**r) for r in rows]
+    splits = _splits_by_measure(cur, [r["id"] for r in rows])
+    return [Measure(**r, splits=splits.get(r["id"], [])) for r in rows]
 
 
 def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint], *, who: str) -> int:

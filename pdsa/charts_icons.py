@@ -1,0 +1,138 @@
+"""Making Data Count icons (variation and assurance) drawn as small Altair charts.
+
+A variation icon is a ring in the colour of the last point's type with a small run of dots
+inside (rising or falling for special cause) and "H"/"L" for a high or low special cause; an
+assurance icon is a ring with "P" (consistently passes the target), "F" (consistently fails) or
+"?" (inconsistent). Colours are those of NHSRplotthedots' ``ptd_spc_colours()``.
+"""
+
+from __future__ import annotations
+
+import math
+import textwrap
+from typing import Any
+
+import altair as alt
+import pandas as pd
+
+# NHS Making Data Count colours (NHSRplotthedots ptd_spc_colours).
+MDC_COLOURS: dict[str, str] = {
+    "common_cause": "#7B7D7D",
+    "special_cause_improvement": "#289DE0",
+    "special_cause_concern": "#FAB428",
+    "special_cause_neutral_high": "#361475",
+    "special_cause_neutral_low": "#361475",
+}
+ASSURANCE_COLOURS: dict[str, str] = {
+    "consistent_pass": "#289DE0",
+    "consistent_fail": "#FAB428",
+    "inconsistent": "#7B7D7D",
+}
+ASSURANCE_LETTERS: dict[str, str] = {"consistent_pass": "P", "consistent_fail": "F", "inconsistent": "?"}
+
+_DOT_X = [-0.5, -0.33, -0.17, 0.0, 0.17, 0.33, 0.5]
+_FLAT = [-0.12, 0.02, -0.06, 0.06, -0.04, 0.04, -0.08]
+_RISING = [-0.28, -0.16, -0.24, -0.14, 0.0, 0.14, 0.28]
+
+
+def variation_letter(point_type: str, direction: str) -> str:
+    """"H" (a special cause high), "L" (low) or "" (common cause)."""
+    if point_type == "special_cause_neutral_high":
+        return "H"
+    if point_type == "special_cause_neutral_low":
+        return "L"
+    if point_type == "special_cause_improvement":
+        return "L" if direction == "decrease" else "H"
+    if point_type == "special_cause_concern":
+        return "H" if direction == "decrease" else "L"
+    return ""
+
+
+def _caption(heading: str, text: str) -> alt.TitleParams:
+    return alt.TitleParams(
+        text=heading,
+        subtitle=textwrap.wrap(text, 18) or [""],
+        orient="bottom",
+        anchor="middle",
+        fontSize=11,
+        fontWeight="bold",
+        color="#333333",
+        subtitleFontSize=10,
+        subtitleColor="#555555",
+        offset=6,
+    )
+
+
+def icon_chart(letter: str, colour: str, *, dots: str | None, heading: str, caption: str, size: int = 84) -> alt.LayerChart:
+    """One icon: a ring in ``colour`` with ``letter``; ``dots`` is None, "flat", "up" or "down"."""
+    scale = alt.Scale(domain=[-1, 1], nice=False, zero=False)
+    enc = dict(
+        x=alt.X("x:Q", scale=scale, axis=None),
+        y=alt.Y("y:Q", scale=scale, axis=None),
+    )
+    ring_area = math.pi * (0.43 * size) ** 2
+    ring = (
+        alt.Chart(pd.DataFrame({"x": [0.0], "y": [0.0], "kind": ["ring"]}))
+        .mark_point(shape="circle", filled=True, fill="white", stroke=colour, strokeWidth=max(3, size / 16),
+                    size=ring_area, opacity=1)
+        .encode(**enc)
+    )
+    layers: list[Any] = [ring]
+    letter_y = 0.0
+    if dots is not None:
+        if dots == "flat":
+            ys, colours = _FLAT, ["#7B7D7D"] * 7
+        else:
+            ys = _RISING if dots == "up" else [-v for v in _RISING]
+            colours = ["#7B7D7D"] * 4 + [colour] * 3
+        shift = -0.22 if dots == "up" else (0.22 if dots == "down" else 0.0)
+        dots_df = pd.DataFrame({"x": _DOT_X, "y": [v + shift for v in ys], "c": colours})
+        layers.append(alt.Chart(dots_df).mark_line(color="#7B7D7D", strokeWidth=1.2).encode(**enc))
+        layers.append(
+            alt.Chart(dots_df)
+            .mark_point(filled=True, opacity=1, size=max(10, size / 4))
+            .encode(**enc, color=alt.Color("c:N", scale=None, legend=None))
+        )
+        letter_y = 0.42 if dots == "up" else -0.42
+    if letter:
+        size_factor = 0.38 if dots is not None else 0.52
+        layers.append(
+            alt.Chart(pd.DataFrame({"x": [0.0], "y": [letter_y], "t": [letter]}))
+            .mark_text(fontSize=size * size_factor, fontWeight="bold", color=colour, baseline="middle",
+                       align="center")
+            .encode(**enc, text="t:N")
+        )
+    return alt.layer(*layers).properties(
+        width=size, height=size, title=_caption(heading, caption), view=alt.ViewBackground(stroke=None)
+    )
+
+
+def variation_icon(point_type: str, direction: str, labels: Any, size: int = 84) -> alt.LayerChart:
+    colour = MDC_COLOURS.get(point_type, MDC_COLOURS["common_cause"])
+    letter = variation_letter(point_type, direction)
+    dots = "flat" if not letter else ("up" if letter == "H" else "down")
+    return icon_chart(
+        letter, colour, dots=dots, heading=labels.variation,
+        caption=str(getattr(labels, point_type, point_type)), size=size,
+    )
+
+
+def assurance_icon(assurance: str, labels: Any, size: int = 84) -> alt.LayerChart:
+    colour = ASSURANCE_COLOURS.get(assurance, ASSURANCE_COLOURS["inconsistent"])
+    return icon_chart(
+        ASSURANCE_LETTERS.get(assurance, "?"), colour, dots=None, heading=labels.assurance,
+        caption=str(getattr(labels, assurance, assurance)), size=size,
+    )
+
+
+def mdc_icons_for(
+    *, variation: str | None, assurance: str | None, direction: str, labels: Any, size: int = 84
+) -> alt.VConcatChart | None:
+    icons = []
+    if variation:
+        icons.append(variation_icon(variation, direction, labels, size))
+    if assurance:
+        icons.append(assurance_icon(assurance, labels, size))
+    if not icons:
+        return None
+    return alt.vconcat(*icons, spacing=18)
