@@ -28,6 +28,7 @@ DATA_TYPES: tuple[str, ...] = (
     "proportion", "rate", "count", "continuous", "days_between", "cases_between",
 )
 EVENT_DATA_TYPES: frozenset[str] = frozenset({"days_between", "cases_between"})
+PROPORTION_DATA_TYPES: frozenset[str] = frozenset({"proportion"})  # shown as percentages
 DIRECTIONS: tuple[str, ...] = ("up", "down")
 DECISIONS: tuple[str, ...] = ("adopt", "adapt", "abandon")
 CYCLE_STAGES: tuple[str, ...] = ("planning", "doing", "studying", "acted")

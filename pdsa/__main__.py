@@ -1,0 +1,5 @@
+import sys
+
+from pdsa.cli import main
+
+sys.exit(main())

@@ -1,0 +1,57 @@
+"""What an analysis says about the current part, in terms the app can put into words.
+
+The engine reports every rule; a ward needs one sentence: is the latest part random
+variation, or a signal, and does the signal point towards improvement or concern?
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pdsa.spc.result import Analysis
+
+MIN_USEFUL_POINTS = 12  # Anhøj: runs analysis needs about 12 useful points to be meaningful
+
+
+@dataclass(frozen=True)
+class Finding:
+    part: int
+    rules: str
+    n_useful: int | None
+    too_few_points: bool
+    runs_signal: bool
+    longest_run: int | None
+    longest_run_max: int | None
+    n_crossings: int | None
+    n_crossings_min: int | None
+    n_outside_limits: int
+    meanings: tuple[str, ...]          # "improvement", "concern", "non_random" — sorted, unique
+    variation_icon: str | None
+    assurance: str | None
+
+    @property
+    def has_signal(self) -> bool:
+        return self.runs_signal or self.n_outside_limits > 0 or bool(
+            self.variation_icon and self.variation_icon != "common_cause"
+        )
+
+
+def finding_for_last_part(analysis: Analysis) -> Finding:
+    last = analysis.parts[-1]
+    points = analysis.points[analysis.points["part"] == last.part]
+    signals = [s for s in analysis.signals if s.part == last.part]
+    return Finding(
+        part=last.part,
+        rules=analysis.rules,
+        n_useful=last.n_useful,
+        too_few_points=analysis.rules == "anhoej" and (last.n_useful or 0) < MIN_USEFUL_POINTS,
+        runs_signal=bool(last.runs_signal),
+        longest_run=last.longest_run,
+        longest_run_max=last.longest_run_max,
+        n_crossings=last.n_crossings,
+        n_crossings_min=last.n_crossings_min,
+        n_outside_limits=int(points["sigma_signal"].sum()),
+        meanings=tuple(sorted({s.meaning for s in signals})),
+        variation_icon=analysis.variation_icon,
+        assurance=analysis.assurance,
+    )

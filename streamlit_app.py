@@ -1,0 +1,36 @@
+"""The app's entry point: language, database, navigation. Run with `streamlit run streamlit_app.py`."""
+
+import streamlit as st
+
+from pdsa.db import DatabaseError
+from pdsa.i18n import LANGUAGES
+from ui.state import database, language, t
+
+st.set_page_config(page_title="PDSA", page_icon="📈", layout="wide")
+
+with st.sidebar:
+    language()  # sets the default from the browser's locale before the widget reads it
+    st.radio(
+        t("app.language"),
+        options=list(LANGUAGES),
+        format_func=lambda code: t(f"language.{code}"),
+        key="lang",
+        horizontal=True,
+    )
+
+try:
+    database()
+except DatabaseError as exc:
+    st.error(t("app.database_error", error=str(exc)))
+    st.stop()
+
+pages = {
+    t("nav.section_overview"): [
+        st.Page("views/overview.py", title=t("overview.title"), icon="🏠", default=True, url_path="overview"),
+    ],
+    t("nav.section_improvement"): [
+        st.Page("views/pathways.py", title=t("pathways.title"), icon="🧭", url_path="pathways"),
+        st.Page("views/projects.py", title=t("projects.title"), icon="🎯", url_path="projects"),
+    ],
+}
+st.navigation(pages).run()

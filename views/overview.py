@@ -1,0 +1,59 @@
+"""Overview: what is going on across pathways and projects, and where to go next."""
+
+import streamlit as st
+
+from pathways.store import list_pathways, list_problems
+from pdsa.store.cycles import list_cycles
+from pdsa.store.projects import latest_progress, list_projects
+from ui.format import fmt_date, label, progress_label
+from ui.state import cursor, t
+
+st.title(t("overview.title"))
+st.caption(t("overview.purpose"))
+
+cur = cursor()
+pathways = list_pathways(cur)
+projects = list_projects(cur)
+problems = list_problems(cur)
+cycles = list_cycles(cur)
+
+if not pathways and not projects:
+    st.info(t("overview.empty"))
+    st.stop()
+
+open_problems = [p for p in problems if p.status not in ("solved", "not_pursued")]
+running_cycles = [c for c in cycles if c.stage != "acted"]
+cols = st.columns(4)
+cols[0].metric(t("overview.metric_pathways"), len(pathways))
+cols[1].metric(t("overview.metric_open_problems"), len(open_problems))
+cols[2].metric(t("overview.metric_active_projects"), sum(p.status == "active" for p in projects))
+cols[3].metric(t("overview.metric_running_cycles"), len(running_cycles))
+
+st.subheader(t("overview.projects_heading"))
+pathway_names = {p.id: p.name for p in pathways}
+for project in projects:
+    with st.container(border=True):
+        left, right = st.columns([3, 2])
+        left.markdown(f"**{project.title}**  \n{pathway_names.get(project.pathway_id, '')}")
+        left.caption(t("overview.aim_line", what=project.aim_what, how_much=project.aim_how_much,
+                       by_when=fmt_date(project.aim_by_when)))
+        score = latest_progress(project)
+        right.markdown(f"{t('projects.status')}: **{label('project_status', project.status)}**")
+        if score:
+            right.markdown(t("overview.progress_line", score=f"{score.score:.1f}", label=progress_label(score.score)))
+        else:
+            right.markdown(t("overview.no_progress"))
+
+st.subheader(t("overview.recent_problems_heading"))
+if problems:
+    for problem in problems[:5]:
+        st.markdown(
+            f"- **{problem.title}** · {label('source', problem.source)} · "
+            f"{label('problem_status', problem.status)} · {fmt_date(problem.reported_on)} · "
+            f"{pathway_names.get(problem.pathway_id, '')}"
+        )
+else:
+    st.caption(t("overview.no_problems"))
+
+st.page_link("views/pathways.py", label=t("overview.go_pathways"), icon="🧭")
+st.page_link("views/projects.py", label=t("overview.go_projects"), icon="🎯")

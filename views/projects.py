@@ -1,0 +1,140 @@
+"""Improvement projects: aim, team, driver diagram, measures with their charts, PDSA cycles."""
+
+import pandas as pd
+import streamlit as st
+
+from pathways.store import list_pathways, list_problems
+from pdsa.driver_diagram import to_dot
+from pdsa.store.cycles import list_cycles, ramps
+from pdsa.store.measures import list_measures
+from pdsa.store.observations import list_observations
+from pdsa.store.projects import get_driver_diagram, latest_progress, list_change_ideas, list_projects
+from ui.format import fmt_date, label, progress_label
+from ui.measure_view import show_measure
+from ui.state import cursor, t
+
+st.title(t("projects.title"))
+st.caption(t("projects.purpose"))
+
+cur = cursor()
+projects = list_projects(cur)
+if not projects:
+    st.info(t("projects.empty"))
+    st.stop()
+
+project = st.selectbox(t("projects.choose"), projects, format_func=lambda p: p.title, key="project")
+pathway_names = {p.id: p.name for p in list_pathways(cur)}
+
+with st.container(border=True):
+    st.markdown(f"#### {t('projects.aim_heading')}")
+    st.markdown(t("projects.aim_sentence", what=project.aim_what, how_much=project.aim_how_much,
+                  by_when=fmt_date(project.aim_by_when)))
+    cols = st.columns(4)
+    cols[0].markdown(f"**{t('projects.pathway')}**  \n{pathway_names.get(project.pathway_id, '–')}")
+    cols[1].markdown(f"**{t('projects.theme')}**  \n{project.theme or '–'}")
+    cols[2].markdown(f"**{t('projects.status')}**  \n{label('project_status', project.status)}")
+    cols[3].markdown(f"**{t('projects.started')}**  \n{fmt_date(project.start_date)}")
+
+tab_team, tab_drivers, tab_measures, tab_cycles, tab_voices = st.tabs(
+    [t("projects.tab_team"), t("projects.tab_drivers"), t("projects.tab_measures"),
+     t("projects.tab_cycles"), t("projects.tab_problems")]
+)
+
+with tab_team:
+    if project.team:
+        st.dataframe(
+            pd.DataFrame({
+                t("team.name"): [m.name for m in project.team],
+                t("team.discipline"): [m.discipline or "–" for m in project.team],
+                t("team.sector"): [label("sector", m.sector) for m in project.team],
+                t("team.role"): [label("team_role", m.role) for m in project.team],
+            }),
+            hide_index=True, width="stretch",
+        )
+    else:
+        st.info(t("team.empty"))
+    st.markdown(f"#### {t('progress.heading')}")
+    score = latest_progress(project)
+    if score:
+        st.markdown(t("progress.latest", score=f"{score.score:.1f}", label=progress_label(score.score),
+                      date=fmt_date(score.scored_on)))
+        st.dataframe(
+            pd.DataFrame({
+                t("progress.date"): [fmt_date(p.scored_on) for p in project.progress],
+                t("progress.score"): [f"{p.score:.1f} – {progress_label(p.score)}" for p in project.progress],
+                t("progress.comment"): [p.comment or "" for p in project.progress],
+            }),
+            hide_index=True, width="stretch",
+        )
+    else:
+        st.info(t("progress.empty"))
+
+with tab_drivers:
+    diagram = get_driver_diagram(cur, project.id)
+    if diagram.drivers:
+        headings = (t("drivers.aim"), t("drivers.primary"), t("drivers.secondary"), t("drivers.ideas"))
+        st.graphviz_chart(to_dot(diagram, headings=headings), width="stretch")
+    else:
+        st.info(t("drivers.empty"))
+
+with tab_measures:
+    measures = list_measures(cur, project_id=project.id)
+    if not measures:
+        st.info(t("measures.empty"))
+    for measure in measures:
+        show_measure(cur, measure, annotations_from=list_cycles(cur, project_id=project.id))
+
+with tab_cycles:
+    cycles = list_cycles(cur, project_id=project.id)
+    if not cycles:
+        st.info(t("cycles.empty"))
+    ideas = {i.id: i.text for i in list_change_ideas(cur, project.id)}
+    for number, ramp in enumerate(ramps(cycles), start=1):
+        idea = ideas.get(ramp[0].change_idea_id)
+        st.markdown(f"#### {t('cycles.ramp', number=number)}" + (f" · {idea}" if idea else ""))
+        for cycle in ramp:
+            stage = label("cycle_stage", cycle.stage)
+            decision = f" · {label('decision', cycle.act_decision)}" if cycle.act_decision else ""
+            with st.expander(f"{t('cycles.cycle', number=cycle.cycle_number)}: {cycle.title} — {stage}{decision}"):
+                plan, do, study, act = st.columns(4)
+                with plan:
+                    st.markdown(f"**{t('cycles.plan')}**")
+                    for field in ("plan_objective", "plan_questions", "plan_predictions", "plan_who",
+                                  "plan_what", "plan_where", "plan_when", "plan_data_collection"):
+                        if getattr(cycle, field):
+                            st.markdown(f"*{t('cycles.' + field)}:* {getattr(cycle, field)}")
+                with do:
+                    st.markdown(f"**{t('cycles.do')}**")
+                    if cycle.do_start:
+                        st.markdown(f"*{t('cycles.period')}:* {fmt_date(cycle.do_start)} – {fmt_date(cycle.do_end)}")
+                    for field in ("do_what_happened", "do_observations", "do_problems"):
+                        if getattr(cycle, field):
+                            st.markdown(f"*{t('cycles.' + field)}:* {getattr(cycle, field)}")
+                with study:
+                    st.markdown(f"**{t('cycles.study')}**")
+                    for field in ("study_results", "study_learning"):
+                        if getattr(cycle, field):
+                            st.markdown(f"*{t('cycles.' + field)}:* {getattr(cycle, field)}")
+                with act:
+                    st.markdown(f"**{t('cycles.act')}**")
+                    if cycle.act_decision:
+                        st.markdown(f"*{t('cycles.decision')}:* {label('decision', cycle.act_decision)}")
+                    if cycle.act_next_step:
+                        st.markdown(f"*{t('cycles.act_next_step')}:* {cycle.act_next_step}")
+
+with tab_voices:
+    problems = list_problems(cur, project_id=project.id)
+    st.markdown(f"#### {t('projects.problems_addressed')}")
+    if problems:
+        for problem in problems:
+            st.markdown(f"- **{problem.title}** · {label('source', problem.source)} · "
+                        f"{label('problem_status', problem.status)}")
+    else:
+        st.info(t("projects.no_problems"))
+    st.markdown(f"#### {t('projects.observations')}")
+    observations = list_observations(cur, project_id=project.id)
+    if observations:
+        for obs in observations:
+            st.markdown(f"> {obs.text}  \n> — {obs.author_role or t('observations.anonymous')}, {fmt_date(obs.observed_on)}")
+    else:
+        st.info(t("projects.no_observations"))
