@@ -17,17 +17,18 @@ from pdsa.models import AuditEvent
 
 
 def _jsonable(value: Any) -> Any:
+    """json.dumps fallback for the non-JSON types our rows hold."""
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
         return float(value)
-    return value
+    raise TypeError(f"cannot record {type(value).__name__} in the audit trail")
 
 
 def _to_json(values: dict[str, Any] | None) -> str | None:
     if values is None:
         return None
-    return json.dumps({key: _jsonable(val) for key, val in values.items()}, ensure_ascii=False)
+    return json.dumps(values, default=_jsonable, ensure_ascii=False)
 
 
 def record_event(

@@ -1,0 +1,148 @@
+"""The database layer on a real DuckDB file: migrations, transactions, write conflicts, locking."""
+
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pdsa import db as dbmod
+from pdsa.db import (
+    DEFAULT_DB_PATH,
+    DatabaseLocked,
+    WriteConflict,
+    available_migrations,
+    connect,
+    migrate,
+    resolve_db_path,
+    write,
+)
+
+
+def test_migrations_create_the_schema_and_are_recorded(tmp_path):
+    con = connect(tmp_path / "new.duckdb")
+    recorded = con.execute("SELECT version, name FROM schema_migration ORDER BY version").fetchall()
+    assert [v for v, _ in recorded] == [v for v, _, _ in available_migrations()]
+    assert recorded[0] == (1, "domain_model")
+    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    assert {"unit", "pathway", "pathway_step", "problem", "problem_project", "project", "team_member",
+            "progress_score", "driver", "change_idea", "change_idea_driver", "measure", "measure_split",
+            "data_point", "pdsa_cycle", "observation", "audit_event"} <= tables
+
+
+def test_running_migrations_again_changes_nothing(tmp_path):
+    path = tmp_path / "twice.duckdb"
+    con = connect(path)
+    before = con.execute("SELECT * FROM schema_migration").fetchall()
+    assert migrate(con) == []
+    con.close()
+    con = connect(path)  # a second start
+    assert con.execute("SELECT * FROM schema_migration").fetchall() == before
+
+
+def test_a_failing_migration_leaves_no_trace(tmp_path, monkeypatch):
+    good = available_migrations()
+    broken = good + [(999, "broken", "CREATE TABLE half_done (x INTEGER); SELECT * FROM no_such_table;")]
+    monkeypatch.setattr(dbmod, "available_migrations", lambda: broken)
+    with pytest.raises(duckdb.CatalogException):
+        connect(tmp_path / "broken.duckdb")
+    monkeypatch.setattr(dbmod, "available_migrations", lambda: good)
+    con = connect(tmp_path / "broken.duckdb")
+    assert 999 not in [r[0] for r in con.execute("SELECT version FROM schema_migration").fetchall()]
+    assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'half_done'").fetchone()[0] == 0
+
+
+def test_db_path_precedence(monkeypatch, tmp_path):
+    monkeypatch.delenv("PDSA_DB", raising=False)
+    assert resolve_db_path() == dbmod.DatabaseLocation(DEFAULT_DB_PATH, True)
+    monkeypatch.setenv("PDSA_DB", str(tmp_path / "env.duckdb"))
+    assert resolve_db_path() == dbmod.DatabaseLocation(tmp_path / "env.duckdb", False)
+    assert resolve_db_path(tmp_path / "cli.duckdb") == dbmod.DatabaseLocation(tmp_path / "cli.duckdb", False)
+
+
+def test_a_transaction_that_fails_half_way_leaves_nothing(db):
+    def change(cur):
+        cur.execute("INSERT INTO unit (name, sector) VALUES ('Afsnit A', 'hospital')")
+        cur.execute("INSERT INTO unit (name, sector) VALUES ('Afsnit B', 'nowhere')")  # CHECK fails
+
+    with pytest.raises(duckdb.ConstraintException):
+        write(db, change)
+    assert db.execute("SELECT count(*) FROM unit").fetchone()[0] == 0
+
+
+def test_nested_writes_join_the_outer_transaction(db):
+    def inner(cur):
+        cur.execute("INSERT INTO unit (name, sector) VALUES ('Inner', 'hospital')")
+
+    def outer(cur):
+        write(cur, inner)
+        raise RuntimeError("stop after the inner write")
+
+    with pytest.raises(RuntimeError):
+        write(db, outer)
+    assert db.execute("SELECT count(*) FROM unit").fetchone()[0] == 0
+
+
+def _one_unit(cur) -> int:
+    return cur.execute("INSERT INTO unit (name, sector) VALUES ('Afsnit', 'hospital') RETURNING id").fetchone()[0]
+
+
+def test_a_write_conflict_is_retried_until_it_succeeds(db):
+    unit_id = _one_unit(db)
+    holder = db.cursor()
+    holder.execute("BEGIN TRANSACTION")
+    holder.execute("UPDATE unit SET name = 'Holder' WHERE id = ?", [unit_id])  # holds the row
+
+    other = db.cursor()
+    attempts = []
+
+    def rename(cur):
+        attempts.append(time.monotonic())
+        cur.execute("UPDATE unit SET name = 'Writer' WHERE id = ?", [unit_id])
+
+    worker = threading.Thread(target=lambda: write(other, rename, attempts=8, backoff_seconds=0.02))
+    worker.start()
+    time.sleep(0.15)
+    holder.execute("COMMIT")
+    worker.join(timeout=10)
+    assert len(attempts) >= 2, "the first attempt must have met the conflict and been retried"
+    assert db.execute("SELECT name FROM unit WHERE id = ?", [unit_id]).fetchone()[0] == "Writer"
+
+
+def test_a_write_conflict_that_persists_is_reported_clearly(db):
+    unit_id = _one_unit(db)
+    holder = db.cursor()
+    holder.execute("BEGIN TRANSACTION")
+    holder.execute("UPDATE unit SET name = 'Holder' WHERE id = ?", [unit_id])
+    other = db.cursor()
+    calls = []
+
+    def rename(cur):
+        calls.append(1)
+        cur.execute("UPDATE unit SET name = 'Writer' WHERE id = ?", [unit_id])
+
+    with pytest.raises(WriteConflict, match="Nothing was saved"):
+        write(other, rename, attempts=3, backoff_seconds=0.001)
+    assert len(calls) == 3
+    holder.execute("COMMIT")
+    assert db.execute("SELECT name FROM unit WHERE id = ?", [unit_id]).fetchone()[0] == "Holder"
+
+
+def test_a_database_held_by_another_process_is_refused_clearly(tmp_path):
+    path = tmp_path / "held.duckdb"
+    connect(path).close()
+    holder = subprocess.Popen(
+        [sys.executable, "-c",
+         f"import duckdb, sys, time; con = duckdb.connect({str(path)!r}); print('ready', flush=True); time.sleep(30)"],
+        stdout=subprocess.PIPE, text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "ready"
+        with pytest.raises(DatabaseLocked, match="in use by another program"):
+            connect(path)
+    finally:
+        holder.kill()
+        holder.wait()

@@ -1,0 +1,222 @@
+"""Round trips of every entity through the real database, and the audit trail they leave."""
+
+from datetime import date
+
+import pytest
+
+from pathways.models import Pathway, PathwayStep, Problem, Unit
+from pathways.store import (
+    add_pathway,
+    add_problem,
+    add_unit,
+    get_pathway,
+    list_pathways,
+    list_problems,
+    list_units,
+    pathway_counts,
+    set_problem_status,
+)
+from pdsa.audit import list_events
+from pdsa.models import (
+    ChangeIdea,
+    DataPoint,
+    Driver,
+    Measure,
+    Observation,
+    PdsaCycle,
+    ProgressScore,
+    Project,
+    TeamMember,
+)
+from pdsa.store.cycles import add_cycle, get_cycle, list_cycles, ramps, update_cycle
+from pdsa.store.measures import (
+    add_measure,
+    data_points_frame,
+    get_measure,
+    list_data_points,
+    list_measures,
+    save_data_points,
+    set_point_excluded,
+    update_chart_settings,
+)
+from pdsa.store.observations import add_observation, list_observations
+from pdsa.store.projects import (
+    add_change_idea,
+    add_driver,
+    add_progress_score,
+    add_project,
+    get_driver_diagram,
+    get_project,
+    latest_progress,
+    list_projects,
+    set_project_status,
+)
+
+WHO = "Test Testesen"
+
+
+@pytest.fixture
+def pathway(db):
+    unit_id = add_unit(db, Unit(name="Ortopædkirurgisk afsnit", sector="hospital"), who=WHO)
+    steps = [
+        PathwayStep(position=1, name="Akutmodtagelse", sector="hospital", description="Røntgen og smertedækning"),
+        PathwayStep(position=2, name="Operation", sector="hospital", unit_id=unit_id),
+        PathwayStep(position=3, name="Hjemmepleje", sector="municipality"),
+    ]
+    pathway_id = add_pathway(db, Pathway(name="Hoftenær fraktur", description="Fra fald til eget hjem", steps=steps), who=WHO)
+    return get_pathway(db, pathway_id)
+
+
+@pytest.fixture
+def project(db, pathway):
+    project = Project(
+        title="Hurtigere mobilisering", pathway_id=pathway.id, aim_what="Andel mobiliseret inden 24 timer",
+        aim_how_much="fra 55 % til 85 %", aim_by_when=date(2027, 3, 31), theme="Hofte", status="active",
+        start_date=date(2026, 1, 5),
+        team=[TeamMember(name="Anna", discipline="Sygeplejerske", sector="hospital", role="lead"),
+              TeamMember(name="Bent", discipline="Fysioterapeut", sector="municipality"),
+              TeamMember(name="Karen", sector="other", role="patient_partner")],
+        progress=[ProgressScore(scored_on=date(2026, 2, 1), score=1.5), ProgressScore(scored_on=date(2026, 4, 1), score=2.5)],
+    )
+    return get_project(db, add_project(db, project, who=WHO))
+
+
+def test_units_round_trip(db):
+    add_unit(db, Unit(name="Hjemmeplejen Syd", sector="municipality"), who=WHO)
+    assert [(u.name, u.sector) for u in list_units(db)] == [("Hjemmeplejen Syd", "municipality")]
+
+
+def test_pathway_with_steps_round_trips(db, pathway):
+    assert pathway.name == "Hoftenær fraktur"
+    assert [(s.position, s.name, s.sector) for s in pathway.steps] == [
+        (1, "Akutmodtagelse", "hospital"), (2, "Operation", "hospital"), (3, "Hjemmepleje", "municipality")]
+    assert pathway.steps[0].description == "Røntgen og smertedækning"
+    assert pathway.steps[1].unit_id == list_units(db)[0].id
+    assert list_pathways(db) == [pathway]
+
+
+def test_project_with_team_and_progress_round_trips(db, project):
+    assert [m.role for m in project.team] == ["lead", "member", "patient_partner"]
+    assert [p.score for p in project.progress] == [1.5, 2.5]
+    assert latest_progress(project).score == 2.5
+    add_progress_score(db, project.id, ProgressScore(scored_on=date(2026, 6, 1), score=3.0, comment="Flere mobiliseret"), who=WHO)
+    set_project_status(db, project.id, "sustaining", who=WHO)
+    again = get_project(db, project.id)
+    assert latest_progress(again).comment == "Flere mobiliseret"
+    assert again.status == "sustaining"
+    assert list_projects(db, pathway_id=project.pathway_id) == [again]
+    with pytest.raises(ValueError, match="status"):
+        set_project_status(db, project.id, "finished", who=WHO)
+
+
+def test_problem_with_links_round_trips_and_its_status_changes(db, pathway, project):
+    problem_id = add_problem(db, Problem(
+        title="Ventetid på operation over 36 timer", pathway_id=pathway.id, step_id=pathway.steps[1].id,
+        source="complaint", reported_by_role="Datter", reported_on=date(2026, 1, 10), impact=5, effort=3,
+        project_ids=[project.id]), who=WHO)
+    [problem] = list_problems(db, pathway_id=pathway.id)
+    assert (problem.id, problem.source, problem.project_ids, problem.impact) == (problem_id, "complaint", [project.id], 5)
+    assert list_problems(db, project_id=project.id) == [problem]
+    set_problem_status(db, problem_id, "being_tested", who=WHO)
+    assert list_problems(db)[0].status == "being_tested"
+    assert pathway_counts(db)[pathway.id].problems_open == 1
+    set_problem_status(db, problem_id, "solved", who=WHO)
+    assert pathway_counts(db)[pathway.id].problems_open == 0
+
+
+def test_driver_diagram_stores_links_not_only_a_tree(db, project):
+    primary = add_driver(db, project.id, Driver(kind="primary", text="Tidlig mobilisering"), who=WHO)
+    s1 = add_driver(db, project.id, Driver(kind="secondary", text="Smertelindring", parent_id=primary), who=WHO)
+    s2 = add_driver(db, project.id, Driver(kind="secondary", text="Fysioterapi alle dage", parent_id=primary), who=WHO)
+    idea = add_change_idea(db, project.id, ChangeIdea(text="Nerveblokade i akutmodtagelsen", driver_ids=[s1, s2]), who=WHO)
+    diagram = get_driver_diagram(db, project.id)
+    assert [d.kind for d in diagram.drivers] == ["primary", "secondary", "secondary"]
+    assert diagram.change_ideas[0].id == idea and diagram.change_ideas[0].driver_ids == [s1, s2]
+    assert "Andel mobiliseret" in diagram.aim
+    with pytest.raises(ValueError, match="primary driver of the same project"):
+        add_driver(db, project.id, Driver(kind="secondary", text="Under en sekundær", parent_id=s1), who=WHO)
+    with pytest.raises(ValueError, match="not part of this project"):
+        add_change_idea(db, project.id, ChangeIdea(text="Forkert", driver_ids=[9999]), who=WHO)
+    assert len(get_driver_diagram(db, project.id).change_ideas) == 1  # the refused idea left nothing
+
+
+def test_measure_and_points_round_trip_and_a_period_is_updated_not_duplicated(db, project):
+    measure_id = add_measure(db, Measure(
+        project_id=project.id, name="Mobiliseret inden 24 timer", kind="process", definition="Tæller: ...",
+        data_type="proportion", period="week", direction="up", target=0.85, unit="%",
+        freeze_until=date(2026, 2, 23), splits=[date(2026, 4, 6)]), who=WHO)
+    measure = get_measure(db, measure_id)
+    assert measure.splits == [date(2026, 4, 6)] and measure.freeze_until == date(2026, 2, 23)
+    points = [DataPoint.model_validate({"measure_id": measure_id, "period": f"2026-W{w:02d}", "numerator": w,
+                                        "denominator": 20, "entered_by": WHO}, context={"measure": measure})
+              for w in range(1, 11)]
+    assert save_data_points(db, measure, points, who=WHO) == 10
+    fix = DataPoint.model_validate({"measure_id": measure_id, "period": "2026-W03", "numerator": 19, "denominator": 20,
+                                    "note": "Rettet"}, context={"measure": measure})
+    save_data_points(db, measure, [fix], who=WHO)
+    stored = list_data_points(db, measure_id)
+    assert len(stored) == 10
+    assert (stored[2].numerator, stored[2].note) == (19, "Rettet")
+    set_point_excluded(db, stored[0].id, True, who=WHO)
+    frame = data_points_frame(db, [measure_id])
+    assert list(frame["excluded"])[:2] == [True, False]
+    measure.splits = [date(2026, 3, 2), date(2026, 4, 6)]
+    measure.rules = "anhoej"
+    measure.chart = "run"
+    update_chart_settings(db, measure, who=WHO)
+    again = get_measure(db, measure_id)
+    assert again.splits == [date(2026, 3, 2), date(2026, 4, 6)] and again.chart == "run"
+    assert list_measures(db, project_id=project.id) == [again]
+
+
+def test_event_measures_store_one_row_per_event(db, project):
+    measure = get_measure(db, add_measure(db, Measure(
+        project_id=project.id, name="Dage mellem fald", kind="balancing", data_type="days_between", period="day",
+        direction="up"), who=WHO))
+    events = [DataPoint.model_validate({"measure_id": measure.id, "period": d}, context={"measure": measure})
+              for d in ("2026-01-03", "2026-01-09", "2026-01-09", "2026-02-01")]
+    save_data_points(db, measure, events, who=WHO)
+    frame = data_points_frame(db, [measure.id])
+    assert list(frame["event_no"]) == [1, 1, 2, 1]
+
+
+def test_cycles_form_ramps_and_update(db, project):
+    first = add_cycle(db, PdsaCycle(project_id=project.id, title="1 patient", plan_objective="Kan det lade sig gøre?",
+                                    do_start=date(2026, 2, 2), do_end=date(2026, 2, 2)), who=WHO)
+    second = add_cycle(db, PdsaCycle(project_id=project.id, parent_id=first, title="5 patienter"), who=WHO)
+    other = add_cycle(db, PdsaCycle(project_id=project.id, title="Anden idé"), who=WHO)
+    cycle = get_cycle(db, second)
+    assert cycle.cycle_number == 2
+    cycle.do_start, cycle.act_decision, cycle.act_next_step = date(2026, 2, 9), "adapt", "Prøv i weekenden"
+    update_cycle(db, cycle, who=WHO)
+    assert get_cycle(db, second).stage == "acted"
+    assert [[c.id for c in ramp] for ramp in ramps(list_cycles(db, project_id=project.id))] == [[first, second], [other]]
+
+
+def test_observations_round_trip(db, pathway, project):
+    obs = Observation(text="Jeg ventede alene i mange timer.", kind="experience", author_role="Pårørende",
+                      observed_on=date(2026, 1, 12), pathway_id=pathway.id, step_id=pathway.steps[0].id,
+                      project_id=project.id)
+    obs_id = add_observation(db, obs, who=WHO)
+    assert list_observations(db, project_id=project.id) == [obs.model_copy(update={"id": obs_id})]
+
+
+def test_every_change_leaves_an_audit_event_with_before_and_after(db, pathway, project):
+    problem_id = add_problem(db, Problem(title="Ventetid", pathway_id=pathway.id, source="staff",
+                                         reported_on=date(2026, 1, 1)), who=WHO)
+    set_problem_status(db, problem_id, "triaged", who="Leder")
+    [event] = [e for e in list_events(db, entity="problem", entity_id=problem_id) if e.action == "update"]
+    assert (event.who, event.before, event.after) == ("Leder", {"status": "new"}, {"status": "triaged"})
+    created = list_events(db, entity="project", entity_id=project.id)
+    assert created[-1].action == "create" and created[-1].after["title"] == "Hurtigere mobilisering"
+    assert {e.entity for e in list_events(db)} >= {"unit", "pathway", "pathway_step", "project", "team_member",
+                                                   "progress_score", "problem"}
+
+
+def test_a_refused_write_leaves_neither_row_nor_audit_event(db, pathway):
+    before = len(list_events(db))
+    with pytest.raises(Exception):
+        add_problem(db, Problem(title="X", pathway_id=pathway.id, source="staff", reported_on=date(2026, 1, 1),
+                                project_ids=[424242]), who=WHO)  # no such project: the link fails
+    assert list_problems(db) == []
+    assert len(list_events(db)) == before
