@@ -58,21 +58,28 @@ def n_crossings_min(n_useful: int) -> int:
 def binomial_half_quantile_05(trials: int) -> int:
     """Smallest k with P(X <= k) >= 0.05 for X ~ Binomial(trials, 1/2).
 
-    Exact integer arithmetic: P(X <= k) >= 1/20  <=>  20 * sum_{i<=k} C(trials, i) >= 2**trials.
-    (R's qbinom searches on floating-point probabilities; 1/20 is never a
-    binomial(., 1/2) cumulative probability, so the exact answer is R's answer.)
+    Exact integer arithmetic: P(X <= k) >= 1/20  <=>  20 * S(k) >= 2**trials with
+    S(k) = sum_{i<=k} C(trials, i). (R's qbinom searches on floating-point
+    probabilities; 1/20 is never a binomial(., 1/2) cumulative probability, so
+    the exact answer is R's answer.)
+
+    By symmetry S(h) is known at the middle h = trials // 2, so the search walks
+    down from there, about sqrt(trials) steps instead of trials / 2.
     """
     if trials < 0:
         raise ValueError("number of trials must be 0 or more")
-    target = 1 << trials
-    term = 1          # C(trials, k)
-    cumulative = 0    # sum_{i<=k} C(trials, i)
-    for k in range(trials + 1):
-        cumulative += term
-        if 20 * cumulative >= target:
-            return k
-        term = term * (trials - k) // (k + 1)
-    return trials
+    total = 1 << trials
+    k = trials // 2
+    term = math.comb(trials, k)                              # C(trials, k)
+    twice_cumulative = total + (term if trials % 2 == 0 else 0)  # 2 * S(k)
+    while k > 0:
+        twice_below = twice_cumulative - 2 * term            # 2 * S(k - 1)
+        if 10 * twice_below < total:                         # S(k - 1) < 2**trials / 20
+            break
+        twice_cumulative = twice_below
+        term = term * k // (trials - k + 1)                  # C(trials, k - 1)
+        k -= 1
+    return k
 
 
 def find_runs(sides: np.ndarray) -> tuple[Run, ...]:

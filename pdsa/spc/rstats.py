@@ -65,6 +65,12 @@ def r_sd(values: Iterable[float]) -> float:
     return math.sqrt(math.fsum((v - centre) ** 2 for v in kept) / (len(kept) - 1))
 
 
+def r_divide(numerator: float, denominator: float) -> float:
+    """numerator / denominator as R divides: 0/0 is NaN and x/0 is +-Inf, never ZeroDivisionError."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return float(np.float64(numerator) / np.float64(denominator))
+
+
 def abs_diff(values: np.ndarray) -> np.ndarray:
     """abs(diff(x)): moving ranges; NaN wherever a neighbour is missing."""
     return np.abs(np.diff(np.asarray(values, dtype=float)))
