@@ -22,10 +22,11 @@ supply Danish. Nothing here imports Streamlit.
 from __future__ import annotations
 
 import datetime as _dt
+import json
 import math
 import re
-from dataclasses import dataclass
-from typing import Any, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Mapping, Sequence
 
 import altair as alt
 import pandas as pd
@@ -54,9 +55,9 @@ __all__ = [
 
 VALUE_COLOUR = "#3B75AF"        # the measure: line and points (Anhøj charts)
 MDC_LINE_COLOUR = "#7B7D7D"     # NHS Making Data Count: the line joining the points
-CENTRE_COLOUR = "#8C8C8C"       # centre line without a runs signal
+CENTRE_COLOUR = "#6E6E6E"       # centre line without a runs signal
 SIGNAL_COLOUR = "#D7301F"       # runs signal centre line, points outside the limits
-LIMIT_COLOUR = "#9A9A9A"        # control limits
+LIMIT_COLOUR = "#A6A6A6"        # control limits
 SIGMA2_COLOUR = "#C4C4C4"       # 2-sigma limits
 TARGET_COLOUR = "#1A9850"       # target line (Anhøj charts)
 MDC_TARGET_COLOUR = "#DE1B1B"   # target line (NHS Making Data Count)
@@ -72,6 +73,21 @@ POINT_SIZE = 34
 SIGNAL_POINT_SIZE = 85
 CONTAINER_FALLBACK_WIDTH = 640  # main chart width inside an hconcat (icons) when width="container"
 EXPORT_WIDTH = 760              # width used by chart_to_png/svg for a width="container" chart
+
+# English defaults of the Making Data Count texts (ChartLabels.point_types / assurance_types).
+POINT_TYPE_TEXTS: dict[str, str] = {
+    "common_cause": "Common cause variation",
+    "special_cause_improvement": "Special cause: improvement",
+    "special_cause_concern": "Special cause: concern",
+    "special_cause_neutral_high": "Special cause: higher",
+    "special_cause_neutral_low": "Special cause: lower",
+}
+ASSURANCE_TEXTS: dict[str, str] = {
+    "consistent_pass": "Consistently meets the target",
+    "consistent_fail": "Consistently misses the target",
+    "inconsistent": "Hits and misses the target",
+}
+MEDIAN_CHARTS = frozenset({"run", "g"})  # charts whose centre line is a median (qicharts2)
 
 # Columns the caller may pass in ``details`` (same length and order as analysis.points).
 DETAIL_COLUMNS: tuple[str, ...] = ("numerator", "denominator", "note", "period")
@@ -108,6 +124,8 @@ class ChartLabels:
     y_title: str | None = None
     x_title: str | None = None
     centre: str = "Centre line"
+    median: str | None = "Median"
+    mean: str | None = "Mean"
     limits: str = "Control limits"
     lcl: str = "Lower limit"
     ucl: str = "Upper limit"
@@ -121,25 +139,30 @@ class ChartLabels:
     numerator: str = "Numerator"
     denominator: str = "Denominator"
     note: str = "Note"
-    # Making Data Count: legend entries and icon captions
+    pdsa: str = "PDSA cycle"
+    # Making Data Count: icon headings; legend entries and icon captions keyed by
+    # POINT_TYPES / ASSURANCE_TYPES (missing keys fall back to the English defaults)
     variation: str = "Variation"
     assurance: str = "Assurance"
-    common_cause: str = "Common cause variation"
-    special_cause_improvement: str = "Special cause: improvement"
-    special_cause_concern: str = "Special cause: concern"
-    special_cause_neutral_high: str = "Special cause: higher"
-    special_cause_neutral_low: str = "Special cause: lower"
-    consistent_pass: str = "Consistently meets the target"
-    consistent_fail: str = "Consistently misses the target"
-    inconsistent: str = "Hits and misses the target"
+    point_types: Mapping[str, str] = field(default_factory=lambda: dict(POINT_TYPE_TEXTS))
+    assurance_types: Mapping[str, str] = field(default_factory=lambda: dict(ASSURANCE_TEXTS))
     # formats
     locale: str | None = None
     month_format: str = "%b %Y"
     week_format: str = "%G-W%V"
+    week_axis_format: str = "%-d %b"
     day_format: str = "%Y-%m-%d"
 
     def point_type_label(self, point_type: str) -> str:
-        return str(getattr(self, point_type, point_type))
+        return str((self.point_types or {}).get(point_type) or POINT_TYPE_TEXTS.get(point_type, point_type))
+
+    def assurance_label(self, assurance: str) -> str:
+        return str((self.assurance_types or {}).get(assurance) or ASSURANCE_TEXTS.get(assurance, assurance))
+
+    def centre_label(self, chart: str) -> str:
+        """What the centre line is: the median (run and g charts) or the mean (the others)."""
+        specific = self.median if chart in MEDIAN_CHARTS else self.mean
+        return specific or self.centre
 
 
 # --- preparing the points ----------------------------------------------------------------------
@@ -174,13 +197,19 @@ def _x_kind(x: pd.Series) -> str:
     return "index"
 
 
-def _period_format(x: pd.Series, labels: ChartLabels) -> str:
+def _granularity(x: pd.Series) -> str:
+    """"month" when every date is a month start, "week" when every date is a Monday, else "day"."""
     ts = pd.to_datetime(x.dropna())
-    if len(ts) and (ts.dt.day == 1).all() and (ts.dt.normalize() == ts).all():
-        return labels.month_format
-    if len(ts) and (ts.dt.dayofweek == 0).all() and (ts.dt.normalize() == ts).all():
-        return labels.week_format
-    return labels.day_format
+    if len(ts) and (ts.dt.normalize() == ts).all():
+        if (ts.dt.day == 1).all():
+            return "month"
+        if (ts.dt.day_of_week == 0).all():
+            return "week"
+    return "day"
+
+
+def _period_format(granularity: str, labels: ChartLabels) -> str:
+    return {"month": labels.month_format, "week": labels.week_format}.get(granularity, labels.day_format)
 
 
 def _label(v: Any) -> str:
@@ -195,6 +224,7 @@ def _label(v: Any) -> str:
 class _Frame:
     df: pd.DataFrame
     x_kind: str            # "temporal" | "quantitative" | "index"
+    granularity: str       # temporal: "month" | "week" | "day"; else ""
     lo: list               # per point: left edge of its slot (midpoint to the previous point)
     hi: list               # per point: right edge of its slot
 
@@ -232,7 +262,7 @@ def _prepare(analysis: Analysis, details: pd.DataFrame | None) -> _Frame:
 
     pos = df["_x"].tolist()
     lo, hi = _slots(pos)
-    return _Frame(df=df, x_kind=kind, lo=lo, hi=hi)
+    return _Frame(df=df, x_kind=kind, granularity=_granularity(df["_x"]) if kind == "temporal" else "", lo=lo, hi=hi)
 
 
 def _slots(pos: list) -> tuple[list, list]:
@@ -258,6 +288,7 @@ class _Ctx:
     labels: ChartLabels
     percent: bool
     mdc: bool
+    y_domain: list[float] | None = None
 
     @property
     def x_type(self) -> str:
@@ -287,6 +318,10 @@ class _Ctx:
             xs = df["_x"].dropna()
             if len(xs) and (xs == xs.round()).all():
                 axis_kw.update(format="d", tickMinStep=1)
+        elif self.frame.granularity == "week":
+            xs = list(df["_x"].dropna())
+            step = max(1, math.ceil(len(xs) / 12))
+            axis_kw.update(values=[_datetime(v) for v in xs[::step]], format=self.labels.week_axis_format)
         if self.frame.x_kind != "temporal":
             scale_kw.update(zero=False)
         domain = self._x_domain()
@@ -310,7 +345,26 @@ class _Ctx:
 
     def y(self, field: str, **kw) -> alt.Y:
         axis = alt.Axis(title=self.labels.y_title or None, format=self.value_format, tickCount=6)
-        return alt.Y(field, type="quantitative", axis=axis, scale=alt.Scale(zero=False), **kw)
+        scale = alt.Scale(zero=False, nice=False, domain=self.y_domain) if self.y_domain else alt.Scale(zero=False)
+        return alt.Y(field, type="quantitative", axis=axis, scale=scale, **kw)
+
+
+def _y_domain(df: pd.DataFrame, target: float | None, *, percent: bool, show_2sigma: bool) -> list[float] | None:
+    """Values, centre, limits and target with 5 % air; never below 0 (nor above 100 %) unless
+    the values themselves are."""
+    cols = ["y", "cl", "lcl", "ucl"] + (["lcl_95", "ucl_95"] if show_2sigma else [])
+    vals = pd.concat([df[c] for c in cols] + [pd.Series([target], dtype=float)], ignore_index=True)
+    vals = vals[pd.notna(vals) & (vals.abs() != float("inf"))]
+    if not len(vals):
+        return None
+    lo, hi = float(vals.min()), float(vals.max())
+    pad = (hi - lo) * 0.05 or (abs(hi) * 0.1 or 1.0)
+    a, b = lo - pad, hi + pad
+    if lo >= 0:
+        a = max(a, 0.0)
+    if percent and hi <= 1:
+        b = min(b, 1.0)
+    return [a, b]
 
 
 def _datetime(ts: pd.Timestamp) -> alt.DateTime:
@@ -321,8 +375,6 @@ def _datetime(ts: pd.Timestamp) -> alt.DateTime:
 
 
 def _js_object(mapping: dict[str, str]) -> str:
-    import json
-
     return json.dumps(mapping, ensure_ascii=False)
 
 
@@ -332,7 +384,7 @@ def _point_tooltips(ctx: _Ctx, analysis: Analysis) -> list[alt.Tooltip]:
     if "_period" in df.columns and df["_period"].notna().any():
         tips.append(alt.Tooltip("_period:N", title=labels.date))
     elif ctx.frame.x_kind == "temporal":
-        tips.append(alt.Tooltip("_x:T", title=labels.date, format=_period_format(df["_x"], labels)))
+        tips.append(alt.Tooltip("_x:T", title=labels.date, format=_period_format(ctx.frame.granularity, labels)))
     else:
         tips.append(alt.Tooltip("_label:N", title=labels.date))
     tips.append(alt.Tooltip("y:Q", title=labels.value, format=".1%" if ctx.percent else ",.4~r"))
@@ -343,7 +395,7 @@ def _point_tooltips(ctx: _Ctx, analysis: Analysis) -> list[alt.Tooltip]:
     elif analysis.chart in ("p", "pp", "u", "up") and df["n"].notna().any():
         tips.append(alt.Tooltip("n:Q", title=labels.denominator, format=",.4~r"))
     if df["cl"].notna().any():
-        tips.append(alt.Tooltip("cl:Q", title=labels.centre, format=ctx.tag_format))
+        tips.append(alt.Tooltip("cl:Q", title=labels.centre_label(analysis.chart), format=ctx.tag_format))
     if df["lcl"].notna().any():
         tips.append(alt.Tooltip("lcl:Q", title=labels.lcl, format=ctx.tag_format))
     if df["ucl"].notna().any():
@@ -407,7 +459,7 @@ def _part_rules(ctx: _Ctx) -> list[alt.Chart]:
     rules = pd.DataFrame({"_x": cuts})
     return [
         alt.Chart(rules)
-        .mark_rule(color=PART_RULE_COLOUR, strokeWidth=1.2, strokeDash=[1, 0])
+        .mark_rule(color=PART_RULE_COLOUR, strokeWidth=1.2)
         .encode(x=ctx.x("_x"))
     ]
 
@@ -416,14 +468,19 @@ def _limit_layer(ctx: _Ctx, base: alt.Chart, cols: tuple[str, str], *, faint: bo
     df = ctx.frame.df
     if not any(df[c].notna().any() for c in cols):
         return None
-    mark = dict(interpolate="step", strokeWidth=1.0 if faint else 1.4,
+    mark = dict(interpolate="step", strokeWidth=1.0 if faint else 1.2,
                 color=SIGMA2_COLOUR if faint else LIMIT_COLOUR)
     if faint:
         mark.update(strokeDash=[2, 3], opacity=0.9)
     return (
         base.transform_fold(list(cols), as_=["_limit", "_limit_value"])
         .mark_line(**mark)
-        .encode(x=ctx.x(), y=ctx.y("_limit_value:Q"), detail=["part:N", "_limit:N"])
+        .encode(
+            x=ctx.x(),
+            y=ctx.y("_limit_value:Q"),
+            detail=["part:N", "_limit:N"],
+            tooltip=[alt.Tooltip("_limit_value:Q", title=ctx.labels.limits, format=ctx.tag_format)],
+        )
     )
 
 
@@ -434,7 +491,7 @@ def _centre_layers(ctx: _Ctx, base: alt.Chart) -> list[alt.Chart]:
     if (has_cl & ~df["runs_signal"]).any():
         layers.append(
             base.transform_filter("!datum.runs_signal")
-            .mark_line(color=CENTRE_COLOUR, strokeWidth=1.6)
+            .mark_line(color=CENTRE_COLOUR, strokeWidth=1.8)
             .encode(x=ctx.x(), y=ctx.y("cl:Q"), detail="part:N")
         )
     if (has_cl & df["runs_signal"]).any():
@@ -527,7 +584,8 @@ def _value_layers(ctx: _Ctx, base: alt.Chart, analysis: Analysis) -> list[alt.Ch
         layers.append(
             base.transform_filter("!datum.include")
             .mark_point(filled=False, fill="white", opacity=1, shape="circle", strokeWidth=1.6)
-            .encode(x=ctx.x(), y=ctx.y("y:Q"), color=colour, size=size, tooltip=tips)
+            .encode(x=ctx.x(), y=ctx.y("y:Q"), color=colour if ctx.mdc else alt.value(VALUE_COLOUR),
+                    size=alt.value(POINT_SIZE + 12), tooltip=tips)
         )
     return layers
 
@@ -564,44 +622,43 @@ def _annotation_layers(ctx: _Ctx, annotations: Sequence[Annotation]) -> list[alt
             ends.append(end)
             row_of.append(len(ends) - 1)
         align.append("right" if right else "left")
-    ann["_row"] = row_of
     ann["_align"] = align
-    ann["_dx"] = [-4 if a == "right" else 4 for a in align]
     ann["_ty"] = [-6 - 14 * r for r in row_of]
 
-    colour = alt.Color(
-        "_kind:N", scale=alt.Scale(domain=["pdsa", "note"], range=[PDSA_COLOUR, NOTE_COLOUR]), legend=None
-    )
-    dash = alt.StrokeDash(
-        "_kind:N", scale=alt.Scale(domain=["pdsa", "note"], range=[[1, 0], [2, 3]]), legend=None
-    )
-    rule = alt.Chart(ann).mark_rule(strokeWidth=1.3, opacity=0.85).encode(
-        x=ctx.x("_x"), color=colour, strokeDash=dash, tooltip=[alt.Tooltip("_text:N", title=ctx.labels.note)]
-    )
-    texts = []
-    for al in ("left", "right"):
-        sub = ann[ann["_align"] == al]
+    layers: list[alt.Chart] = []
+    for kind, style in _ANNOTATION_STYLES.items():
+        sub = ann[ann["_kind"] == kind]
         if not len(sub):
             continue
-        texts.append(
+        layers.append(
             alt.Chart(sub)
-            .mark_text(align=al, baseline="bottom", dx=-3 if al == "right" else 3, fontSize=11)
-            .encode(
-                x=ctx.x("_x"),
-                y=alt.Y("_ty:Q", scale=None),
-                text="_text:N",
-                color=colour,
-                fontWeight=alt.FontWeight(
-                    "_kind:N", scale=alt.Scale(domain=["pdsa", "note"], range=["bold", "normal"]), legend=None
-                ),
-                fontStyle=alt.FontStyle(
-                    "_kind:N", scale=alt.Scale(domain=["pdsa", "note"], range=["normal", "italic"]), legend=None
-                )
-                if hasattr(alt, "FontStyle")
-                else alt.value("normal"),
-            )
+            .mark_rule(color=style["color"], strokeWidth=1.3, opacity=0.9,
+                       **({"strokeDash": style["dash"]} if style["dash"] else {}))
+            .encode(x=ctx.x("_x"), tooltip=[alt.Tooltip("_text:N", title=_style_title(ctx.labels, kind))])
         )
-    return [rule, *texts]
+        for al in ("left", "right"):
+            part = sub[sub["_align"] == al]
+            if not len(part):
+                continue
+            layers.append(
+                alt.Chart(part)
+                .mark_text(
+                    align=al, baseline="bottom", dx=-3 if al == "right" else 3, fontSize=11,
+                    color=style["color"], fontWeight=style["weight"], fontStyle=style["style"],
+                )
+                .encode(x=ctx.x("_x"), y=alt.Y("_ty:Q", scale=None), text="_text:N")
+            )
+    return layers
+
+
+_ANNOTATION_STYLES: dict[str, dict[str, Any]] = {
+    "pdsa": {"color": PDSA_COLOUR, "dash": None, "weight": "bold", "style": "normal"},
+    "note": {"color": NOTE_COLOUR, "dash": [3, 3], "weight": "normal", "style": "italic"},
+}
+
+
+def _style_title(labels: ChartLabels, kind: str) -> str:
+    return labels.pdsa if kind == "pdsa" else labels.note
 
 
 def _num(v: Any) -> float:
@@ -633,8 +690,16 @@ def _annotation_position(ctx: _Ctx, date: Any) -> Any:
 
 
 def _config(chart: alt.TopLevelMixin, labels: ChartLabels) -> alt.TopLevelMixin:
-    chart = (
-        chart.configure(font="Helvetica, Arial, sans-serif", padding={"left": 8, "right": 8, "top": 8, "bottom": 8})
+    top: dict[str, Any] = dict(font="Helvetica, Arial, sans-serif", padding={"left": 8, "right": 8, "top": 8, "bottom": 8})
+    if labels.locale:
+        import vl_convert as vlc
+
+        top["locale"] = {
+            "number": vlc.get_format_locale(labels.locale),
+            "time": vlc.get_time_format_locale(labels.locale),
+        }
+    return (
+        chart.configure(**top)
         .configure_view(stroke=None)
         .configure_axis(
             grid=False,
@@ -649,19 +714,9 @@ def _config(chart: alt.TopLevelMixin, labels: ChartLabels) -> alt.TopLevelMixin:
             titlePadding=8,
         )
         .configure_title(anchor="start", fontSize=15, color="#1F1F1F", subtitleColor="#555555",
-                         subtitleFontSize=12, offset=28)
+                         subtitleFontSize=12, offset=10)
         .configure_legend(labelFontSize=11, symbolSize=70, labelColor=TEXT_COLOUR)
     )
-    if labels.locale:
-        import vl_convert as vlc
-
-        chart = chart.configure(
-            locale={
-                "number": vlc.get_format_locale(labels.locale),
-                "time": vlc.get_time_format_locale(labels.locale),
-            }
-        )
-    return chart
 
 
 def spc_chart(
@@ -689,8 +744,9 @@ def spc_chart(
     mdc = analysis.rules == "mdc"
     if percent is None:
         percent = analysis.chart in PROPORTION_CHARTS
-    ctx = _Ctx(frame=frame, labels=labels, percent=bool(percent), mdc=mdc)
     df = frame.df
+    ctx = _Ctx(frame=frame, labels=labels, percent=bool(percent), mdc=mdc,
+               y_domain=_y_domain(df, analysis.target, percent=bool(percent), show_2sigma=show_2sigma))
     if mdc and "point_type" in df.columns:
         df["_ptype"] = df["point_type"].map(lambda t: labels.point_type_label(str(t)) if pd.notna(t) else None)
     status = pd.Series([""] * len(df), dtype=object)
@@ -717,19 +773,21 @@ def spc_chart(
     layers += _value_tags(ctx)
     layers += _annotation_layers(ctx, annotations)
 
-    title: Any = alt.Undefined
+    props: dict[str, Any] = {}
     if labels.title or labels.subtitle:
-        title = alt.TitleParams(text=labels.title or "", subtitle=labels.subtitle or alt.Undefined)
+        props["title"] = alt.TitleParams(
+            text=labels.title or "", **({"subtitle": labels.subtitle} if labels.subtitle else {})
+        )
     icons = mdc_icons(analysis, labels=labels) if (mdc and show_icons) else None
 
     main = alt.layer(*layers)
     if icons is None:
-        chart: alt.TopLevelMixin = main.properties(width=width, height=height, title=title)
+        chart: alt.TopLevelMixin = main.properties(width=width, height=height, **props)
     else:
         main_width = width if isinstance(width, (int, float)) else CONTAINER_FALLBACK_WIDTH
-        chart = alt.hconcat(main.properties(width=main_width, height=height), icons, spacing=24).properties(
-            title=title
-        )
+        chart = alt.hconcat(main.properties(width=main_width, height=height), icons, spacing=24)
+        if props:
+            chart = chart.properties(**props)
     return _config(chart, labels)
 
 

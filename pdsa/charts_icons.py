@@ -30,9 +30,9 @@ ASSURANCE_COLOURS: dict[str, str] = {
 }
 ASSURANCE_LETTERS: dict[str, str] = {"consistent_pass": "P", "consistent_fail": "F", "inconsistent": "?"}
 
-_DOT_X = [-0.5, -0.33, -0.17, 0.0, 0.17, 0.33, 0.5]
-_FLAT = [-0.12, 0.02, -0.06, 0.06, -0.04, 0.04, -0.08]
-_RISING = [-0.28, -0.16, -0.24, -0.14, 0.0, 0.14, 0.28]
+_DOT_X = [-0.45, -0.3, -0.15, 0.0, 0.15, 0.3, 0.45]
+_FLAT = [-0.1, 0.02, -0.05, 0.05, -0.03, 0.04, -0.06]
+_RISING = [-0.2, -0.1, -0.17, -0.08, 0.03, 0.13, 0.23]
 
 
 def variation_letter(point_type: str, direction: str) -> str:
@@ -85,17 +85,17 @@ def icon_chart(letter: str, colour: str, *, dots: str | None, heading: str, capt
         else:
             ys = _RISING if dots == "up" else [-v for v in _RISING]
             colours = ["#7B7D7D"] * 4 + [colour] * 3
-        shift = -0.22 if dots == "up" else (0.22 if dots == "down" else 0.0)
+        shift = -0.16 if dots == "up" else (0.16 if dots == "down" else 0.0)
         dots_df = pd.DataFrame({"x": _DOT_X, "y": [v + shift for v in ys], "c": colours})
         layers.append(alt.Chart(dots_df).mark_line(color="#7B7D7D", strokeWidth=1.2).encode(**enc))
         layers.append(
             alt.Chart(dots_df)
-            .mark_point(filled=True, opacity=1, size=max(10, size / 4))
+            .mark_point(filled=True, opacity=1, size=max(8, size / 5))
             .encode(**enc, color=alt.Color("c:N", scale=None, legend=None))
         )
-        letter_y = 0.42 if dots == "up" else -0.42
+        letter_y = 0.36 if dots == "up" else -0.36
     if letter:
-        size_factor = 0.38 if dots is not None else 0.52
+        size_factor = 0.3 if dots is not None else 0.5
         layers.append(
             alt.Chart(pd.DataFrame({"x": [0.0], "y": [letter_y], "t": [letter]}))
             .mark_text(fontSize=size * size_factor, fontWeight="bold", color=colour, baseline="middle",
@@ -113,7 +113,7 @@ def variation_icon(point_type: str, direction: str, labels: Any, size: int = 84)
     dots = "flat" if not letter else ("up" if letter == "H" else "down")
     return icon_chart(
         letter, colour, dots=dots, heading=labels.variation,
-        caption=str(getattr(labels, point_type, point_type)), size=size,
+        caption=labels.point_type_label(point_type), size=size,
     )
 
 
@@ -121,7 +121,7 @@ def assurance_icon(assurance: str, labels: Any, size: int = 84) -> alt.LayerChar
     colour = ASSURANCE_COLOURS.get(assurance, ASSURANCE_COLOURS["inconsistent"])
     return icon_chart(
         ASSURANCE_LETTERS.get(assurance, "?"), colour, dots=None, heading=labels.assurance,
-        caption=str(getattr(labels, assurance, assurance)), size=size,
+        caption=labels.assurance_label(assurance), size=size,
     )
 
 
