@@ -128,21 +128,25 @@ def _c4(n: np.ndarray) -> np.ndarray:
     return table[inverse].reshape(np.shape(n))
 
 
-def _pooled_sd(p: ChartInput) -> tuple[np.ndarray, np.ndarray]:
-    """Per segment: (varying subgroup sizes?, sigma estimate) as in ``qic.xbar``/``qic.s``.
+def _pooled_sd(p: ChartInput) -> np.ndarray:
+    """Per segment sigma estimate from the subgroup SDs, as in ``qic.xbar``/``qic.s``.
 
-    Varying sizes (Montgomery 6.31): sqrt(sum((n_i - 1) s_i^2) / sum(n_i - 1)), where the
-    numerator drops missing s_i but the denominator does not (R's ``na.rm`` on each sum).
-    Constant size (6.29): the mean of s_i. "Varying" looks at all subgroups of the part.
+    Varying sizes (Montgomery 6.31): sqrt(sum((n_i - 1) s_i^2) / sum(n_i - 1)); constant
+    size (6.29): the mean of s_i. "Varying" looks at all subgroups of the part.
+    Like the single-series engine (pdsa.spc.limits), subgroups without any value are left
+    out of the decision and of the pooled denominator; qicharts2 would count them as
+    size 0 and subtract one from the denominator.
     """
-    varying = segment_distinct_count(p.seg, p.y_len, p.n_segments) > 1
+    has_values = p.y_len > 0
+    distinct_sizes = segment_distinct_count(p.seg[has_values], p.y_len[has_values], p.n_segments)
+    base = p.base & has_values
     weighted = (p.y_len - 1) * p.y_sd**2
-    numerator = segment_sum(p.seg, weighted, p.base & ~np.isnan(weighted), p.n_segments)
-    denominator = segment_sum(p.seg, p.y_len - 1.0, p.base, p.n_segments)
+    numerator = segment_sum(p.seg, weighted, base & ~np.isnan(weighted), p.n_segments)
+    denominator = segment_sum(p.seg, p.y_len - 1.0, base, p.n_segments)
     with np.errstate(invalid="ignore", divide="ignore"):
         pooled = np.sqrt(numerator / denominator)
-    mean_sd = segment_mean(p.seg, p.y_sd, p.base, p.n_segments)
-    return varying, np.where(varying, pooled, mean_sd)
+    mean_sd = segment_mean(p.seg, p.y_sd, base, p.n_segments)
+    return np.where(distinct_sizes > 1, pooled, mean_sd)
 
 
 def xbar_limits(p: ChartInput) -> ChartLimits:
@@ -152,28 +156,28 @@ def xbar_limits(p: ChartInput) -> ChartLimits:
     denominator = segment_sum(p.seg, p.y_len.astype(float), p.base, p.n_segments)
     with np.errstate(invalid="ignore", divide="ignore"):
         cl = (numerator / denominator)[p.seg]
-    _, sd = _pooled_sd(p)
-    sd = sd[p.seg]
+    sd = _pooled_sd(p)[p.seg]
     size = p.y_len.astype(float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        per_sigma = 1 / (_c4(size) * np.sqrt(size))  # A3 / 3
-    return ChartLimits(
-        p.y_mean, cl,
-        cl - 3 * per_sigma * sd, cl + 3 * per_sigma * sd,
-        cl - 2 * per_sigma * sd, cl + 2 * per_sigma * sd,
-    )
+        c4_root_n = _c4(size) * np.sqrt(size)
+        a3, a3_95 = 3 / c4_root_n, 2 / c4_root_n  # qicharts2's a3(n) and a3(n, use.95 = TRUE)
+    return ChartLimits(p.y_mean, cl, cl - a3 * sd, cl + a3 * sd, cl - a3_95 * sd, cl + a3_95 * sd)
 
 
 def s_limits(p: ChartInput) -> ChartLimits:
     """S chart: centre = pooled/mean SD, limits B3 * cl and B4 * cl (B3 floored at 0)."""
-    _, cl = _pooled_sd(p)
-    cl = cl[p.seg]
+    cl = _pooled_sd(p)[p.seg]
     c4 = _c4(p.y_len.astype(float))
     with np.errstate(invalid="ignore"):
-        spread = np.sqrt(1 - c4**2) / c4  # c5 / c4
-    b3 = np.where(np.isnan(spread), np.nan, np.maximum(0.0, 1 - 3 * spread))
-    b3_95 = np.where(np.isnan(spread), np.nan, np.maximum(0.0, 1 - 2 * spread))
-    return ChartLimits(p.y_sd, cl, b3 * cl, (1 + 3 * spread) * cl, b3_95 * cl, (1 + 2 * spread) * cl)
+        c5 = np.sqrt(1 - c4**2)
+        b3, b3_95 = _floor_at_zero(1 - 3 * c5 / c4), _floor_at_zero(1 - 2 * c5 / c4)
+        b4, b4_95 = 1 + 3 * c5 / c4, 1 + 2 * c5 / c4
+    return ChartLimits(p.y_sd, cl, b3 * cl, b4 * cl, b3_95 * cl, b4_95 * cl)
+
+
+def _floor_at_zero(values: np.ndarray) -> np.ndarray:
+    """R's ``pmax(0, v)``: negative values become 0, NaN stays NaN."""
+    return np.where(values < 0, 0.0, values)
 
 
 def t_limits(p: ChartInput) -> ChartLimits:

@@ -28,7 +28,7 @@ from pdsa.spc.many_segments import (
 )
 
 LIMIT = 2.66
-CLOSE = 2 * LIMIT / 3
+CLOSE = 2 * (LIMIT / 3)  # written as NHSRplotthedots does, for the same rounding
 RUN_LENGTH = 7  # points, both for trends and for runs on one side of the mean
 
 # Integer codes of result.POINT_TYPES, in that order.
@@ -67,12 +67,14 @@ def mdc_analysis(
     two_of_three = two_in_three(seg, close, side)
     shift = seven_on_one_side(seg, side)
 
-    # Direction of the special cause: +1 above/increasing, -1 below/decreasing.
-    cause = np.zeros(len(y), dtype=np.int8)
-    for rule, sign in ((shift, side), (two_of_three, side), (trend, trend_sign), (outside, side)):
-        cause = np.where(rule, sign, cause)  # later assignments take precedence
-    cause = np.where(outside, np.where(side == 1, 1, -1), cause)
-    cause = np.where(~outside & trend, np.where(trend_sign == 1, 1, -1), cause)
+    # Side of the special cause, first matching rule wins: +1 "Above"/"Increasing",
+    # -1 "Below"/"Decreasing" (NHSRplotthedots labels anything not +1 as the latter).
+    above = np.where(side == 1, 1, -1)
+    cause = np.select(
+        [outside, trend, two_of_three, shift],
+        [above, np.where(trend_sign == 1, 1, -1), above, above],
+        default=0,
+    )
 
     return MdcResult(cl, lcl, ucl, near_low, near_high, outside, point_type_codes(cause, direction))
 
