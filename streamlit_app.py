@@ -26,11 +26,11 @@ except DatabaseError as exc:
 
 pages = {
     t("nav.section_overview"): [
-        st.Page("views/overview.py", title=t("overview.title"), icon="🏠", default=True, url_path="overview"),
+        st.Page("views/overview.py", title=t("overview.title"), icon=":material/dashboard:", default=True, url_path="overview"),
     ],
     t("nav.section_improvement"): [
-        st.Page("views/pathways.py", title=t("pathways.title"), icon="🧭", url_path="pathways"),
-        st.Page("views/projects.py", title=t("projects.title"), icon="🎯", url_path="projects"),
+        st.Page("views/pathways.py", title=t("pathways.title"), icon=":material/route:", url_path="pathways"),
+        st.Page("views/projects.py", title=t("projects.title"), icon=":material/flag:", url_path="projects"),
     ],
 }
 st.navigation(pages).run()

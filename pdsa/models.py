@@ -231,8 +231,6 @@ class DataPoint(_Model):
                 raise ValueError("value: a days-between measure records only the date of each event")
         elif data_type is not None:
             self._check_single_value(data_type)
-        elif self.numerator is not None and self.denominator is not None and self.numerator > self.denominator:
-            raise ValueError("numerator: the numerator is larger than the denominator")
         return self
 
     def _check_numerator_denominator(self, data_type: str) -> None:

@@ -74,7 +74,7 @@ def test_every_project_shows_charts_for_its_measures(monkeypatch, demo_path):
     for index, title in enumerate(projects):
         at.selectbox(key="project").select_index(index).run()
         assert not at.exception, at.exception
-        charts = [json.loads(el.proto.spec) for el in at.get("arrow_vega_lite_chart")]
+        charts = [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
         assert charts, f"{title} shows no chart"
         assert at.get("graphviz_chart"), f"{title} shows no driver diagram"
 
@@ -85,4 +85,4 @@ def test_a_measure_can_be_shown_as_a_run_chart(monkeypatch, demo_path):
     assert "Run chart" in radio.options
     radio.set_value("run").run()
     assert not at.exception
-    assert any("Run chart" in json.dumps(json.loads(el.proto.spec)) for el in at.get("arrow_vega_lite_chart"))
+    assert any("Run chart" in json.dumps(json.loads(el.proto.spec)) for el in at.get("vega_lite_chart"))

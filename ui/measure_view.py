@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
+
+import pandas as pd
 import streamlit as st
 
-from pdsa.charts import Annotation, ChartLabels, spc_chart
+from pdsa.charts import Annotation, ChartLabels, chart_to_png, chart_to_svg, mdc_icons, spc_chart
 from pdsa.findings import finding_for_last_part
 from pdsa.models import PROPORTION_DATA_TYPES, Measure, PdsaCycle
 from pdsa.series import analyze_measure
+from pdsa.store.cycles import ramps
 from pdsa.store.measures import data_points_frame
 from ui.format import fmt_number, fmt_percent, label
-from ui.state import t
+from ui.state import language, t
 
 
 def chart_labels(measure: Measure, chart: str) -> ChartLabels:
@@ -23,6 +27,11 @@ def chart_labels(measure: Measure, chart: str) -> ChartLabels:
         median=t("chart.median"),
         mean=t("chart.mean"),
         limits=t("chart.limits"),
+        lcl=t("chart.lcl"),
+        ucl=t("chart.ucl"),
+        outside=t("chart.outside"),
+        status=t("chart.status"),
+        pdsa=t("chart.pdsa"),
         target=t("chart.target"),
         baseline=t("chart.baseline"),
         excluded=t("chart.excluded"),
@@ -37,13 +46,24 @@ def chart_labels(measure: Measure, chart: str) -> ChartLabels:
             "common_cause", "special_cause_improvement", "special_cause_concern",
             "special_cause_neutral_high", "special_cause_neutral_low")},
         assurance_types={key: t(f"assurance.{key}") for key in ("consistent_pass", "consistent_fail", "inconsistent")},
+        locale="da-DK" if language() == "da" else "en-GB",
+        week_format=t("chart.week_format"),
+        month_format="%b %Y",
     )
 
 
-def cycle_annotations(cycles: list[PdsaCycle]) -> list[Annotation]:
+def cycle_annotations(cycles: list[PdsaCycle], *, within: list) -> list[Annotation]:
+    """PDSA cycles that started inside the charted periods, as vertical lines.
+
+    Short labels ("PDSA 2.1": ramp 2, cycle 1) keep a chart with many cycles readable; the
+    PDSA tab numbers ramps and cycles the same way.
+    """
+    first, last = (min(within), max(within)) if within else (None, None)
     return [
-        Annotation(date=c.do_start, label=f"PDSA {c.cycle_number}: {c.title}", kind="pdsa")
-        for c in cycles if c.do_start is not None
+        Annotation(date=pd.Timestamp(cycle.do_start), label=f"PDSA {ramp_no}.{cycle.cycle_number}", kind="pdsa")
+        for ramp_no, ramp in enumerate(ramps(cycles), start=1)
+        for cycle in ramp
+        if cycle.do_start is not None and first is not None and first <= cycle.do_start <= last
     ]
 
 
@@ -95,24 +115,44 @@ def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) ->
             st.info(t("measures.no_data"))
             return
         options = [measure.effective_chart] + ([] if measure.effective_chart == "run" else ["run"])
-        chart = st.radio(t("measures.chart_type"), options, format_func=lambda c: t(f"chart_type.{c}"),
+        names = {c: t(f"chart_type.{c}") for c in options}
+        chart = st.radio(t("measures.chart_type"), options, format_func=names.__getitem__,
                          horizontal=True, key=f"chart-{measure.id}")
         series, analysis = analyze_measure(measure, points, chart=chart)
         if len(series) == 0:
             st.info(t("measures.no_data"))
             return
-        details = {"numerator": series.y if series.n is not None else None,
-                   "denominator": series.n, "note": series.notes}
-        st.altair_chart(
-            spc_chart(analysis, labels=chart_labels(measure, chart), annotations=cycle_annotations(annotations_from),
-                      details=_details_frame(details, len(series)),
-                      percent=measure.data_type in PROPORTION_DATA_TYPES),
-            width="stretch",
+        labels = chart_labels(measure, chart)
+        figure = spc_chart(
+            analysis, labels=labels, annotations=cycle_annotations(annotations_from, within=series.x),
+            details=_details(series), percent=measure.data_type in PROPORTION_DATA_TYPES, show_icons=False,
         )
+        icons = mdc_icons(analysis, labels=labels)
+        if icons is None:
+            st.altair_chart(figure, width="stretch", theme=None)
+        else:
+            left, right = st.columns([6, 1])
+            left.altair_chart(figure, width="stretch", theme=None)
+            right.altair_chart(icons, theme=None)
         _finding_text(analysis)
+        _export_buttons(figure, measure)
 
 
-def _details_frame(details: dict, length: int):
-    import pandas as pd
+def _details(series) -> pd.DataFrame:
+    """Tooltip extras: numerator and denominator where the measure has them, and notes."""
+    length = len(series)
+    return pd.DataFrame({
+        "numerator": series.y if series.n is not None else [None] * length,
+        "denominator": series.n if series.n is not None else [None] * length,
+        "note": series.notes,
+    })
 
-    return pd.DataFrame({k: (v if v is not None else [None] * length) for k, v in details.items()})
+
+def _export_buttons(figure, measure: Measure) -> None:
+    """PNG and SVG made only when clicked: rendering takes a moment and most views never export."""
+    name = re.sub(r"[^\w-]+", "-", measure.name.lower()).strip("-") or "chart"
+    row = st.container(horizontal=True)
+    row.download_button(t("measures.export_png"), data=lambda: chart_to_png(figure), file_name=f"{name}.png",
+                        mime="image/png", on_click="ignore", key=f"png-{measure.id}", icon=":material/download:")
+    row.download_button(t("measures.export_svg"), data=lambda: chart_to_svg(figure), file_name=f"{name}.svg",
+                        mime="image/svg+xml", on_click="ignore", key=f"svg-{measure.id}", icon=":material/download:")

@@ -55,5 +55,5 @@ if problems:
 else:
     st.caption(t("overview.no_problems"))
 
-st.page_link("views/pathways.py", label=t("overview.go_pathways"), icon="🧭")
-st.page_link("views/projects.py", label=t("overview.go_projects"), icon="🎯")
+st.page_link("views/pathways.py", label=t("overview.go_pathways"), icon=":material/route:")
+st.page_link("views/projects.py", label=t("overview.go_projects"), icon=":material/flag:")

@@ -20,7 +20,8 @@ if not pathways:
     st.info(t("pathways.empty"))
     st.stop()
 
-chosen = st.selectbox(t("pathways.choose"), pathways, format_func=lambda p: p.name, key="pathway")
+by_id = {p.id: p for p in pathways}
+chosen = by_id[st.selectbox(t("pathways.choose"), list(by_id), format_func=lambda i: by_id[i].name, key="pathway")]
 if chosen.description:
     st.markdown(chosen.description)
 

@@ -22,7 +22,8 @@ if not projects:
     st.info(t("projects.empty"))
     st.stop()
 
-project = st.selectbox(t("projects.choose"), projects, format_func=lambda p: p.title, key="project")
+by_id = {p.id: p for p in projects}
+project = by_id[st.selectbox(t("projects.choose"), list(by_id), format_func=lambda i: by_id[i].title, key="project")]
 pathway_names = {p.id: p.name for p in list_pathways(cur)}
 
 with st.container(border=True):
@@ -95,7 +96,8 @@ with tab_cycles:
         for cycle in ramp:
             stage = label("cycle_stage", cycle.stage)
             decision = f" · {label('decision', cycle.act_decision)}" if cycle.act_decision else ""
-            with st.expander(f"{t('cycles.cycle', number=cycle.cycle_number)}: {cycle.title} — {stage}{decision}"):
+            heading = f"PDSA {number}.{cycle.cycle_number} · {cycle.title} — {stage}{decision}"
+            with st.expander(heading):
                 plan, do, study, act = st.columns(4)
                 with plan:
                     st.markdown(f"**{t('cycles.plan')}**")

@@ -122,13 +122,14 @@ def set_point_excluded(cur: Cursor, point_id: int, excluded: bool, *, who: str) 
 
 
 def list_data_points(cur: Cursor, measure_id: int) -> list[DataPoint]:
+    measure = get_measure(cur, measure_id)
     rows = fetch_records(
         cur,
         "SELECT id, measure_id, period, value, numerator, denominator, note, excluded, entered_by, entered_at"
         " FROM data_point WHERE measure_id = ? ORDER BY period, event_no",
         [measure_id],
     )
-    return [DataPoint(**r) for r in rows]
+    return [DataPoint.model_validate(r, context={"measure": measure}) for r in rows]
 
 
 def data_points_frame(cur: Cursor, measure_ids: list[int] | None = None) -> pd.DataFrame:

@@ -110,3 +110,12 @@ def page(browser, app_url):
     page = browser.new_page()
     yield page
     page.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir(tmp_path_factory) -> Path:
+    """Screenshots for a person to look at; PDSA_SCREENSHOTS keeps them in a folder of your choice."""
+    chosen = os.environ.get("PDSA_SCREENSHOTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("screenshots")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
