@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 import duckdb
+import pandas as pd
 
 from pdsa.models import AuditEvent
 
@@ -57,6 +58,38 @@ def insert_audited(cur: duckdb.DuckDBPyConnection, table: str, values: dict[str,
     ).fetchone()
     record_event(cur, who=who, entity=table, entity_id=row[0], action="create", after=values)
     return row[0]
+
+
+def insert_many_audited(
+    cur: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], *, who: str
+) -> list[int]:
+    """Insert many rows (same keys) and their audit events in two statements; returns their ids.
+
+    Ids are drawn from the table's sequence first, so each audit event names its row
+    without relying on the order RETURNING reports rows in.
+    """
+    if not rows:
+        return []
+    ids = [r[0] for r in cur.execute(f"SELECT nextval('{table}_id_seq') FROM range(?)", [len(rows)]).fetchall()]
+    frame = pd.DataFrame([{"id": row_id, **row} for row_id, row in zip(ids, rows)]).astype(object)
+    frame = frame.where(frame.notna(), None)  # NULL, not NaN, for missing values
+    events = pd.DataFrame({
+        "who": who, "entity": table, "entity_id": ids, "action": "create",
+        "after": [_to_json(row) for row in rows],
+    })
+    columns = ", ".join(frame.columns)
+    cur.register("_new_rows", frame)
+    cur.register("_new_events", events)
+    try:
+        cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _new_rows")
+        cur.execute(
+            "INSERT INTO audit_event (who, entity, entity_id, action, after)"
+            " SELECT who, entity, entity_id, action, CAST(after AS JSON) FROM _new_events"
+        )
+    finally:
+        cur.unregister("_new_rows")
+        cur.unregister("_new_events")
+    return ids
 
 
 def update_audited(

@@ -55,6 +55,29 @@ def test_a_failing_migration_leaves_no_trace(tmp_path, monkeypatch):
     assert con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = 'half_done'").fetchone()[0] == 0
 
 
+def test_upgrading_a_database_that_holds_data_keeps_it(tmp_path, monkeypatch):
+    first_only = available_migrations()[:1]
+    monkeypatch.setattr(dbmod, "available_migrations", lambda: first_only)
+    path = tmp_path / "v1.duckdb"
+    con = connect(path)
+    con.execute("INSERT INTO pathway (name) VALUES ('Hofte')")
+    con.execute("INSERT INTO project (title, pathway_id, aim_what, aim_how_much, aim_by_when, status, start_date)"
+                " VALUES ('P', 1, 'a', 'b', DATE '2027-01-01', 'active', DATE '2026-01-01')")
+    con.execute("INSERT INTO measure (project_id, name, kind, data_type, period, direction)"
+                " VALUES (1, 'Andel', 'process', 'proportion', 'week', 'up')")
+    con.execute("INSERT INTO data_point (measure_id, period, numerator, denominator) VALUES (1, DATE '2026-01-05', 3, 10)")
+    con.close()
+    monkeypatch.undo()
+
+    con = connect(path)
+    assert con.execute("SELECT max(version) FROM schema_migration").fetchone()[0] == available_migrations()[-1][0]
+    assert con.execute("SELECT name, rules, chart FROM measure").fetchall() == [("Andel", "anhoej", None)]
+    assert con.execute("SELECT measure_id, numerator FROM data_point").fetchall() == [(1, 3.0)]
+    new_id = con.execute("INSERT INTO measure (project_id, name, kind, data_type, period, direction)"
+                         " VALUES (1, 'Ny', 'outcome', 'count', 'month', 'down') RETURNING id").fetchone()[0]
+    assert new_id == 2  # the id sequence carried on
+
+
 def test_db_path_precedence(monkeypatch, tmp_path):
     monkeypatch.delenv("PDSA_DB", raising=False)
     assert resolve_db_path() == dbmod.DatabaseLocation(DEFAULT_DB_PATH, True)

@@ -169,6 +169,15 @@ def test_measure_and_points_round_trip_and_a_period_is_updated_not_duplicated(db
     assert list_measures(db, project_id=project.id) == [again]
 
 
+def test_the_same_period_twice_in_one_save_keeps_the_last(db, project):
+    measure = get_measure(db, add_measure(db, Measure(project_id=project.id, name="Antal fald", kind="balancing",
+                                                      data_type="count", period="month"), who=WHO))
+    twice = [DataPoint.model_validate({"measure_id": measure.id, "period": "2026-03", "value": v}, context={"measure": measure})
+             for v in (4, 6)]
+    save_data_points(db, measure, twice, who=WHO)
+    assert [p.value for p in list_data_points(db, measure.id)] == [6]
+
+
 def test_event_measures_store_one_row_per_event(db, project):
     measure = get_measure(db, add_measure(db, Measure(
         project_id=project.id, name="Dage mellem fald", kind="balancing", data_type="days_between", period="day",

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from pdsa.audit import insert_audited, record_event, update_audited
+from pdsa.audit import insert_audited, insert_many_audited, record_event, update_audited
 from pdsa.db import fetch_records, write
 from pdsa.models import EVENT_DATA_TYPES, DataPoint, Measure
 
@@ -92,29 +92,34 @@ def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint],
             raise ValueError(f"measure_id: point for measure {point.measure_id} given to measure {measure.id}")
 
     def change(c: Cursor) -> int:
-        for point in points:
-            values = point.model_dump(include=set(_POINT_VALUE_FIELDS))
-            if measure.data_type in EVENT_DATA_TYPES:
-                event_no = c.execute(
-                    "SELECT coalesce(max(event_no), 0) + 1 FROM data_point WHERE measure_id = ? AND period = ?",
-                    [measure.id, point.period],
-                ).fetchone()[0]
-                insert_audited(
-                    c, "data_point",
-                    {"measure_id": measure.id, "period": point.period, "event_no": event_no, **values}, who=who,
-                )
-                continue
-            existing = c.execute(
-                "SELECT id FROM data_point WHERE measure_id = ? AND period = ? AND event_no = 0",
-                [measure.id, point.period],
-            ).fetchone()
-            if existing:
-                update_audited(c, "data_point", existing[0], values, who=who)
-            else:
-                insert_audited(c, "data_point", {"measure_id": measure.id, "period": point.period, **values}, who=who)
+        new_rows = []
+        if measure.data_type in EVENT_DATA_TYPES:
+            last_event = dict(c.execute(
+                "SELECT period, max(event_no) FROM data_point WHERE measure_id = ? GROUP BY period", [measure.id]
+            ).fetchall())
+            for point in points:
+                last_event[point.period] = last_event.get(point.period, 0) + 1
+                new_rows.append(_row(measure, point, event_no=last_event[point.period]))
+        else:
+            existing = dict(c.execute(
+                "SELECT period, id FROM data_point WHERE measure_id = ? AND event_no = 0", [measure.id]
+            ).fetchall())
+            latest = {point.period: point for point in points}  # the same period twice: the last one counts
+            for point in latest.values():
+                if point.period in existing:
+                    values = point.model_dump(include=set(_POINT_VALUE_FIELDS))
+                    update_audited(c, "data_point", existing[point.period], values, who=who)
+                else:
+                    new_rows.append(_row(measure, point, event_no=0))
+        insert_many_audited(c, "data_point", new_rows, who=who)
         return len(points)
 
     return write(cur, change)
+
+
+def _row(measure: Measure, point: DataPoint, *, event_no: int) -> dict:
+    return {"measure_id": measure.id, "period": point.period, "event_no": event_no,
+            **point.model_dump(include=set(_POINT_VALUE_FIELDS))}
 
 
 def set_point_excluded(cur: Cursor, point_id: int, excluded: bool, *, who: str) -> None:
