@@ -1,8 +1,10 @@
 """Overview: what is going on across pathways and projects, and where to go next."""
 
+import pandas as pd
 import streamlit as st
 
 from pathways.store import list_pathways, list_problems
+from pdsa.portfolio import evaluate_portfolio
 from pdsa.store.cycles import list_cycles
 from pdsa.store.projects import latest_progress, list_projects
 from ui.format import fmt_date, label, progress_label
@@ -43,6 +45,43 @@ for project in projects:
             right.markdown(t("overview.progress_line", score=f"{score.score:.1f}", label=progress_label(score.score)))
         else:
             right.markdown(t("overview.no_progress"))
+
+st.subheader(t("overview.signals_heading"))
+st.caption(t("overview.signals_purpose"))
+portfolio = evaluate_portfolio(cur)
+if portfolio.empty:
+    st.info(t("overview.no_measures"))
+else:
+    titles = {p.id: p.title for p in projects}
+
+    def finding(rules: str, runs_signal, n_outside: int, variation_icon) -> str:
+        if rules == "mdc":
+            return label("point_type", variation_icon)
+        runs = runs_signal is not pd.NA and bool(runs_signal)
+        if runs and n_outside:
+            return t("overview.finding_both", n=int(n_outside))
+        if runs:
+            return t("overview.finding_runs")
+        if n_outside:
+            return t("overview.finding_outside", n=int(n_outside))
+        return t("overview.finding_random")
+
+    rows = portfolio.sort_values(["signal", "project_id"], ascending=[False, True])
+    st.dataframe(
+        pd.DataFrame({
+            t("overview.col_signal"): ["●" if flag else "○" for flag in rows["signal"]],
+            t("overview.col_project"): [titles.get(i, "") for i in rows["project_id"]],
+            t("overview.col_measure"): rows["measure"].tolist(),
+            t("overview.col_kind"): [label("measure_kind", k) for k in rows["kind"]],
+            t("overview.col_chart"): [label("chart_type", c) for c in rows["chart"]],
+            t("overview.col_points"): rows["n_points"].tolist(),
+            t("overview.col_finding"): [
+                finding(*values) for values in
+                zip(rows["rules"], rows["runs_signal"], rows["n_sigma_signal"], rows["variation_icon"])
+            ],
+        }),
+        hide_index=True, width="stretch",
+    )
 
 st.subheader(t("overview.recent_problems_heading"))
 if problems:
