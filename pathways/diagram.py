@@ -16,7 +16,7 @@ SECTOR_COLOURS = {
 
 
 def _label(*lines: str) -> str:
-    wrapped = "\\n".join("\\n".join(textwrap.wrap(line, 22)) for line in lines if line)
+    wrapped = "\\n".join("\\n".join(textwrap.wrap(line, 16)) for line in lines if line)
     return '"' + wrapped.replace('"', '\\"') + '"'
 
 
@@ -25,8 +25,8 @@ def pathway_dot(pathway: Pathway, *, unit_names: dict[int, str], sector_names: d
     """Left to right, one box per step: step name, unit, sector, and its open problems."""
     lines = [
         "digraph pathway {",
-        '  rankdir=LR; bgcolor="transparent"; nodesep=0.3;',
-        '  node [shape=box style="rounded,filled" fontname="Helvetica" fontsize=11 color="#7f8c8d"];',
+        '  rankdir=LR; bgcolor="transparent"; nodesep=0.3; ranksep=0.22;',
+        '  node [shape=box style="rounded,filled" fontname="Helvetica" fontsize=12 margin="0.08,0.05" color="#7f8c8d"];',
         '  edge [color="#555555" arrowsize=0.7];',
     ]
     for step in pathway.steps:
