@@ -18,7 +18,8 @@ class Finding:
     part: int
     rules: str
     n_useful: int | None
-    too_few_points: bool
+    too_few_points: bool               # the latest part has fewer than MIN_USEFUL_POINTS useful points
+    short_parts: tuple[int, ...]       # every part (earlier ones too) with too few useful points
     runs_signal: bool
     longest_run: int | None
     longest_run_max: int | None
@@ -45,6 +46,10 @@ def finding_for_last_part(analysis: Analysis) -> Finding:
         rules=analysis.rules,
         n_useful=last.n_useful,
         too_few_points=analysis.rules == "anhoej" and (last.n_useful or 0) < MIN_USEFUL_POINTS,
+        short_parts=tuple(
+            p.part for p in analysis.parts
+            if analysis.rules == "anhoej" and (p.n_useful or 0) < MIN_USEFUL_POINTS
+        ),
         runs_signal=bool(last.runs_signal),
         longest_run=last.longest_run,
         longest_run_max=last.longest_run_max,

@@ -86,3 +86,29 @@ def test_a_measure_can_be_shown_as_a_run_chart(monkeypatch, demo_path):
     radio.set_value("run").run()
     assert not at.exception
     assert any("Run chart" in json.dumps(json.loads(el.proto.spec)) for el in at.get("vega_lite_chart"))
+
+
+def test_first_start_on_the_default_database_loads_the_demo(monkeypatch, tmp_path):
+    import pdsa.db
+
+    default = tmp_path / "data" / "pdsa.duckdb"
+    monkeypatch.setattr(pdsa.db, "DEFAULT_DB_PATH", default)
+    monkeypatch.delenv("PDSA_DB", raising=False)
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception, at.exception
+    assert default.exists()
+    assert not at.info, "the overview shows the demo, not the empty state"
+    assert at.metric[0].value == "3"  # three demo pathways
+
+
+def test_a_named_database_starts_empty(monkeypatch, tmp_path):
+    named = tmp_path / "ward.duckdb"
+    monkeypatch.setenv("PDSA_DB", str(named))
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception
+    assert named.exists()  # created and migrated on first start
+    assert "python -m pdsa demo" in at.info[0].value

@@ -79,6 +79,9 @@ def _finding_text(analysis) -> None:
     finding = finding_for_last_part(analysis)
     if finding.too_few_points:
         st.warning(t("findings.too_few_points", n=finding.n_useful or 0))
+    earlier = [part for part in finding.short_parts if part != finding.part]
+    if earlier:
+        st.warning(t("findings.short_earlier_parts", parts=", ".join(map(str, earlier))))
     if finding.rules == "anhoej":
         if finding.runs_signal:
             st.markdown(t("findings.runs_signal", run=finding.longest_run, run_max=finding.longest_run_max,
