@@ -8,7 +8,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import xml.etree.ElementTree as ET
-from typing import Any, Iterator
+from typing import Iterator
 
 import numpy as np
 import pandas as pd

@@ -10,6 +10,7 @@ from pdsa.store.measures import list_measures
 from pdsa.store.observations import list_observations
 from pdsa.store.projects import get_driver_diagram, latest_progress, list_change_ideas, list_projects
 from ui.format import fmt_date, label, progress_label
+from ui.cycle_view import show_cycle
 from ui.measure_view import show_measure
 from ui.state import cursor, t
 
@@ -98,31 +99,7 @@ with tab_cycles:
             decision = f" · {label('decision', cycle.act_decision)}" if cycle.act_decision else ""
             heading = f"PDSA {number}.{cycle.cycle_number} · {cycle.title} — {stage}{decision}"
             with st.expander(heading):
-                plan, do, study, act = st.columns(4)
-                with plan:
-                    st.markdown(f"**{t('cycles.plan')}**")
-                    for field in ("plan_objective", "plan_questions", "plan_predictions", "plan_who",
-                                  "plan_what", "plan_where", "plan_when", "plan_data_collection"):
-                        if getattr(cycle, field):
-                            st.markdown(f"*{t('cycles.' + field)}:* {getattr(cycle, field)}")
-                with do:
-                    st.markdown(f"**{t('cycles.do')}**")
-                    if cycle.do_start:
-                        st.markdown(f"*{t('cycles.period')}:* {fmt_date(cycle.do_start)} – {fmt_date(cycle.do_end)}")
-                    for field in ("do_what_happened", "do_observations", "do_problems"):
-                        if getattr(cycle, field):
-                            st.markdown(f"*{t('cycles.' + field)}:* {getattr(cycle, field)}")
-                with study:
-                    st.markdown(f"**{t('cycles.study')}**")
-                    for field in ("study_results", "study_learning"):
-                        if getattr(cycle, field):
-                            st.markdown(f"*{t('cycles.' + field)}:* {getattr(cycle, field)}")
-                with act:
-                    st.markdown(f"**{t('cycles.act')}**")
-                    if cycle.act_decision:
-                        st.markdown(f"*{t('cycles.decision')}:* {label('decision', cycle.act_decision)}")
-                    if cycle.act_next_step:
-                        st.markdown(f"*{t('cycles.act_next_step')}:* {cycle.act_next_step}")
+                show_cycle(cycle)
 
 with tab_voices:
     problems = list_problems(cur, project_id=project.id)
