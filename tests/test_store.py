@@ -2,6 +2,7 @@
 
 from datetime import date
 
+import duckdb
 import pytest
 
 from pathways.models import Pathway, PathwayStep, Problem, Unit
@@ -224,7 +225,7 @@ def test_every_change_leaves_an_audit_event_with_before_and_after(db, pathway, p
 
 def test_a_refused_write_leaves_neither_row_nor_audit_event(db, pathway):
     before = len(list_events(db))
-    with pytest.raises(Exception):
+    with pytest.raises(duckdb.ConstraintException):
         add_problem(db, Problem(title="X", pathway_id=pathway.id, source="staff", reported_on=date(2026, 1, 1),
                                 project_ids=[424242]), who=WHO)  # no such project: the link fails
     assert list_problems(db) == []
