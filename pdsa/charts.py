@@ -445,8 +445,9 @@ def _baseline_layers(ctx: _Ctx) -> list[alt.Chart]:
     )
     text = (
         alt.Chart(blocks)
-        .mark_text(align="left", baseline="top", dx=4, dy=4, fontSize=11, color=BASELINE_TEXT)
-        .encode(x=ctx.x("_x"), y=alt.value(0), text="_text:N")
+        # at the foot of the shading: the top-left corner is where the target's label goes
+        .mark_text(align="left", baseline="bottom", dx=4, dy=-4, fontSize=11, color=BASELINE_TEXT)
+        .encode(x=ctx.x("_x"), y=alt.value({"expr": "height"}), text="_text:N")
     )
     return [rect, text]
 
