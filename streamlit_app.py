@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from pdsa.db import DatabaseError
+from pdsa.db import DatabaseError, DatabaseLocked, resolve_db_path
 from pdsa.i18n import LANGUAGES
 from ui.state import database, language, t
 
@@ -20,6 +20,9 @@ with st.sidebar:
 
 try:
     database()
+except DatabaseLocked:
+    st.error(t("app.database_locked", path=str(resolve_db_path().path)))
+    st.stop()
 except DatabaseError as exc:
     st.error(t("app.database_error", error=str(exc)))
     st.stop()

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import textwrap
-
 from pathways.models import Pathway
+from pdsa.dot import dot_label
 
 SECTOR_COLOURS = {
     "hospital": "#d6e4f0",
@@ -13,11 +12,6 @@ SECTOR_COLOURS = {
     "region": "#ece2f4",
     "other": "#eeeeee",
 }
-
-
-def _label(*lines: str) -> str:
-    wrapped = "\\n".join("\\n".join(textwrap.wrap(line, 16)) for line in lines if line)
-    return '"' + wrapped.replace('"', '\\"') + '"'
 
 
 def pathway_dot(pathway: Pathway, *, unit_names: dict[int, str], sector_names: dict[str, str],
@@ -32,8 +26,8 @@ def pathway_dot(pathway: Pathway, *, unit_names: dict[int, str], sector_names: d
     for step in pathway.steps:
         open_problems = (problem_counts or {}).get(step.id, 0)
         extra = f"⚠ {open_problems} {problems_word}" if open_problems else ""
-        label = _label(f"{step.position}. {step.name}", unit_names.get(step.unit_id, ""),
-                       f"({sector_names[step.sector]})", extra)
+        label = dot_label(f"{step.position}. {step.name}", unit_names.get(step.unit_id, ""),
+                       f"({sector_names[step.sector]})", extra, width=16)
         lines.append(f"  s{step.id} [label={label} fillcolor=\"{SECTOR_COLOURS[step.sector]}\"];")
     for before, after in zip(pathway.steps, pathway.steps[1:]):
         lines.append(f"  s{before.id} -> s{after.id};")

@@ -19,7 +19,8 @@ ProblemStatus = Literal["new", "triaged", "being_tested", "solved", "not_pursued
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # NaN and infinity are never a measurement; refuse them before they reach the charts
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class Unit(_Model):

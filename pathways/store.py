@@ -76,6 +76,7 @@ def add_problem(cur: Cursor, problem: Problem, *, who: str) -> int:
     """Save a problem and its links to the projects that address it."""
 
     def change(c: Cursor) -> int:
+        check_step_in_pathway(c, problem.step_id, problem.pathway_id)
         problem_id = insert_audited(c, "problem", problem.model_dump(exclude={"id", "project_ids"}), who=who)
         for project_id in problem.project_ids:
             link_problem_to_project(c, problem_id, project_id, who=who)
@@ -84,12 +85,24 @@ def add_problem(cur: Cursor, problem: Problem, *, who: str) -> int:
     return write(cur, change)
 
 
+def check_step_in_pathway(cur: Cursor, step_id: int | None, pathway_id: int) -> None:
+    """A step given with a pathway must be one of that pathway's steps."""
+    if step_id is None:
+        return
+    row = cur.execute("SELECT pathway_id FROM pathway_step WHERE id = ?", [step_id]).fetchone()
+    if row is None or row[0] != pathway_id:
+        raise ValueError("step_id: the step is not part of the chosen pathway")
+
+
 def link_problem_to_project(cur: Cursor, problem_id: int, project_id: int, *, who: str) -> None:
     def change(c: Cursor) -> None:
-        c.execute(
-            "INSERT INTO problem_project (problem_id, project_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+        inserted = c.execute(
+            "INSERT INTO problem_project (problem_id, project_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+            " RETURNING problem_id",
             [problem_id, project_id],
-        )
+        ).fetchall()
+        if not inserted:
+            return  # already linked: nothing changed, nothing to record
         record_event(
             c, who=who, entity="problem", entity_id=problem_id, action="update",
             after={"linked_project_id": project_id},

@@ -5,8 +5,7 @@ Change ideas may serve several secondary drivers, so the picture is a graph, not
 
 from __future__ import annotations
 
-import textwrap
-
+from pdsa.dot import dot_label
 from pdsa.models import DriverDiagram
 
 _STYLE = {
@@ -18,8 +17,7 @@ _STYLE = {
 
 
 def _quote(text: str, width: int = 28) -> str:
-    wrapped = "\\n".join(textwrap.wrap(text, width)) or " "
-    return '"' + wrapped.replace('"', '\\"') + '"'
+    return dot_label(text, width=width)
 
 
 def to_dot(diagram: DriverDiagram, *, headings: tuple[str, str, str, str] | None = None) -> str:

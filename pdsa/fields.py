@@ -13,7 +13,8 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
 # Six digits (DDMMYY), an optional dash or space, four digits — not part of a longer number.
-_CPR_PATTERN = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[- ]?(\d)\d{3}(?!\d)")
+# Pasted text often carries an en dash or a non-breaking space instead, so those count too.
+_CPR_PATTERN = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[-\u2013\u00a0 ]?(\d)\d{3}(?!\d)")
 
 
 def cpr_birth_year(yy: int, seventh_digit: int) -> int:

@@ -58,7 +58,8 @@ CHARTS_FOR_DATA_TYPE: dict[str, tuple[str, ...]] = {
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+    # NaN and infinity are never a measurement; refuse them before they reach the charts
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
 
 
 class TeamMember(_Model):
@@ -135,6 +136,11 @@ class ChangeIdea(_Model):
     description: Text = None
     driver_ids: list[int] = Field(default_factory=list)
 
+    @field_validator("driver_ids")
+    @classmethod
+    def _each_driver_once(cls, value: list[int]) -> list[int]:
+        return list(dict.fromkeys(value))
+
 
 class DriverDiagram(_Model):
     """The whole diagram of a project, as read back for drawing."""
@@ -180,6 +186,8 @@ class Measure(_Model):
             raise ValueError("rules: Making Data Count rules apply to individuals (I) charts only")
         if len(set(self.splits)) != len(self.splits):
             raise ValueError("splits: the same period is given twice")
+        if self.data_type in PROPORTION_DATA_TYPES and self.target is not None and not 0 <= self.target <= 1:
+            raise ValueError("target: give a proportion's target as a fraction from 0 to 1, e.g. 0.85 for 85 %")
         return self
 
     @property

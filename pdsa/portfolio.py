@@ -6,6 +6,7 @@ measure the same findings as its own chart.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from pdsa.series import engine_direction
@@ -26,7 +27,8 @@ def _settings(measures, positions: pd.DataFrame) -> pd.DataFrame:
         if measure.id not in by_series.index:
             continue
         part = by_series.at[measure.id, "part"]
-        part = None if part is None or part is pd.NA or (not isinstance(part, list) and pd.isna(part)) else list(part)
+        # DuckDB hands a LIST back as a numpy array (or NA when there is none)
+        part = [int(k) for k in part] if isinstance(part, (list, np.ndarray)) and len(part) else None
         freeze = by_series.at[measure.id, "freeze"]
         rows.append({
             "series": measure.id,
@@ -55,6 +57,8 @@ def evaluate_portfolio(cur) -> pd.DataFrame:
     table = info.merge(summary.rename(columns={"series": "measure_id"}), on="measure_id")
     is_mdc = table["rules"] == "mdc"
     anhoej_signal = table["runs_signal"].fillna(False).astype(bool) | (table["n_sigma_signal"] > 0)
-    mdc_signal = table["variation_icon"].notna() & (table["variation_icon"] != "common_cause")
+    # as pdsa.findings.Finding.has_signal: a special-cause last point, or any point outside the limits
+    mdc_signal = (table["variation_icon"].notna() & (table["variation_icon"] != "common_cause")) | (
+        table["n_sigma_signal"] > 0)
     table["signal"] = (is_mdc & mdc_signal) | (~is_mdc & anhoej_signal)
     return table[list(PORTFOLIO_COLUMNS)]

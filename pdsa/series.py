@@ -77,26 +77,36 @@ def engine_direction(measure: Measure) -> str:
     return _DIRECTION[measure.direction]
 
 
+def plotted_series(measure: Measure, points: pd.DataFrame, rules: str) -> MeasureSeries:
+    """The series as charted: Making Data Count does not define exclusion, so under its rules
+    excluded points are left out altogether."""
+    series = measure_series(measure, points)
+    if rules != "mdc" or not any(series.excluded):
+        return series
+    keep = [not flag for flag in series.excluded]
+    return MeasureSeries(
+        [d for d, k in zip(series.x, keep) if k],
+        series.y[keep],
+        None if series.n is None else series.n[keep],
+        [False] * sum(keep),
+        [note for note, k in zip(series.notes, keep) if k],
+    )
+
+
 def analyze_measure(measure: Measure, points: pd.DataFrame, *, chart: str | None = None):
     """Analyse a measure with its stored settings; ``chart`` overrides the stored chart type.
 
-    Excluded points are the data points' own flag. Under Making Data Count rules exclusion
-    is not defined, so excluded points are left out of the series altogether.
+    Returns the series and its Analysis, or None for the analysis when nothing is left to
+    plot (no data yet, or only the first event of a days-between measure). Excluded points
+    are the data points' own flag.
     """
     from pdsa.spc import analyze  # the engine is heavy to import; only analysis needs it
 
-    series = measure_series(measure, points)
     chart = chart or measure.effective_chart
     rules = measure.rules if chart == "i" else "anhoej"
-    if rules == "mdc" and any(series.excluded):
-        keep = [not flag for flag in series.excluded]
-        series = MeasureSeries(
-            [d for d, k in zip(series.x, keep) if k],
-            series.y[keep],
-            None if series.n is None else series.n[keep],
-            [False] * sum(keep),
-            [t for t, k in zip(series.notes, keep) if k],
-        )
+    series = plotted_series(measure, points, rules)
+    if len(series) == 0:
+        return series, None
     splits = split_positions(series, measure.splits)
     return series, analyze(
         series.y,

@@ -3,6 +3,8 @@
 ``db``      a cursor on a new, migrated DuckDB file of its own (one per test).
 ``demo_db`` a cursor on a database holding the demo. The demo is loaded once per test
             session and each test gets its own copy of the file, so a test may change it.
+``add_edge_case_measures(cur)`` adds measures the demo lacks (several splits, Making Data
+            Count with exclusions and an outlier, days between events, a lone first event).
 """
 
 from __future__ import annotations
@@ -52,3 +54,46 @@ def demo_db(demo_db_file, tmp_path):
     yield cur
     cur.close()
     con.close()
+
+
+def add_edge_case_measures(db):
+    """Measures the demo lacks: several splits, Making Data Count with an excluded point and an
+    outlier mid-series, days between events, and a measure with only its first event."""
+    from datetime import date, timedelta
+
+    import numpy as np
+
+    from pathways.models import Pathway
+    from pathways.store import add_pathway
+    from pdsa.models import DataPoint, Measure, Project
+    from pdsa.store.measures import add_measure, get_measure, save_data_points
+    from pdsa.store.projects import add_project
+
+    who = "test"
+    pathway = add_pathway(db, Pathway(name="Forløb"), who=who)
+    project = add_project(db, Project(title="P", pathway_id=pathway, aim_what="a", aim_how_much="b",
+                                      aim_by_when=date(2027, 1, 1), start_date=date(2025, 1, 1)), who=who)
+    rng = np.random.default_rng(5)
+    mondays = [date(2025, 1, 6) + timedelta(weeks=k) for k in range(40)]
+
+    def measure(**fields):
+        return get_measure(db, add_measure(db, Measure(project_id=project, name=fields.pop("name"),
+                                                       kind="process", **fields), who=who))
+
+    def save(m, rows):
+        save_data_points(db, m, [DataPoint.model_validate({"measure_id": m.id, **r}, context={"measure": m})
+                                 for r in rows], who=who)
+
+    split = measure(name="splits", data_type="proportion", period="week",
+                    splits=[mondays[12], mondays[25], mondays[39] + timedelta(weeks=1)])
+    save(split, [{"period": d, "numerator": int(rng.integers(5, 15)), "denominator": 20} for d in mondays])
+    mdc = measure(name="mdc", data_type="continuous", period="week", rules="mdc", direction="down", target=40)
+    values = rng.normal(50, 3, 40).round(1)
+    values[20] = 90  # one outlier mid-series; the last point is ordinary
+    save(mdc, [{"period": d, "value": float(v), "excluded": k == 5} for k, (d, v) in enumerate(zip(mondays, values))])
+    days = measure(name="days", data_type="days_between", period="day", freeze_until=date(2025, 4, 1))
+    event_days = sorted({date(2025, 1, 1) + timedelta(days=int(k)) for k in rng.integers(0, 300, 35)})
+    save(days, [{"period": d} for d in event_days])
+    lonely = measure(name="first event only", data_type="days_between", period="day")
+    save(lonely, [{"period": date(2025, 3, 3)}])
+    return [split, mdc, days, lonely]

@@ -24,7 +24,6 @@ from pdsa.store.projects import get_driver_diagram, list_projects
 SPECS = demo.measure_specs()
 SPEC_BY_KEY = {spec["key"]: spec for spec in SPECS}
 PROJECTS = demo.read_projects()
-ENGINE = PROJECT_ROOT / "pdsa" / "spc" / "engine.py"
 
 
 def _tables(cur) -> list[str]:
@@ -324,7 +323,6 @@ def test_load_is_one_transaction(db, monkeypatch, function, failing_call):
 
 # --- statistics: the series show what they were generated to show ------------------------------
 
-@pytest.mark.skipif(not ENGINE.exists(), reason="the SPC engine (pdsa/spc/engine.py) is not written yet")
 @pytest.mark.parametrize("key", list(SPEC_BY_KEY))
 def test_series_show_the_shift_or_stability_they_were_generated_with(demo_db, key):
     from pdsa.series import analyze_measure

@@ -66,12 +66,43 @@ def test_a_text_field_with_a_cpr_number_is_refused_and_the_field_named():
     assert "010190" not in messages(exc.value)  # the number is never echoed back
 
 
-def test_every_text_field_refuses_cpr():
+_MINIMAL = {
+    Unit: dict(name="A", sector="hospital"),
+    PathwayStep: dict(position=1, name="A", sector="hospital"),
+    Pathway: dict(name="A"),
+    Problem: dict(title="A", pathway_id=1, source="staff", reported_on=date(2026, 1, 1)),
+    TeamMember: dict(name="A", sector="hospital"),
+    ProgressScore: dict(scored_on=date(2026, 1, 1), score=1.0),
+    Project: dict(title="A", pathway_id=1, aim_what="a", aim_how_much="b", aim_by_when=date(2027, 1, 1),
+                  start_date=date(2026, 1, 1)),
+    Driver: dict(kind="primary", text="A"),
+    ChangeIdea: dict(text="A"),
+    Measure: dict(project_id=1, name="A", kind="process", data_type="count", period="week"),
+    DataPoint: dict(measure_id=1, period="2026-W02", value=1),
+    PdsaCycle: dict(project_id=1, title="A"),
+    Observation: dict(text="A", kind="experience", observed_on=date(2026, 1, 1), pathway_id=1),
+}
+
+
+def _text_fields():
+    for model, minimal in _MINIMAL.items():
+        for name, info in model.model_fields.items():
+            annotation = str(info.annotation)
+            if info.annotation is str or ("str" in annotation and "Literal" not in annotation):
+                yield pytest.param(model, minimal, name, id=f"{model.__name__}.{name}")
+
+
+@pytest.mark.parametrize("model, minimal, field", list(_text_fields()))
+def test_every_text_field_refuses_cpr(model, minimal, field):
+    model(**minimal)  # the minimal record itself is valid
     with pytest.raises(ValidationError) as exc:
-        PdsaCycle(project_id=1, title="Test", study_learning="Se 0101901234")
-    assert error_fields(exc.value) == {"study_learning"}
-    with pytest.raises(ValidationError):
-        Problem(title="Fald 0101901234", pathway_id=1, source="staff", reported_on=date(2026, 1, 1))
+        model(**{**minimal, field: "Se 010190-1234 i journalen"})
+    assert error_fields(exc.value) == {field}
+
+
+def test_there_are_text_fields_to_check():
+    names = {p.id for p in _text_fields()}
+    assert {"Observation.text", "PdsaCycle.study_learning", "Problem.description", "TeamMember.name"} <= names
 
 
 # --- titles and scales ----------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 import numpy as np
 
+from conftest import add_edge_case_measures
 from pdsa.findings import finding_for_last_part
 from pdsa.portfolio import evaluate_portfolio
 from pdsa.series import analyze_measure
@@ -39,3 +40,22 @@ def test_portfolio_follows_stored_settings_and_flags(demo_db):
 
 def test_an_empty_database_gives_an_empty_portfolio(db):
     assert evaluate_portfolio(db).empty
+
+
+def test_portfolio_agrees_on_measures_the_demo_lacks(db):
+    measures = add_edge_case_measures(db)
+    table = evaluate_portfolio(db).set_index("measure_id")
+    lonely = measures[-1]
+    assert lonely.id not in table.index  # nothing to plot yet
+    for measure in measures[:-1]:
+        series, analysis = analyze_measure(measure, data_points_frame(db, [measure.id]))
+        finding = finding_for_last_part(analysis)
+        row = table.loc[measure.id]
+        assert row["n_points"] == len(series) and row["last_part"] == analysis.parts[-1].part, measure.name
+        assert row["n_sigma_signal"] == finding.n_outside_limits, measure.name
+        assert bool(row["signal"]) == finding.has_signal, measure.name
+    assert table.loc[measures[0].id, "last_part"] == 3  # the split at the last week is outside the series
+    mdc = table.loc[measures[1].id]
+    assert mdc["variation_icon"] == "common_cause" and mdc["signal"]  # the outlier counts, as on its chart
+    series, _ = analyze_measure(lonely, data_points_frame(db, [lonely.id]))
+    assert len(series) == 0

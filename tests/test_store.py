@@ -8,6 +8,7 @@ import pytest
 from pathways.models import Pathway, PathwayStep, Problem, Unit
 from pathways.store import (
     add_pathway,
+    link_problem_to_project,
     add_problem,
     add_unit,
     get_pathway,
@@ -181,13 +182,70 @@ def test_the_same_period_twice_in_one_save_keeps_the_last(db, project):
 
 def test_event_measures_store_one_row_per_event(db, project):
     measure = get_measure(db, add_measure(db, Measure(
-        project_id=project.id, name="Dage mellem fald", kind="balancing", data_type="days_between", period="day",
-        direction="up"), who=WHO))
-    events = [DataPoint.model_validate({"measure_id": measure.id, "period": d}, context={"measure": measure})
-              for d in ("2026-01-03", "2026-01-09", "2026-01-09", "2026-02-01")]
+        project_id=project.id, name="Koloskopier mellem utilstrækkelige udrensninger", kind="balancing",
+        data_type="cases_between", period="day", direction="up"), who=WHO))
+    events = [DataPoint.model_validate({"measure_id": measure.id, "period": d, "value": v}, context={"measure": measure})
+              for d, v in (("2026-01-03", 12), ("2026-01-09", 30), ("2026-01-09", 0), ("2026-02-01", 41))]
     save_data_points(db, measure, events, who=WHO)
     frame = data_points_frame(db, [measure.id])
     assert list(frame["event_no"]) == [1, 1, 2, 1]
+    assert list(frame["value"]) == [12, 30, 0, 41]
+
+
+def test_days_between_takes_one_event_per_day(db, project):
+    measure = get_measure(db, add_measure(db, Measure(
+        project_id=project.id, name="Dage mellem fald", kind="balancing", data_type="days_between", period="day",
+        direction="up"), who=WHO))
+
+    def event(day):
+        return DataPoint.model_validate({"measure_id": measure.id, "period": day}, context={"measure": measure})
+
+    save_data_points(db, measure, [event("2026-01-03"), event("2026-01-09")], who=WHO)
+    with pytest.raises(ValueError, match="row 2, period: 2026-02-01 already has an event"):
+        save_data_points(db, measure, [event("2026-02-01"), event("2026-02-01")], who=WHO)
+    with pytest.raises(ValueError, match="row 1, period: 2026-01-09 already has an event"):
+        save_data_points(db, measure, [event("2026-01-09")], who=WHO)
+    assert len(data_points_frame(db, [measure.id])) == 2  # the refused saves left nothing
+
+
+def test_re_entering_a_value_keeps_the_note_and_the_exclusion(db, project):
+    measure = get_measure(db, add_measure(db, Measure(project_id=project.id, name="Liggetid", kind="balancing",
+                                                      data_type="continuous", period="month"), who=WHO))
+
+    def point(**raw):
+        return DataPoint.model_validate({"measure_id": measure.id, "period": "2026-03", **raw}, context={"measure": measure})
+
+    save_data_points(db, measure, [point(value=4.5, note="Påske", excluded=True)], who=WHO)
+    save_data_points(db, measure, [point(value=4.8)], who=WHO)
+    [stored] = list_data_points(db, measure.id)
+    assert (stored.value, stored.note, stored.excluded) == (4.8, "Påske", True)
+    save_data_points(db, measure, [point(value=4.8, note=None, excluded=False)], who=WHO)  # said explicitly
+    [stored] = list_data_points(db, measure.id)
+    assert (stored.note, stored.excluded) == (None, False)
+
+
+def test_links_must_stay_inside_their_pathway_and_project(db, pathway, project):
+    other = get_pathway(db, add_pathway(db, Pathway(name="KOL", steps=[
+        PathwayStep(position=1, name="Lungemedicinsk afsnit", sector="hospital")]), who=WHO))
+    with pytest.raises(ValueError, match="step_id: the step is not part of the chosen pathway"):
+        add_problem(db, Problem(title="X", pathway_id=pathway.id, step_id=other.steps[0].id, source="staff",
+                                reported_on=date(2026, 1, 1)), who=WHO)
+    with pytest.raises(ValueError, match="project_id: it belongs to another pathway"):
+        add_observation(db, Observation(text="Godt", kind="experience", observed_on=date(2026, 1, 1),
+                                        pathway_id=other.id, project_id=project.id), who=WHO)
+    other_project = add_project(db, project.model_copy(update={"id": None, "pathway_id": other.id, "team": [],
+                                                                "progress": []}), who=WHO)
+    foreign_idea = add_change_idea(db, other_project, ChangeIdea(text="Andet projekts idé"), who=WHO)
+    with pytest.raises(ValueError, match="change_idea_id: the change idea belongs to another project"):
+        add_cycle(db, PdsaCycle(project_id=project.id, change_idea_id=foreign_idea, title="Forkert idé"), who=WHO)
+
+
+def test_linking_twice_records_one_event(db, pathway, project):
+    problem_id = add_problem(db, Problem(title="Ventetid", pathway_id=pathway.id, source="staff",
+                                         reported_on=date(2026, 1, 1), project_ids=[project.id]), who=WHO)
+    link_problem_to_project(db, problem_id, project.id, who=WHO)
+    links = [e for e in list_events(db, entity="problem", entity_id=problem_id) if e.action == "update"]
+    assert len(links) == 1
 
 
 def test_cycles_form_ramps_and_update(db, project):

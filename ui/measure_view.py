@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import pandas as pd
 import streamlit as st
@@ -10,6 +11,7 @@ import streamlit as st
 from pdsa.charts import Annotation, ChartLabels, chart_to_png, chart_to_svg, mdc_icons, spc_chart
 from pdsa.findings import finding_for_last_part
 from pdsa.models import PROPORTION_DATA_TYPES, Measure, PdsaCycle
+from pdsa.periods import next_period
 from pdsa.series import analyze_measure
 from pdsa.store.cycles import ramps
 from pdsa.store.measures import data_points_frame
@@ -52,18 +54,18 @@ def chart_labels(measure: Measure, chart: str) -> ChartLabels:
     )
 
 
-def cycle_annotations(cycles: list[PdsaCycle], *, within: list) -> list[Annotation]:
-    """PDSA cycles that started inside the charted periods, as vertical lines.
+def cycle_annotations(cycles: list[PdsaCycle], *, first: date, last: date, period: str) -> list[Annotation]:
+    """PDSA cycles that started inside the charted periods (the last one included), as lines.
 
     Short labels ("PDSA 2.1": ramp 2, cycle 1) keep a chart with many cycles readable; the
     PDSA tab numbers ramps and cycles the same way.
     """
-    first, last = (min(within), max(within)) if within else (None, None)
+    end = next_period(last, period)
     return [
         Annotation(date=pd.Timestamp(cycle.do_start), label=f"PDSA {ramp_no}.{cycle.cycle_number}", kind="pdsa")
         for ramp_no, ramp in enumerate(ramps(cycles), start=1)
         for cycle in ramp
-        if cycle.do_start is not None and first is not None and first <= cycle.do_start <= last
+        if cycle.do_start is not None and first <= cycle.do_start < end
     ]
 
 
@@ -121,13 +123,18 @@ def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) ->
         names = {c: t(f"chart_type.{c}") for c in options}
         chart = st.radio(t("measures.chart_type"), options, format_func=names.__getitem__,
                          horizontal=True, key=f"chart-{measure.id}")
-        series, analysis = analyze_measure(measure, points, chart=chart)
-        if len(series) == 0:
+        try:
+            series, analysis = analyze_measure(measure, points, chart=chart)
+        except ValueError as exc:  # data the engine cannot chart; the rest of the page still works
+            st.warning(t("measures.cannot_analyse", error=str(exc)))
+            return
+        if analysis is None:
             st.info(t("measures.no_data"))
             return
         labels = chart_labels(measure, chart)
+        annotations = cycle_annotations(annotations_from, first=series.x[0], last=series.x[-1], period=measure.period)
         figure = spc_chart(
-            analysis, labels=labels, annotations=cycle_annotations(annotations_from, within=series.x),
+            analysis, labels=labels, annotations=annotations,
             details=_details(series), percent=measure.data_type in PROPORTION_DATA_TYPES, show_icons=False,
         )
         icons = mdc_icons(analysis, labels=labels)

@@ -7,7 +7,7 @@ from pathways.store import list_pathways, list_problems
 from pdsa.portfolio import evaluate_portfolio
 from pdsa.store.cycles import list_cycles
 from pdsa.store.projects import latest_progress, list_projects
-from ui.format import fmt_date, label, progress_label
+from ui.format import fmt_date, fmt_number, label, progress_label
 from ui.state import cursor, t
 
 st.title(t("overview.title"))
@@ -42,14 +42,20 @@ for project in projects:
         score = latest_progress(project)
         right.markdown(f"{t('projects.status')}: **{label('project_status', project.status)}**")
         if score:
-            right.markdown(t("overview.progress_line", score=f"{score.score:.1f}", label=progress_label(score.score)))
+            right.markdown(t("overview.progress_line", score=fmt_number(score.score), label=progress_label(score.score)))
         else:
             right.markdown(t("overview.no_progress"))
 
 st.subheader(t("overview.signals_heading"))
 st.caption(t("overview.signals_purpose"))
-portfolio = evaluate_portfolio(cur)
-if portfolio.empty:
+try:
+    portfolio = evaluate_portfolio(cur)
+except ValueError as exc:  # stored data the engine cannot chart; the rest of the overview still works
+    portfolio = None
+    st.warning(t("measures.cannot_analyse", error=str(exc)))
+if portfolio is None:
+    pass
+elif portfolio.empty:
     st.info(t("overview.no_measures"))
 else:
     titles = {p.id: p.title for p in projects}

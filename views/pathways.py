@@ -8,6 +8,7 @@ from pathways.store import list_pathways, list_problems, list_units
 from pdsa.fields import SECTORS
 from pdsa.store.observations import list_observations
 from pdsa.store.projects import list_projects
+from ui.choice import choose
 from ui.format import fmt_date, label
 from ui.state import cursor, t
 
@@ -21,7 +22,7 @@ if not pathways:
     st.stop()
 
 by_id = {p.id: p for p in pathways}
-chosen = by_id[st.selectbox(t("pathways.choose"), list(by_id), format_func=lambda i: by_id[i].name, key="pathway")]
+chosen = by_id[choose(t("pathways.choose"), {p.id: p.name for p in pathways}, key="pathway")]
 if chosen.description:
     st.markdown(chosen.description)
 

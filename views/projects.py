@@ -9,7 +9,8 @@ from pdsa.store.cycles import list_cycles, ramps
 from pdsa.store.measures import list_measures
 from pdsa.store.observations import list_observations
 from pdsa.store.projects import get_driver_diagram, latest_progress, list_change_ideas, list_projects
-from ui.format import fmt_date, label, progress_label
+from ui.format import fmt_date, fmt_number, label, progress_label
+from ui.choice import choose
 from ui.cycle_view import show_cycle
 from ui.measure_view import show_measure
 from ui.state import cursor, t
@@ -24,7 +25,7 @@ if not projects:
     st.stop()
 
 by_id = {p.id: p for p in projects}
-project = by_id[st.selectbox(t("projects.choose"), list(by_id), format_func=lambda i: by_id[i].title, key="project")]
+project = by_id[choose(t("projects.choose"), {p.id: p.title for p in projects}, key="project")]
 pathway_names = {p.id: p.name for p in list_pathways(cur)}
 
 with st.container(border=True):
@@ -58,12 +59,12 @@ with tab_team:
     st.markdown(f"#### {t('progress.heading')}")
     score = latest_progress(project)
     if score:
-        st.markdown(t("progress.latest", score=f"{score.score:.1f}", label=progress_label(score.score),
+        st.markdown(t("progress.latest", score=fmt_number(score.score), label=progress_label(score.score),
                       date=fmt_date(score.scored_on)))
         st.dataframe(
             pd.DataFrame({
                 t("progress.date"): [fmt_date(p.scored_on) for p in project.progress],
-                t("progress.score"): [f"{p.score:.1f} – {progress_label(p.score)}" for p in project.progress],
+                t("progress.score"): [f"{fmt_number(p.score)} – {progress_label(p.score)}" for p in project.progress],
                 t("progress.comment"): [p.comment or "" for p in project.progress],
             }),
             hide_index=True, width="stretch",

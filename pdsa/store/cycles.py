@@ -18,6 +18,10 @@ def add_cycle(cur: Cursor, cycle: PdsaCycle, *, who: str) -> int:
 
     def change(c: Cursor) -> int:
         values = cycle.model_dump(exclude={"id"})
+        if cycle.change_idea_id is not None:
+            owner = c.execute("SELECT project_id FROM change_idea WHERE id = ?", [cycle.change_idea_id]).fetchone()
+            if owner is None or owner[0] != cycle.project_id:
+                raise ValueError("change_idea_id: the change idea belongs to another project")
         if cycle.parent_id is not None:
             parent = c.execute(
                 "SELECT project_id, cycle_number FROM pdsa_cycle WHERE id = ?", [cycle.parent_id]

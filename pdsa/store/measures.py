@@ -97,7 +97,13 @@ def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint],
             last_event = dict(c.execute(
                 "SELECT period, max(event_no) FROM data_point WHERE measure_id = ? GROUP BY period", [measure.id]
             ).fetchall())
-            for point in points:
+            for number, point in enumerate(points, start=1):
+                if measure.data_type == "days_between" and point.period in last_event:
+                    raise ValueError(
+                        f"row {number}, period: {point.period.isoformat()} already has an event; days between "
+                        "events are counted in whole days, so record one event per day (several events a day "
+                        "fit a count measure better)"
+                    )
                 last_event[point.period] = last_event.get(point.period, 0) + 1
                 new_rows.append(_row(measure, point, event_no=last_event[point.period]))
         else:
@@ -107,7 +113,9 @@ def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint],
             latest = {point.period: point for point in points}  # the same period twice: the last one counts
             for point in latest.values():
                 if point.period in existing:
-                    values = point.model_dump(include=set(_POINT_VALUE_FIELDS))
+                    # only what was given: re-entering a value keeps the point's note and exclusion
+                    values = point.model_dump(include=set(_POINT_VALUE_FIELDS), exclude_unset=True)
+                    values["entered_by"] = point.entered_by or who
                     update_audited(c, "data_point", existing[point.period], values, who=who)
                 else:
                     new_rows.append(_row(measure, point, event_no=0))

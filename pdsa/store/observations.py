@@ -14,7 +14,23 @@ _COLUMNS = "id, text, kind, author_role, observed_on, pathway_id, step_id, probl
 
 
 def add_observation(cur: Cursor, observation: Observation, *, who: str) -> int:
-    return write(cur, lambda c: insert_audited(c, "observation", observation.model_dump(exclude={"id"}), who=who))
+    """Save an observation; what it is linked to must belong to the same pathway."""
+
+    def change(c: Cursor) -> int:
+        links = (("step_id", "SELECT pathway_id FROM pathway_step WHERE id = ?"),
+                 ("problem_id", "SELECT pathway_id FROM problem WHERE id = ?"),
+                 ("project_id", "SELECT pathway_id FROM project WHERE id = ?"),
+                 ("cycle_id", "SELECT p.pathway_id FROM pdsa_cycle c JOIN project p ON p.id = c.project_id"
+                              " WHERE c.id = ?"))
+        for field, sql in links:
+            linked = getattr(observation, field)
+            if linked is not None:
+                row = c.execute(sql, [linked]).fetchone()
+                if row is None or row[0] != observation.pathway_id:
+                    raise ValueError(f"{field}: it belongs to another pathway than the observation")
+        return insert_audited(c, "observation", observation.model_dump(exclude={"id"}), who=who)
+
+    return write(cur, change)
 
 
 def list_observations(
