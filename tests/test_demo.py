@@ -12,7 +12,7 @@ import pytest
 
 from pathways.store import list_pathways, list_problems, list_units
 from pdsa import demo
-from pdsa.db import PROJECT_ROOT, is_empty
+from pdsa.db import is_empty
 from pdsa.fields import contains_cpr
 from pdsa.models import EVENT_DATA_TYPES
 from pdsa.periods import next_period, period_start
