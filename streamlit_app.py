@@ -17,6 +17,7 @@ with st.sidebar:
         key="lang",
         horizontal=True,
     )
+    st.text_input(t("app.your_name"), key="user_name", help=t("app.your_name_help"))
 
 try:
     database()

@@ -173,3 +173,47 @@ def test_measures_without_a_chart_yet_say_so_and_the_page_still_works(monkeypatc
     assert any("There are no data for this measure yet" in i.value for i in at.info)  # the lone first event
     at.switch_page("views/overview.py").run()
     assert not at.exception, at.exception
+
+
+def _settings_page(monkeypatch, demo_db_file, tmp_path, name: str):
+    import shutil
+
+    path = tmp_path / "settings.duckdb"
+    shutil.copyfile(demo_db_file, path)
+    at = open_page(monkeypatch, path, "views/projects.py", "en")
+    at.text_input(key="user_name").input(name).run()
+    return path, at
+
+
+def test_chart_settings_are_saved_with_the_measure_and_its_audit_trail(monkeypatch, demo_db_file, tmp_path):
+    from pdsa.audit import list_events
+    from pdsa.store.measures import get_measure
+
+    path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "Anna Sygeplejerske")
+    freeze = next(s for s in at.selectbox if s.key and s.key.startswith("set-freeze-"))
+    measure_id = int(freeze.key.rsplit("-", 1)[1])
+    split = at.multiselect(key=f"set-splits-{measure_id}")
+    freeze.select_index(5)
+    split.select(split.options[20])
+    at.button(key=f"FormSubmitter:settings-{measure_id}-{'Save settings'}").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, at.error[0].value
+    cur = connect(path).cursor()
+    measure = get_measure(cur, measure_id)
+    assert len(measure.splits) == 1 and measure.freeze_until is not None
+    events = [e for e in list_events(cur, entity="measure", entity_id=measure_id) if e.action == "update"]
+    assert events and {e.who for e in events} == {"Anna Sygeplejerske"}
+
+
+def test_saving_settings_needs_a_name_and_a_valid_target(monkeypatch, demo_db_file, tmp_path):
+    path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "")
+    target = next(n for n in at.number_input if n.key and n.key.startswith("set-target-"))
+    measure_id = int(target.key.rsplit("-", 1)[1])
+    submit = f"FormSubmitter:settings-{measure_id}-Save settings"
+    at.button(key=submit).click().run()
+    assert "Write your name" in at.error[0].value
+    at.text_input(key="user_name").input("Bo").run()
+    at.radio(key=f"set-rules-{measure_id}").set_value("mdc")
+    at.button(key=submit).click().run()
+    assert not at.exception
+    assert "Nothing was saved" in at.error[0].value and "**Rule set**: Making Data Count rules apply" in at.error[0].value

@@ -15,6 +15,7 @@ from pdsa.periods import next_period
 from pdsa.series import analyze_measure
 from pdsa.store.cycles import ramps
 from pdsa.store.measures import data_points_frame
+from ui.measure_settings import chart_settings_form
 from ui.format import fmt_number, fmt_percent, label
 from ui.state import language, t
 
@@ -146,6 +147,7 @@ def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) ->
             right.altair_chart(icons, theme=None)
         _finding_text(analysis)
         _export_buttons(figure, measure)
+        chart_settings_form(measure, sorted(set(series.x)))
 
 
 def _details(series) -> pd.DataFrame:

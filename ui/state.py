@@ -73,3 +73,8 @@ def language() -> str:
 def t(key: str, **values: object) -> str:
     """The text for key in the user's language."""
     return translate(language(), key, **values)
+
+
+def user_name() -> str:
+    """The name the user gave in the sidebar; the audit trail records who changed what."""
+    return (st.session_state.get("user_name") or "").strip()
