@@ -103,3 +103,17 @@ def test_pages_hold_no_hard_coded_texts(path):
 @pytest.mark.parametrize("locale, expected", [("da-DK", "da"), ("en-GB", "en"), ("de-DE", "en"), (None, "da")])
 def test_language_follows_the_browser(locale, expected):
     assert language_from_locale(locale) == expected
+
+
+def test_every_pdsa_field_the_cycle_view_shows_has_words():
+    from ui.cycle_view import _STAGE_FIELDS
+
+    keys = {f"cycles.{name}" for names in _STAGE_FIELDS.values() for name in names} | {
+        f"cycles.{stage}" for stage in _STAGE_FIELDS}
+    for language in LANGUAGES:
+        assert sorted(keys - set(catalogue(language))) == []
+
+
+@pytest.mark.parametrize("rules", ["anhoej", "mdc"])
+def test_rule_sets_have_words(rules):
+    assert all(f"rules.{rules}" in catalogue(language) for language in LANGUAGES)
