@@ -3,6 +3,7 @@
 import streamlit as st
 
 from pdsa.db import DatabaseError, DatabaseLocked, resolve_db_path
+from pdsa.fields import contains_cpr
 from pdsa.i18n import LANGUAGES
 from ui.state import database, language, t
 
@@ -18,6 +19,8 @@ with st.sidebar:
         horizontal=True,
     )
     st.text_input(t("app.your_name"), key="user_name", help=t("app.your_name_help"))
+    if contains_cpr(st.session_state.get("user_name") or ""):
+        st.error(t("app.name_has_cpr"))
 
 try:
     database()

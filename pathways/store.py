@@ -96,6 +96,12 @@ def check_step_in_pathway(cur: Cursor, step_id: int | None, pathway_id: int) -> 
 
 def link_problem_to_project(cur: Cursor, problem_id: int, project_id: int, *, who: str) -> None:
     def change(c: Cursor) -> None:
+        pathways = c.execute(
+            "SELECT (SELECT pathway_id FROM problem WHERE id = ?), (SELECT pathway_id FROM project WHERE id = ?)",
+            [problem_id, project_id],
+        ).fetchone()
+        if pathways[1] is not None and pathways[0] != pathways[1]:
+            raise ValueError("project_ids: the project works on another pathway than the problem")
         inserted = c.execute(
             "INSERT INTO problem_project (problem_id, project_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
             " RETURNING problem_id",

@@ -14,6 +14,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
+from pdsa.fields import refuse_cpr
 from pdsa.models import AuditEvent
 
 
@@ -32,6 +33,14 @@ def _to_json(values: dict[str, Any] | None) -> str | None:
     return json.dumps(values, default=_jsonable, ensure_ascii=False)
 
 
+def check_who(who: str) -> str:
+    """The name recorded for a change must be a name, not empty and never a CPR number."""
+    if not who or not who.strip():
+        raise ValueError("who: say who makes the change")
+    refuse_cpr(who)
+    return who
+
+
 def record_event(
     cur: duckdb.DuckDBPyConnection,
     *,
@@ -42,6 +51,7 @@ def record_event(
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
+    check_who(who)
     cur.execute(
         "INSERT INTO audit_event (who, entity, entity_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?)",
         [who, entity, entity_id, action, _to_json(before), _to_json(after)],
@@ -70,6 +80,7 @@ def insert_many_audited(
     """
     if not rows:
         return []
+    check_who(who)
     ids = [r[0] for r in cur.execute(f"SELECT nextval('{table}_id_seq') FROM range(?)", [len(rows)]).fetchall()]
     frame = pd.DataFrame([{"id": row_id, **row} for row_id, row in zip(ids, rows)]).astype(object)
     frame = frame.where(frame.notna(), None)  # NULL, not NaN, for missing values

@@ -2,6 +2,7 @@
 
 import json
 import re
+from pathlib import Path
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -175,45 +176,111 @@ def test_measures_without_a_chart_yet_say_so_and_the_page_still_works(monkeypatc
     assert not at.exception, at.exception
 
 
-def _settings_page(monkeypatch, demo_db_file, tmp_path, name: str):
+def _settings_page(monkeypatch, source: Path, tmp_path, name: str):
     import shutil
 
     path = tmp_path / "settings.duckdb"
-    shutil.copyfile(demo_db_file, path)
+    shutil.copyfile(source, path)
     at = open_page(monkeypatch, path, "views/projects.py", "en")
     at.text_input(key="user_name").input(name).run()
     return path, at
 
 
-def test_chart_settings_are_saved_with_the_measure_and_its_audit_trail(monkeypatch, demo_db_file, tmp_path):
-    from pdsa.audit import list_events
+def _widget(elements, prefix: str):
+    """The settings widget of one measure; its key ends in a version of the stored settings."""
+    return next(e for e in elements if e.key and e.key.startswith(prefix))
+
+
+def _submit(at: AppTest, measure_id: int):
+    button = _widget(at.button, f"FormSubmitter:settings-{measure_id}-")
+    button.click().run()
+    assert not at.exception, at.exception
+
+
+def _stored(path: Path, measure_id: int):
     from pdsa.store.measures import get_measure
 
-    path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "Anna Sygeplejerske")
-    freeze = next(s for s in at.selectbox if s.key and s.key.startswith("set-freeze-"))
-    measure_id = int(freeze.key.rsplit("-", 1)[1])
-    split = at.multiselect(key=f"set-splits-{measure_id}")
+    con = connect(path)
+    try:
+        return get_measure(con.cursor(), measure_id)
+    finally:
+        con.close()
+
+
+def test_chart_settings_are_saved_with_the_measure_and_its_audit_trail(monkeypatch, demo_db_file, tmp_path):
+    import shutil
+
+    from pdsa.audit import list_events
+    from pdsa.store.measures import get_measure, update_chart_settings
+
+    source = tmp_path / "source.duckdb"
+    shutil.copyfile(demo_db_file, source)
+    con = connect(source)
+    cur = con.cursor()
+    unfrozen = cur.execute(  # the first project's first proportion, its freeze and target taken away
+        "SELECT m.id FROM measure m JOIN project p ON p.id = m.project_id WHERE m.data_type = 'proportion'"
+        " ORDER BY p.title, m.id LIMIT 1").fetchone()
+    measure = get_measure(cur, unfrozen[0])
+    update_chart_settings(cur, measure.model_copy(update={"freeze_until": None, "target": None}), who="setup")
+    con.close()
+    path, at = _settings_page(monkeypatch, source, tmp_path, "Anna Sygeplejerske")
+    measure_id = unfrozen[0]
+    freeze = _widget(at.selectbox, f"set-freeze-{measure_id}-")
+    periods = [d for d in freeze.options]
     freeze.select_index(5)
+    split = _widget(at.multiselect, f"set-splits-{measure_id}-")
     split.select(split.options[20])
-    at.button(key=f"FormSubmitter:settings-{measure_id}-{'Save settings'}").click().run()
-    assert not at.exception, at.exception
+    _widget(at.number_input, f"set-target-{measure_id}-").set_value(55.0)
+    _widget(at.selectbox, f"set-chart-{measure_id}-").select_index(2)  # run chart: stored explicitly
+    _submit(at, measure_id)
     assert not at.error, at.error[0].value
-    cur = connect(path).cursor()
-    measure = get_measure(cur, measure_id)
-    assert len(measure.splits) == 1 and measure.freeze_until is not None
-    events = [e for e in list_events(cur, entity="measure", entity_id=measure_id) if e.action == "update"]
-    assert events and {e.who for e in events} == {"Anna Sygeplejerske"}
+    measure = _stored(path, measure_id)
+    assert measure.chart == "run" and measure.target == pytest.approx(0.55)
+    assert measure.freeze_until is not None and len(measure.splits) == 1
+    assert len(periods) > 20
+    events = [e for e in list_events(connect(path).cursor(), entity="measure", entity_id=measure_id) if e.action == "update"]
+    assert events and {e.who for e in events} == {"setup", "Anna Sygeplejerske"}
+    assert events[0].who == "Anna Sygeplejerske"  # newest first
+
+    _widget(at.selectbox, f"set-chart-{measure_id}-").select_index(0)  # back to the data type's own chart
+    _submit(at, measure_id)
+    assert _stored(path, measure_id).chart is None
 
 
-def test_saving_settings_needs_a_name_and_a_valid_target(monkeypatch, demo_db_file, tmp_path):
+def test_an_unchanged_save_keeps_settings_that_fall_between_the_plotted_periods(monkeypatch, tmp_path):
+    source = tmp_path / "edge-source.duckdb"
+    con = connect(source)
+    measures = add_edge_case_measures(con.cursor())
+    con.execute("CHECKPOINT")
+    con.close()
+    days = measures[2]  # days between events, frozen on a date that is not an event
+    path, at = _settings_page(monkeypatch, source, tmp_path, "Bo")
+    _submit(at, days.id)
+    assert _stored(path, days.id).freeze_until == days.freeze_until
+
+
+def test_saving_settings_needs_a_name_and_a_valid_rule_set(monkeypatch, demo_db_file, tmp_path):
     path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "")
-    target = next(n for n in at.number_input if n.key and n.key.startswith("set-target-"))
-    measure_id = int(target.key.rsplit("-", 1)[1])
-    submit = f"FormSubmitter:settings-{measure_id}-Save settings"
-    at.button(key=submit).click().run()
+    measure_id = int(_widget(at.number_input, "set-target-").key.split("-")[2])
+    before = _stored(path, measure_id)
+    _submit(at, measure_id)
     assert "Write your name" in at.error[0].value
     at.text_input(key="user_name").input("Bo").run()
-    at.radio(key=f"set-rules-{measure_id}").set_value("mdc")
-    at.button(key=submit).click().run()
-    assert not at.exception
+    _widget(at.radio, f"set-rules-{measure_id}-").set_value("mdc")
+    _submit(at, measure_id)
     assert "Nothing was saved" in at.error[0].value and "**Rule set**: Making Data Count rules apply" in at.error[0].value
+    assert _stored(path, measure_id) == before
+
+
+def test_a_form_opened_before_someone_else_saved_does_not_undo_their_change(monkeypatch, demo_db_file, tmp_path):
+    from pdsa.store.measures import update_chart_settings
+
+    path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "Anna")
+    measure_id = int(_widget(at.number_input, "set-target-").key.split("-")[2])
+    _widget(at.number_input, f"set-target-{measure_id}-").set_value(33.0)
+    other = _stored(path, measure_id).model_copy(update={"target": 0.8})
+    con = connect(path)
+    update_chart_settings(con.cursor(), other, who="Bo")  # Bo saves first
+    con.close()
+    _submit(at, measure_id)
+    assert _stored(path, measure_id).target == pytest.approx(0.8)  # Anna's stale form did not overwrite it

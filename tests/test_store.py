@@ -288,3 +288,51 @@ def test_a_refused_write_leaves_neither_row_nor_audit_event(db, pathway):
                                 project_ids=[424242]), who=WHO)  # no such project: the link fails
     assert list_problems(db) == []
     assert len(list_events(db)) == before
+
+
+def test_settings_saved_over_someone_elses_change_are_refused(db, project):
+    from pdsa.db import WriteConflict
+
+    measure = get_measure(db, add_measure(db, Measure(project_id=project.id, name="Andel", kind="process",
+                                                      data_type="proportion", period="week"), who=WHO))
+    update_chart_settings(db, measure.model_copy(update={"target": 0.8}), who="Bo", based_on=measure)
+    with pytest.raises(WriteConflict, match="since you opened them"):
+        update_chart_settings(db, measure.model_copy(update={"chart": "run"}), who="Anna", based_on=measure)
+    stored = get_measure(db, measure.id)
+    assert (stored.target, stored.chart) == (0.8, None)
+
+
+def test_every_link_is_checked_on_update_too(db, pathway, project):
+    other_pathway = get_pathway(db, add_pathway(db, Pathway(name="KOL"), who=WHO))
+    other_project = add_project(db, project.model_copy(update={"id": None, "pathway_id": other_pathway.id,
+                                                                "team": [], "progress": []}), who=WHO)
+    same_pathway_project = add_project(db, project.model_copy(update={"id": None, "team": [], "progress": []}), who=WHO)
+    foreign_idea = add_change_idea(db, other_project, ChangeIdea(text="Fremmed idé"), who=WHO)
+    cycle = get_cycle(db, add_cycle(db, PdsaCycle(project_id=project.id, title="1 patient"), who=WHO))
+    with pytest.raises(ValueError, match="change_idea_id"):
+        update_cycle(db, cycle.model_copy(update={"change_idea_id": foreign_idea}), who=WHO)
+    with pytest.raises(ValueError, match="cycle_id: the PDSA cycle belongs to another project"):
+        add_observation(db, Observation(text="Godt", kind="experience", observed_on=date(2026, 1, 1),
+                                        pathway_id=pathway.id, project_id=same_pathway_project,
+                                        cycle_id=cycle.id), who=WHO)
+    for field, value in (("step_id", 10_000), ("problem_id", 10_000)):
+        with pytest.raises(ValueError, match=field):
+            add_observation(db, Observation(text="Godt", kind="experience", observed_on=date(2026, 1, 1),
+                                            pathway_id=pathway.id, **{field: value}), who=WHO)
+    problem_id = add_problem(db, Problem(title="Ventetid", pathway_id=pathway.id, source="staff",
+                                         reported_on=date(2026, 1, 1)), who=WHO)
+    with pytest.raises(ValueError, match="another pathway"):
+        link_problem_to_project(db, problem_id, other_project, who=WHO)
+
+
+def test_the_person_recorded_is_checked_and_fills_in_entered_by(db, project):
+    measure = get_measure(db, add_measure(db, Measure(project_id=project.id, name="Antal", kind="process",
+                                                      data_type="count", period="month"), who=WHO))
+    point = DataPoint.model_validate({"measure_id": measure.id, "period": "2026-01", "value": 3},
+                                     context={"measure": measure})
+    with pytest.raises(ValueError, match="CPR"):
+        save_data_points(db, measure, [point], who="Anna 010190-1234")
+    with pytest.raises(ValueError, match="who"):
+        save_data_points(db, measure, [point], who=" ")
+    save_data_points(db, measure, [point], who="Anna")
+    assert list_data_points(db, measure.id)[0].entered_by == "Anna"

@@ -146,6 +146,8 @@ def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) ->
             left.altair_chart(figure, width="stretch", theme=None)
             right.altair_chart(icons, theme=None)
         _finding_text(analysis)
+        if measure.freeze_until and measure.splits:
+            st.caption(t("settings.freeze_ignored"))
         _export_buttons(figure, measure)
         chart_settings_form(measure, sorted(set(series.x)))
 

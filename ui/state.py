@@ -9,6 +9,7 @@ import duckdb
 import streamlit as st
 
 from pdsa.db import connect, is_empty, resolve_db_path
+from pdsa.fields import contains_cpr
 from pdsa.i18n import LANGUAGES, language_from_locale, translate
 
 
@@ -76,5 +77,8 @@ def t(key: str, **values: object) -> str:
 
 
 def user_name() -> str:
-    """The name the user gave in the sidebar; the audit trail records who changed what."""
-    return (st.session_state.get("user_name") or "").strip()
+    """The name the user gave in the sidebar; the audit trail records who changed what.
+
+    Empty when none was given, or when what was typed holds a CPR number."""
+    name = (st.session_state.get("user_name") or "").strip()
+    return "" if contains_cpr(name) else name

@@ -18,10 +18,7 @@ def add_cycle(cur: Cursor, cycle: PdsaCycle, *, who: str) -> int:
 
     def change(c: Cursor) -> int:
         values = cycle.model_dump(exclude={"id"})
-        if cycle.change_idea_id is not None:
-            owner = c.execute("SELECT project_id FROM change_idea WHERE id = ?", [cycle.change_idea_id]).fetchone()
-            if owner is None or owner[0] != cycle.project_id:
-                raise ValueError("change_idea_id: the change idea belongs to another project")
+        _check_change_idea(c, cycle)
         if cycle.parent_id is not None:
             parent = c.execute(
                 "SELECT project_id, cycle_number FROM pdsa_cycle WHERE id = ?", [cycle.parent_id]
@@ -36,10 +33,23 @@ def add_cycle(cur: Cursor, cycle: PdsaCycle, *, who: str) -> int:
     return write(cur, change)
 
 
+def _check_change_idea(cur: Cursor, cycle: PdsaCycle) -> None:
+    if cycle.change_idea_id is None:
+        return
+    owner = cur.execute("SELECT project_id FROM change_idea WHERE id = ?", [cycle.change_idea_id]).fetchone()
+    if owner is None or owner[0] != cycle.project_id:
+        raise ValueError("change_idea_id: the change idea belongs to another project")
+
+
 def update_cycle(cur: Cursor, cycle: PdsaCycle, *, who: str) -> None:
     """Save what the team has filled in since (Do, Study, Act); the ramp position stays."""
     values = cycle.model_dump(exclude={"id", "project_id", "parent_id", "cycle_number"})
-    write(cur, lambda c: update_audited(c, "pdsa_cycle", cycle.id, values, who=who))
+
+    def change(c: Cursor) -> None:
+        _check_change_idea(c, cycle)
+        update_audited(c, "pdsa_cycle", cycle.id, values, who=who)
+
+    write(cur, change)
 
 
 def list_cycles(cur: Cursor, *, project_id: int | None = None) -> list[PdsaCycle]:

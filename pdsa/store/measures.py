@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from pdsa.audit import insert_audited, insert_many_audited, record_event, update_audited
-from pdsa.db import fetch_records, write
+from pdsa.db import WriteConflict, fetch_records, write
 from pdsa.models import EVENT_DATA_TYPES, DataPoint, Measure
 
 Cursor = duckdb.DuckDBPyConnection
@@ -30,10 +30,26 @@ def add_measure(cur: Cursor, measure: Measure, *, who: str) -> int:
     return write(cur, change)
 
 
-def update_chart_settings(cur: Cursor, measure: Measure, *, who: str) -> None:
-    """Store chart type, rule set, target, frozen baseline and splits of an existing measure."""
+_SETTINGS = ("chart", "rules", "target", "freeze_until", "splits")
+
+
+def chart_settings(measure: Measure) -> dict:
+    return {name: getattr(measure, name) for name in _SETTINGS}
+
+
+def update_chart_settings(cur: Cursor, measure: Measure, *, who: str, based_on: Measure | None = None) -> None:
+    """Store chart type, rule set, target, frozen baseline and splits of an existing measure.
+
+    based_on: the measure as the user saw it. If someone else saved other settings since,
+    nothing is saved and the user is told, rather than silently undoing their change.
+    """
 
     def change(c: Cursor) -> None:
+        if based_on is not None and chart_settings(get_measure(c, measure.id)) != chart_settings(based_on):
+            raise WriteConflict(
+                "Someone else changed this measure's chart settings since you opened them. "
+                "Nothing was saved; the page now shows their settings."
+            )
         values = measure.model_dump(include={"chart", "rules", "target", "freeze_until"})
         update_audited(c, "measure", measure.id, values, who=who)
         before = _splits_by_measure(c, [measure.id]).get(measure.id, [])
@@ -84,7 +100,9 @@ def list_measures(cur: Cursor, *, project_id: int | None = None) -> list[Measure
 def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint], *, who: str) -> int:
     """Save validated points in one transaction; a period already present is updated.
 
-    Event measures (days/cases between) append one row per event instead.
+    An update writes only the fields the point was given (pydantic's fields_set): leave a
+    key out to keep the stored note or exclusion; give it as None/False to clear it. Event
+    measures (days/cases between) append one row per event instead.
     """
     points = list(points)
     for point in points:
@@ -105,7 +123,7 @@ def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint],
                         "fit a count measure better)"
                     )
                 last_event[point.period] = last_event.get(point.period, 0) + 1
-                new_rows.append(_row(measure, point, event_no=last_event[point.period]))
+                new_rows.append(_row(measure, point, event_no=last_event[point.period], who=who))
         else:
             existing = dict(c.execute(
                 "SELECT period, id FROM data_point WHERE measure_id = ? AND event_no = 0", [measure.id]
@@ -118,16 +136,17 @@ def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint],
                     values["entered_by"] = point.entered_by or who
                     update_audited(c, "data_point", existing[point.period], values, who=who)
                 else:
-                    new_rows.append(_row(measure, point, event_no=0))
+                    new_rows.append(_row(measure, point, event_no=0, who=who))
         insert_many_audited(c, "data_point", new_rows, who=who)
         return len(points)
 
     return write(cur, change)
 
 
-def _row(measure: Measure, point: DataPoint, *, event_no: int) -> dict:
+def _row(measure: Measure, point: DataPoint, *, event_no: int, who: str) -> dict:
+    values = point.model_dump(include=set(_POINT_VALUE_FIELDS))
     return {"measure_id": measure.id, "period": point.period, "event_no": event_no,
-            **point.model_dump(include=set(_POINT_VALUE_FIELDS))}
+            **values, "entered_by": point.entered_by or who}
 
 
 def set_point_excluded(cur: Cursor, point_id: int, excluded: bool, *, who: str) -> None:

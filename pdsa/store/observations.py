@@ -28,6 +28,10 @@ def add_observation(cur: Cursor, observation: Observation, *, who: str) -> int:
                 row = c.execute(sql, [linked]).fetchone()
                 if row is None or row[0] != observation.pathway_id:
                     raise ValueError(f"{field}: it belongs to another pathway than the observation")
+        if observation.cycle_id is not None and observation.project_id is not None:
+            project = c.execute("SELECT project_id FROM pdsa_cycle WHERE id = ?", [observation.cycle_id]).fetchone()
+            if project[0] != observation.project_id:
+                raise ValueError("cycle_id: the PDSA cycle belongs to another project than the observation")
         return insert_audited(c, "observation", observation.model_dump(exclude={"id"}), who=who)
 
     return write(cur, change)
