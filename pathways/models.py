@@ -8,6 +8,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from pdsa.fields import Score1to5, Sector, Text, Title
+from pdsa.validation import invalid
 
 PROBLEM_SOURCES: tuple[str, ...] = (
     "staff", "patient_or_relative", "complaint", "incident_report", "audit", "other",
@@ -54,7 +55,7 @@ class Pathway(_Model):
     def _positions_are_unique(self) -> "Pathway":
         positions = [step.position for step in self.steps]
         if len(positions) != len(set(positions)):
-            raise ValueError("steps: two steps have the same position")
+            raise invalid("step_positions", "two steps have the same position", field="steps")
         return self
 
 

@@ -12,6 +12,8 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
+from pdsa.validation import invalid
+
 # Six digits (DDMMYY), an optional dash or space, four digits — not part of a longer number.
 # Pasted text often carries an en dash or a non-breaking space instead, so those count too.
 _CPR_PATTERN = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[-\u2013\u00a0 ]?(\d)\d{3}(?!\d)")
@@ -45,9 +47,10 @@ def contains_cpr(text: str) -> bool:
 def refuse_cpr(value: str | None) -> str | None:
     """Pydantic validator: refuse text with a CPR number, without echoing the number back."""
     if value is not None and contains_cpr(value):
-        raise ValueError(
+        raise invalid(
+            "cpr_number",
             "contains what looks like a Danish CPR number; this tool must never hold patient "
-            "identities, so remove it and describe the situation without it"
+            "identities, so remove it and describe the situation without it",
         )
     return value
 

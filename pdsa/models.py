@@ -20,6 +20,7 @@ from pydantic import (
 
 from pdsa.fields import RequiredText, Sector, Text, Title
 from pdsa.periods import Period, check_period_start, parse_period
+from pdsa.validation import invalid
 
 PROJECT_STATUSES: tuple[str, ...] = ("planning", "active", "sustaining", "completed", "stopped")
 TEAM_ROLES: tuple[str, ...] = ("lead", "member", "patient_partner", "sponsor")
@@ -84,7 +85,7 @@ class ProgressScore(_Model):
     @classmethod
     def _on_the_scale(cls, value: float) -> float:
         if value not in PROGRESS_SCORES:
-            raise ValueError("must be on the IHI progress scale: 0.5, 1.0, 1.5 ... 5.0")
+            raise invalid("progress_scale", "must be on the IHI progress scale: 0.5, 1.0, 1.5 ... 5.0")
         return value
 
 
@@ -106,7 +107,7 @@ class Project(_Model):
     @model_validator(mode="after")
     def _deadline_after_start(self) -> "Project":
         if self.aim_by_when < self.start_date:
-            raise ValueError("aim_by_when: the aim's deadline is before the project's start date")
+            raise invalid("deadline_before_start", "the aim's deadline is before the project's start date", field="aim_by_when")
         return self
 
 
@@ -122,9 +123,9 @@ class Driver(_Model):
     @model_validator(mode="after")
     def _secondary_has_parent(self) -> "Driver":
         if self.kind == "secondary" and self.parent_id is None:
-            raise ValueError("parent_id: a secondary driver belongs under a primary driver")
+            raise invalid("secondary_needs_primary", "a secondary driver belongs under a primary driver", field="parent_id")
         if self.kind == "primary" and self.parent_id is not None:
-            raise ValueError("parent_id: a primary driver hangs directly from the aim")
+            raise invalid("primary_has_no_parent", "a primary driver hangs directly from the aim", field="parent_id")
         return self
 
 
@@ -173,21 +174,20 @@ class Measure(_Model):
     @model_validator(mode="after")
     def _events_are_daily(self) -> "Measure":
         if self.data_type in EVENT_DATA_TYPES and self.period != "day":
-            raise ValueError("period: days/cases between events are recorded per event date (period 'day')")
+            raise invalid("events_are_daily", "days/cases between events are recorded per event date (period 'day')", field="period")
         return self
 
     @model_validator(mode="after")
     def _settings_fit(self) -> "Measure":
         if self.chart is not None and self.chart not in CHARTS_FOR_DATA_TYPE[self.data_type]:
-            raise ValueError(
-                f"chart: a {self.data_type} measure can be shown as {', '.join(CHARTS_FOR_DATA_TYPE[self.data_type])}"
-            )
+            raise invalid("chart_for_data_type", "a {data_type} measure can be shown as {charts}", field="chart",
+                          data_type=self.data_type, charts=", ".join(CHARTS_FOR_DATA_TYPE[self.data_type]))
         if self.rules == "mdc" and self.effective_chart != "i":
-            raise ValueError("rules: Making Data Count rules apply to individuals (I) charts only")
+            raise invalid("mdc_needs_i_chart", "Making Data Count rules apply to individuals (I) charts only", field="rules")
         if len(set(self.splits)) != len(self.splits):
-            raise ValueError("splits: the same period is given twice")
+            raise invalid("split_twice", "the same period is given twice", field="splits")
         if self.data_type in PROPORTION_DATA_TYPES and self.target is not None and not 0 <= self.target <= 1:
-            raise ValueError("target: give a proportion's target as a fraction from 0 to 1, e.g. 0.85 for 85 %")
+            raise invalid("proportion_target", "give a proportion's target as a fraction from 0 to 1, e.g. 0.85 for 85 %", field="target")
         return self
 
     @property
@@ -236,36 +236,36 @@ class DataPoint(_Model):
             self._check_numerator_denominator(data_type)
         elif data_type == "days_between":
             if self.value is not None or self.numerator is not None or self.denominator is not None:
-                raise ValueError("value: a days-between measure records only the date of each event")
+                raise invalid("days_between_date_only", "a days-between measure records only the date of each event", field="value")
         elif data_type is not None:
             self._check_single_value(data_type)
         return self
 
     def _check_numerator_denominator(self, data_type: str) -> None:
         if self.value is not None:
-            raise ValueError("value: this measure needs a numerator and a denominator, not a single value")
+            raise invalid("needs_fraction", "this measure needs a numerator and a denominator, not a single value", field="value")
         if self.numerator is None or self.denominator is None:
-            raise ValueError("numerator: both numerator (tæller) and denominator (nævner) are needed")
+            raise invalid("needs_both", "both numerator (tæller) and denominator (nævner) are needed", field="numerator")
         if self.numerator < 0:
-            raise ValueError("numerator: cannot be negative")
+            raise invalid("negative_numerator", "cannot be negative", field="numerator")
         if self.denominator <= 0:
-            raise ValueError("denominator: must be above 0")
+            raise invalid("denominator_not_positive", "must be above 0", field="denominator")
         if data_type == "proportion":
             if not (_is_whole(self.numerator) and _is_whole(self.denominator)):
-                raise ValueError("numerator: a proportion counts whole cases")
+                raise invalid("whole_cases", "a proportion counts whole cases", field="numerator")
             if self.numerator > self.denominator:
-                raise ValueError("numerator: the numerator is larger than the denominator")
+                raise invalid("numerator_above_denominator", "the numerator is larger than the denominator", field="numerator")
 
     def _check_single_value(self, data_type: str) -> None:
         if self.numerator is not None or self.denominator is not None:
-            raise ValueError("numerator: this measure takes a single value, not numerator/denominator")
+            raise invalid("needs_single_value", "this measure takes a single value, not numerator/denominator", field="numerator")
         if self.value is None:
-            raise ValueError("value: a value is needed")
+            raise invalid("value_needed", "a value is needed", field="value")
         if data_type in ("count", "cases_between"):
             if self.value < 0:
-                raise ValueError("value: a count cannot be negative")
+                raise invalid("negative_count", "a count cannot be negative", field="value")
             if not _is_whole(self.value):
-                raise ValueError("value: a count is a whole number")
+                raise invalid("fractional_count", "a count is a whole number", field="value")
 
     def plotted_value(self) -> float | None:
         if self.numerator is not None and self.denominator:
@@ -307,9 +307,9 @@ class PdsaCycle(_Model):
     @model_validator(mode="after")
     def _end_after_start(self) -> "PdsaCycle":
         if self.do_start and self.do_end and self.do_end < self.do_start:
-            raise ValueError("do_end: the end date is before the start date")
+            raise invalid("end_before_start", "the end date is before the start date", field="do_end")
         if self.do_end and not self.do_start:
-            raise ValueError("do_start: a cycle with an end date needs a start date")
+            raise invalid("end_without_start", "a cycle with an end date needs a start date", field="do_start")
         return self
 
     @property

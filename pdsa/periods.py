@@ -10,6 +10,8 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Literal
 
+from pdsa.validation import invalid
+
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[str, ...] = ("day", "week", "month")
 
@@ -24,41 +26,40 @@ def parse_period(value: object) -> date:
         return value.date()
     if isinstance(value, date):
         return value
-    if not isinstance(value, str):
-        raise ValueError(f"expected a date, got {value!r}")
-    if m := _ISO_WEEK.match(value):
+    text = str(value).strip()
+    if m := _ISO_WEEK.match(text):
         year, week = int(m.group(1)), int(m.group(2))
         try:
             return date.fromisocalendar(year, week, 1)
         except ValueError:
-            raise ValueError(f"{value.strip()} is not an ISO week ({year} has no week {week})") from None
-    if m := _MONTH.match(value):
-        year, month = int(m.group(1)), int(m.group(2))
-        if not 1 <= month <= 12:
-            raise ValueError(f"{value.strip()} is not a month")
-        return date(year, month, 1)
-    if m := _DANISH_DATE.match(value):
-        day, month, year = (int(g) for g in m.groups())
-        return date(year, month, day)
+            raise invalid("no_such_week", "{text} is not an ISO week ({year} has no week {week})",
+                          text=text, year=year, week=week) from None
     try:
-        return date.fromisoformat(value.strip())
+        if m := _MONTH.match(text):
+            return date(int(m.group(1)), int(m.group(2)), 1)
+        if m := _DANISH_DATE.match(text):
+            day, month, year = (int(g) for g in m.groups())
+            return date(year, month, day)
+        return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(
-            f"{value.strip()!r} is not a date; use 2026-03-02, 02-03-2026, 2026-W10 or 2026-03"
-        ) from None
+        raise invalid("not_a_date", "'{text}' is not a date; use 2026-03-02, 02-03-2026, 2026-W10 or 2026-03",
+                      text=text) from None
 
 
 def check_period_start(day: date, period: str) -> date:
     """Refuse a date that does not start a period of the given kind."""
     if period == "week" and day.isoweekday() != 1:
-        raise ValueError(
-            f"{day.isoformat()} is not a Monday; a weekly measure takes the Monday of the ISO week "
-            f"(here {week_start(day).isoformat()}) or a week label such as {iso_week_label(day)}"
+        raise invalid(
+            "not_a_monday",
+            "{day} is not a Monday; a weekly measure takes the Monday of the ISO week (here {monday}) "
+            "or a week label such as {week}",
+            day=day.isoformat(), monday=week_start(day).isoformat(), week=iso_week_label(day),
         )
     if period == "month" and day.day != 1:
-        raise ValueError(
-            f"{day.isoformat()} is not the first day of a month; a monthly measure takes "
-            f"{day.replace(day=1).isoformat()} or a month label such as {day:%Y-%m}"
+        raise invalid(
+            "not_first_of_month",
+            "{day} is not the first day of a month; a monthly measure takes {first} or a month label such as {month}",
+            day=day.isoformat(), first=day.replace(day=1).isoformat(), month=f"{day:%Y-%m}",
         )
     return day
 

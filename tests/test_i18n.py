@@ -117,3 +117,26 @@ def test_every_pdsa_field_the_cycle_view_shows_has_words():
 @pytest.mark.parametrize("rules", ["anhoej", "mdc"])
 def test_rule_sets_have_words(rules):
     assert all(f"rules.{rules}" in catalogue(language) for language in LANGUAGES)
+
+
+def test_every_validation_error_code_has_words_in_both_languages():
+    codes = set()
+    for path in [*(ROOT / "pdsa").rglob("*.py"), *(ROOT / "pathways").rglob("*.py")]:
+        codes |= set(re.findall(r"""\binvalid\(\s*["'](\w+)["']""", path.read_text(encoding="utf-8")))
+    assert len(codes) >= 25, "the pattern should find the models' error codes"
+    for language in LANGUAGES:
+        assert sorted(c for c in codes if f"error.{c}" not in catalogue(language)) == []
+
+
+def test_a_validation_error_reads_in_danish():
+    from datetime import date
+
+    from pydantic import ValidationError
+
+    from pdsa.models import PdsaCycle
+
+    with pytest.raises(ValidationError) as exc:
+        PdsaCycle(project_id=1, title="X", do_start=date(2026, 3, 2), do_end=date(2026, 3, 1))
+    [error] = exc.value.errors()
+    assert error["type"] == "end_before_start" and error["ctx"]["field"] == "do_end"
+    assert translate("da", f"error.{error['type']}") == "slutdatoen ligger før startdatoen"

@@ -284,3 +284,17 @@ def test_a_form_opened_before_someone_else_saved_does_not_undo_their_change(monk
     con.close()
     _submit(at, measure_id)
     assert _stored(path, measure_id).target == pytest.approx(0.8)  # Anna's stale form did not overwrite it
+
+
+def test_a_refused_setting_is_explained_in_danish(monkeypatch, demo_db_file, tmp_path):
+    import shutil
+
+    path = tmp_path / "da.duckdb"
+    shutil.copyfile(demo_db_file, path)
+    at = open_page(monkeypatch, path, "views/projects.py", "da")
+    at.text_input(key="user_name").input("Bo").run()
+    measure_id = int(_widget(at.number_input, "set-target-").key.split("-")[2])
+    _widget(at.radio, f"set-rules-{measure_id}-").set_value("mdc")
+    _submit(at, measure_id)
+    assert at.error[0].value.startswith("Intet blev gemt")
+    assert "**Regelsæt**: Making Data Count-reglerne gælder kun I-diagrammer" in at.error[0].value

@@ -14,13 +14,23 @@ def field_label(name: str) -> str:
     return t(key) if key in catalogue(language()) else name
 
 
+def reason(error: dict) -> str:
+    """The error in the user's language when the catalogue knows its code, else as raised."""
+    key = f"error.{error['type']}"
+    if key in catalogue(language()):
+        values = {k: v for k, v in (error.get("ctx") or {}).items() if k != "field"}
+        try:
+            return t(key, **values)
+        except (KeyError, IndexError):
+            pass  # a built-in error whose values differ from the catalogue's text
+    return error["msg"].removeprefix("Value error, ")
+
+
 def show_validation_error(exc: ValidationError) -> None:
     """One line per problem, naming the field; nothing was saved."""
     lines = []
     for error in exc.errors():
-        message = error["msg"].removeprefix("Value error, ")
-        field, _, rest = message.partition(": ")
-        location = ".".join(str(part) for part in error["loc"]) or (field if rest else "")
-        reason = rest if rest and field == location else message
-        lines.append(f"- **{field_label(location)}**: {reason}" if location else f"- {reason}")
+        location = ".".join(str(part) for part in error["loc"]) or (error.get("ctx") or {}).get("field", "")
+        text = reason(error)
+        lines.append(f"- **{field_label(location)}**: {text}" if location else f"- {text}")
     st.error(t("app.not_saved") + "\n" + "\n".join(lines))
