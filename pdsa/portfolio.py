@@ -12,7 +12,7 @@ import pandas as pd
 from pdsa.series import engine_direction
 from pdsa.spc.many import analyze_many
 from pdsa.store.measures import list_measures
-from pdsa.store.portfolio import all_chart_positions, all_measure_series
+from pdsa.store.portfolio import all_measure_series, chart_positions
 
 PORTFOLIO_COLUMNS = (
     "measure_id", "project_id", "measure", "kind", "data_type", "chart", "rules", "n_points",
@@ -48,7 +48,7 @@ def evaluate_portfolio(cur) -> pd.DataFrame:
     data = all_measure_series(cur)
     if data.empty:
         return pd.DataFrame(columns=list(PORTFOLIO_COLUMNS))
-    settings = _settings(measures, all_chart_positions(cur))
+    settings = _settings(measures, chart_positions(cur, data))
     summary = analyze_many(data[["series", "x", "y", "n", "exclude"]], settings).summary
     info = pd.DataFrame([
         {"measure_id": m.id, "project_id": m.project_id, "measure": m.name, "kind": m.kind, "data_type": m.data_type}

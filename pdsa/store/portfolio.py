@@ -39,17 +39,17 @@ ORDER BY series, x
 
 # Freeze and splits are stored as dates; here they become positions in the plotted series,
 # kept only where they fall inside it (as pdsa.series.freeze_position/split_positions).
+# It reads the points already fetched (registered as _points), so data_point is scanned once.
 _POSITIONS_SQL = """
-WITH points AS ({series}),
-lengths AS (SELECT series, count(*) AS n_points FROM points GROUP BY series),
+WITH lengths AS (SELECT series, count(*) AS n_points FROM _points GROUP BY series),
 frozen AS (
     SELECT m.id AS series, count(p.x) AS k
-    FROM measure m JOIN points p ON p.series = m.id AND p.period <= m.freeze_until
+    FROM measure m JOIN _points p ON p.series = m.id AND p.period <= m.freeze_until
     GROUP BY m.id
 ),
 splits AS (
     SELECT s.measure_id AS series, s.starts_on, count(p.x) AS k
-    FROM measure_split s LEFT JOIN points p ON p.series = s.measure_id AND p.period < s.starts_on
+    FROM measure_split s LEFT JOIN _points p ON p.series = s.measure_id AND p.period < s.starts_on
     GROUP BY s.measure_id, s.starts_on
 )
 SELECT l.series, l.n_points,
@@ -66,6 +66,11 @@ def all_measure_series(cur: Cursor) -> pd.DataFrame:
     return cur.execute(_SERIES_SQL).df()
 
 
-def all_chart_positions(cur: Cursor) -> pd.DataFrame:
-    """series, n_points, freeze (or NULL), part (list or NULL) for every measure with data."""
-    return cur.execute(_POSITIONS_SQL.format(series=_SERIES_SQL.replace("ORDER BY series, x", ""))).df()
+def chart_positions(cur: Cursor, points: pd.DataFrame) -> pd.DataFrame:
+    """series, n_points, freeze (or NULL), part (list or NULL) for every measure in points
+    (as all_measure_series returns them)."""
+    cur.register("_points", points[["series", "x", "period"]])
+    try:
+        return cur.execute(_POSITIONS_SQL).df()
+    finally:
+        cur.unregister("_points")
