@@ -18,8 +18,7 @@ class Finding:
     part: int
     rules: str
     n_useful: int | None
-    too_few_points: bool               # the latest part has fewer than MIN_USEFUL_POINTS useful points
-    short_parts: tuple[int, ...]       # every part (earlier ones too) with too few useful points
+    short_parts: tuple[int, ...]       # every part with fewer than MIN_USEFUL_POINTS useful points
     runs_signal: bool
     longest_run: int | None
     longest_run_max: int | None
@@ -29,6 +28,11 @@ class Finding:
     meanings: tuple[str, ...]          # "improvement", "concern", "non_random" — sorted, unique
     variation_icon: str | None
     assurance: str | None
+
+    @property
+    def too_few_points(self) -> bool:
+        """The latest part is too short for the run chart rules to be reliable."""
+        return self.part in self.short_parts
 
     @property
     def has_signal(self) -> bool:
@@ -45,7 +49,6 @@ def finding_for_last_part(analysis: Analysis) -> Finding:
         part=last.part,
         rules=analysis.rules,
         n_useful=last.n_useful,
-        too_few_points=analysis.rules == "anhoej" and (last.n_useful or 0) < MIN_USEFUL_POINTS,
         short_parts=tuple(
             p.part for p in analysis.parts
             if analysis.rules == "anhoej" and (p.n_useful or 0) < MIN_USEFUL_POINTS
