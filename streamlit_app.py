@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from pdsa.db import DatabaseError, DatabaseLocked, resolve_db_path
-from pdsa.fields import contains_cpr
+from pdsa.core.db import DatabaseError, DatabaseLocked, resolve_db_path
+from pdsa.core.fields import contains_cpr
 from pdsa.i18n import LANGUAGES
 from ui.state import database, language, t
 

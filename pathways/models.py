@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from pdsa.fields import Score1to5, Sector, Text, Title
-from pdsa.validation import invalid
+from pdsa.core.fields import Score1to5, Sector, Text, Title
+from pdsa.core.validation import invalid
 
 PROBLEM_SOURCES: tuple[str, ...] = (
     "staff", "patient_or_relative", "complaint", "incident_report", "audit", "other",

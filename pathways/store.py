@@ -7,8 +7,8 @@ from dataclasses import dataclass
 import duckdb
 
 from pathways.models import PROBLEM_STATUSES, Pathway, PathwayStep, Problem, Unit
-from pdsa.audit import insert_audited, record_event, update_audited
-from pdsa.db import fetch_records, write
+from pdsa.core.audit import insert_audited, record_event, update_audited
+from pdsa.core.db import fetch_records, write
 
 Cursor = duckdb.DuckDBPyConnection
 

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from pdsa.db import DatabaseError, connect, is_empty, resolve_db_path
+from pdsa.core.db import DatabaseError, connect, is_empty, resolve_db_path
 
 
 def _add_db_option(parser: argparse.ArgumentParser) -> None:

@@ -29,7 +29,7 @@ import yaml
 
 from pathways.models import Pathway, PathwayStep, Problem, Unit
 from pathways.store import add_pathway, add_problem, add_unit, get_pathway
-from pdsa.db import PROJECT_ROOT, is_empty, write
+from pdsa.core.db import PROJECT_ROOT, is_empty, write
 from pdsa.models import (
     EVENT_DATA_TYPES,
     ChangeIdea,
@@ -42,7 +42,7 @@ from pdsa.models import (
     Project,
     TeamMember,
 )
-from pdsa.periods import check_period_start, next_period, parse_period, period_label
+from pdsa.core.periods import check_period_start, next_period, parse_period, period_label
 from pdsa.store.cycles import add_cycle
 from pdsa.store.measures import add_measure, save_data_points
 from pdsa.store.observations import add_observation

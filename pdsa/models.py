@@ -18,9 +18,9 @@ from pydantic import (
     model_validator,
 )
 
-from pdsa.fields import RequiredText, Sector, Text, Title
-from pdsa.periods import Period, check_period_start, parse_period
-from pdsa.validation import invalid
+from pdsa.core.fields import RequiredText, Sector, Text, Title
+from pdsa.core.periods import Period, check_period_start, parse_period
+from pdsa.core.validation import invalid
 
 PROJECT_STATUSES: tuple[str, ...] = ("planning", "active", "sustaining", "completed", "stopped")
 TEAM_ROLES: tuple[str, ...] = ("lead", "member", "patient_partner", "sponsor")
@@ -337,17 +337,3 @@ class Observation(_Model):
     problem_id: int | None = None
     project_id: int | None = None
     cycle_id: int | None = None
-
-
-class AuditEvent(_Model):
-    """Who changed what and when; written in the same transaction as the change."""
-
-    id: int | None = None
-    happened_at: datetime
-    who: str
-    entity: str
-    entity_id: int
-    action: Literal["create", "update", "delete"]
-    before: dict[str, Any] | None = None
-    after: dict[str, Any] | None = None
-

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from pdsa.db import connect
+from pdsa.core.db import connect
 
 
 def _open(path: Path):

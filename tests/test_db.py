@@ -8,8 +8,8 @@ import time
 import duckdb
 import pytest
 
-from pdsa import db as dbmod
-from pdsa.db import (
+from pdsa.core import db as dbmod
+from pdsa.core.db import (
     DEFAULT_DB_PATH,
     DatabaseLocked,
     WriteConflict,

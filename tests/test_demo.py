@@ -12,10 +12,10 @@ import pytest
 
 from pathways.store import list_pathways, list_problems, list_units
 from pdsa import demo
-from pdsa.db import is_empty
-from pdsa.fields import contains_cpr
+from pdsa.core.db import is_empty
+from pdsa.core.fields import contains_cpr
 from pdsa.models import EVENT_DATA_TYPES
-from pdsa.periods import next_period, period_start
+from pdsa.core.periods import next_period, period_start
 from pdsa.store.cycles import list_cycles, ramps
 from pdsa.store.measures import data_points_frame, list_data_points, list_measures
 from pdsa.store.observations import list_observations

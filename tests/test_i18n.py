@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pathways.models import PROBLEM_SOURCES, PROBLEM_STATUSES
-from pdsa.fields import SECTORS
+from pdsa.core.fields import SECTORS
 from pdsa.i18n import LANGUAGES, catalogue, language_from_locale, translate
 from pdsa.models import (
     CHARTS_FOR_DATA_TYPE,
@@ -22,7 +22,7 @@ from pdsa.models import (
     PROJECT_STATUSES,
     TEAM_ROLES,
 )
-from pdsa.periods import PERIODS
+from pdsa.core.periods import PERIODS
 from pdsa.spc.result import ASSURANCE_TYPES, CHART_TYPES, POINT_TYPES
 
 ROOT = Path(__file__).resolve().parent.parent

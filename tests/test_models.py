@@ -6,7 +6,7 @@ import pytest
 from pydantic import ValidationError
 
 from pathways.models import Pathway, PathwayStep, Problem, Unit
-from pdsa.fields import contains_cpr
+from pdsa.core.fields import contains_cpr
 from pdsa.models import (
     ChangeIdea,
     DataPoint,

@@ -8,7 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import add_edge_case_measures
-from pdsa.db import connect
+from pdsa.core.db import connect
 from pdsa.i18n import LANGUAGES, translate
 
 PAGES = {"views/overview.py": "overview.title", "views/pathways.py": "pathways.title", "views/projects.py": "projects.title"}
@@ -107,10 +107,10 @@ def test_a_measure_can_be_shown_as_a_run_chart(monkeypatch, demo_path):
 
 
 def test_first_start_on_the_default_database_loads_the_demo(monkeypatch, tmp_path):
-    import pdsa.db
+    import pdsa.core.db
 
     default = tmp_path / "data" / "pdsa.duckdb"
-    monkeypatch.setattr(pdsa.db, "DEFAULT_DB_PATH", default)
+    monkeypatch.setattr(pdsa.core.db, "DEFAULT_DB_PATH", default)
     monkeypatch.delenv("PDSA_DB", raising=False)
     at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
     at.session_state["lang"] = "en"
@@ -210,7 +210,7 @@ def _stored(path: Path, measure_id: int):
 def test_chart_settings_are_saved_with_the_measure_and_its_audit_trail(monkeypatch, demo_db_file, tmp_path):
     import shutil
 
-    from pdsa.audit import list_events
+    from pdsa.core.audit import list_events
     from pdsa.store.measures import get_measure, update_chart_settings
 
     source = tmp_path / "source.duckdb"

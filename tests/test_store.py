@@ -18,7 +18,7 @@ from pathways.store import (
     pathway_counts,
     set_problem_status,
 )
-from pdsa.audit import list_events
+from pdsa.core.audit import list_events
 from pdsa.models import (
     ChangeIdea,
     DataPoint,
@@ -291,7 +291,7 @@ def test_a_refused_write_leaves_neither_row_nor_audit_event(db, pathway):
 
 
 def test_settings_saved_over_someone_elses_change_are_refused(db, project):
-    from pdsa.db import WriteConflict
+    from pdsa.core.db import WriteConflict
 
     measure = get_measure(db, add_measure(db, Measure(project_id=project.id, name="Andel", kind="process",
                                                       data_type="proportion", period="week"), who=WHO))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pdsa.periods import period_label
+from pdsa.core.periods import period_label
 from ui.state import language, t
 
 

@@ -12,7 +12,7 @@ from datetime import date
 import streamlit as st
 from pydantic import ValidationError
 
-from pdsa.db import WriteConflict
+from pdsa.core.db import WriteConflict
 from pdsa.models import CHARTS_FOR_DATA_TYPE, PROPORTION_DATA_TYPES, Measure
 from pdsa.store.measures import chart_settings, update_chart_settings
 from ui.errors import show_validation_error

@@ -11,7 +11,7 @@ import streamlit as st
 from pdsa.charts import Annotation, ChartLabels, chart_to_png, chart_to_svg, mdc_icons, spc_chart
 from pdsa.findings import finding_for_last_part
 from pdsa.models import PROPORTION_DATA_TYPES, Measure, PdsaCycle
-from pdsa.periods import next_period
+from pdsa.core.periods import next_period
 from pdsa.series import analyze_measure
 from pdsa.store.cycles import ramps
 from pdsa.store.measures import data_points_frame

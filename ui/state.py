@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 import duckdb
 import streamlit as st
 
-from pdsa.db import connect, is_empty, resolve_db_path
-from pdsa.fields import contains_cpr
+from pdsa.core.db import connect, is_empty, resolve_db_path
+from pdsa.core.fields import contains_cpr
 from pdsa.i18n import LANGUAGES, language_from_locale, translate
 
 

@@ -5,7 +5,7 @@ import streamlit as st
 
 from pathways.diagram import pathway_dot
 from pathways.store import list_pathways, list_problems, list_units
-from pdsa.fields import SECTORS
+from pdsa.core.fields import SECTORS
 from pdsa.store.observations import list_observations
 from pdsa.store.projects import list_projects
 from ui.choice import choose

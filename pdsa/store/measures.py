@@ -7,8 +7,8 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from pdsa.audit import insert_audited, insert_many_audited, record_event, update_audited
-from pdsa.db import WriteConflict, fetch_records, write
+from pdsa.core.audit import insert_audited, insert_many_audited, record_event, update_audited
+from pdsa.core.db import WriteConflict, fetch_records, write
 from pdsa.models import EVENT_DATA_TYPES, DataPoint, Measure
 
 Cursor = duckdb.DuckDBPyConnection

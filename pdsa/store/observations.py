@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import duckdb
 
-from pdsa.audit import insert_audited
-from pdsa.db import fetch_records, write
+from pdsa.core.audit import insert_audited
+from pdsa.core.db import fetch_records, write
 from pdsa.models import Observation
 
 Cursor = duckdb.DuckDBPyConnection

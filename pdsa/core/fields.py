@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
 
-from pdsa.validation import invalid
+from pdsa.core.validation import invalid
 
 # Six digits (DDMMYY), an optional dash or space, four digits — not part of a longer number.
 # Pasted text often carries an en dash or a non-breaking space instead, so those count too.

@@ -19,7 +19,7 @@ from typing import TypeVar
 
 import duckdb
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "pdsa.duckdb"
 DB_ENV_VAR = "PDSA_DB"
 
@@ -78,7 +78,7 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
 def available_migrations() -> list[tuple[int, str, str]]:
     """(version, name, sql) for every file in pdsa/migrations, in order."""
     found = []
-    for entry in resources.files("pdsa.migrations").iterdir():
+    for entry in resources.files("pdsa.core.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
         if match:
             found.append((int(match.group(1)), match.group(2), entry.read_text(encoding="utf-8")))

@@ -9,13 +9,26 @@ from __future__ import annotations
 import json
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Literal
 
 import duckdb
 import pandas as pd
+from pydantic import BaseModel
 
-from pdsa.fields import refuse_cpr
-from pdsa.models import AuditEvent
+from pdsa.core.fields import refuse_cpr
+
+
+class AuditEvent(BaseModel):
+    """Who changed what and when; written in the same transaction as the change."""
+
+    id: int | None = None
+    happened_at: datetime
+    who: str
+    entity: str
+    entity_id: int
+    action: Literal["create", "update", "delete"]
+    before: dict[str, Any] | None = None
+    after: dict[str, Any] | None = None
 
 
 def _jsonable(value: Any) -> Any:

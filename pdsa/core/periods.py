@@ -10,7 +10,7 @@ import re
 from datetime import date, datetime, timedelta
 from typing import Literal
 
-from pdsa.validation import invalid
+from pdsa.core.validation import invalid
 
 Period = Literal["day", "week", "month"]
 PERIODS: tuple[str, ...] = ("day", "week", "month")
