@@ -33,31 +33,31 @@ RUN_LENGTH = 7  # points, both for trends and for runs on one side of the mean
 
 # Integer codes of result.POINT_TYPES, in that order.
 COMMON, IMPROVEMENT, CONCERN, NEUTRAL_HIGH, NEUTRAL_LOW = range(5)
-DIRECTION_SIGN = {"increase": 1, "neutral": 0, "decrease": -1}
 
 
 @dataclass
-class MdcResult:
+class MdcLimits:
+    """Mean, process limits and the "close to limits" lines per point."""
+
     cl: np.ndarray
     lcl: np.ndarray
     ucl: np.ndarray
-    lcl_95: np.ndarray
+    lcl_95: np.ndarray        # mean - (2/3) * 2.66 * AMR
     ucl_95: np.ndarray
-    outside: np.ndarray       # bool
-    point_type: np.ndarray    # int codes, see POINT_TYPES
 
 
-def mdc_analysis(
-    seg: np.ndarray, y: np.ndarray, base: np.ndarray, screen: np.ndarray,
-    direction: np.ndarray, n_segments: int,
-) -> MdcResult:
-    """Limits and point types for all points; ``direction`` is -1/0/1 per point."""
+def mdc_limits(seg: np.ndarray, y: np.ndarray, base: np.ndarray, screen: np.ndarray,
+               n_segments: int) -> MdcLimits:
+    """Mean +/- 2.66 * AMR of the baseline points of every rebase group."""
     mean = segment_mean(seg, y, base, n_segments)
     amr = average_moving_range(seg, y, base, screen, n_segments)
     cl, spread = mean[seg], amr[seg]
-    lcl, ucl = cl - LIMIT * spread, cl + LIMIT * spread
-    near_low, near_high = cl - CLOSE * spread, cl + CLOSE * spread
+    return MdcLimits(cl, cl - LIMIT * spread, cl + LIMIT * spread, cl - CLOSE * spread, cl + CLOSE * spread)
 
+
+def mdc_point_types(seg: np.ndarray, y: np.ndarray, cl: np.ndarray, lcl: np.ndarray, ucl: np.ndarray,
+                    near_low: np.ndarray, near_high: np.ndarray, direction: np.ndarray) -> np.ndarray:
+    """Point type codes (see POINT_TYPES) of all points; ``direction`` is -1/0/1 per point."""
     with np.errstate(invalid="ignore"):
         side = np.nan_to_num(np.sign(y - cl)).astype(np.int8)
         outside = (y > ucl) | (y < lcl)
@@ -75,8 +75,7 @@ def mdc_analysis(
         [above, np.where(trend_sign == 1, 1, -1), above, above],
         default=0,
     )
-
-    return MdcResult(cl, lcl, ucl, near_low, near_high, outside, point_type_codes(cause, direction))
+    return point_type_codes(cause, direction)
 
 
 def seven_point_trend(seg: np.ndarray, y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -21,38 +21,41 @@ def segment_count(seg: np.ndarray, mask: np.ndarray, n_segments: int) -> np.ndar
 
 
 def _segment_totals(seg: np.ndarray, values: np.ndarray, n_segments: int) -> np.ndarray:
-    """Extended-precision sum per segment of values already ordered by segment."""
-    totals = np.zeros(n_segments, dtype=np.longdouble)
+    """Sum per segment of values already ordered by segment (float64, fixed order)."""
+    totals = np.zeros(n_segments, dtype=float)
     if len(seg):
         starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-        totals[seg[starts]] = np.add.reduceat(values.astype(np.longdouble), starts)
+        totals[seg[starts]] = np.add.reduceat(values, starts)
     return totals
 
 
 def segment_sum(seg: np.ndarray, values: np.ndarray, mask: np.ndarray, n_segments: int) -> np.ndarray:
     """Sum of chosen values per segment (0 for none, like R's ``sum(numeric(0))``).
 
-    R accumulates sums in long double; so does this (numpy's longdouble is the same
-    80-bit type on x86-64), so that e.g. ten times 0.1 sums to exactly 1 as in R.
+    Plain float64 in a fixed order, so every platform gets the same bits (numpy's
+    longdouble is 80-bit on x86-64 Linux only). Sums of whole numbers below 2**53 are
+    exact; where a last-bit difference from R's long double sum could change a finding,
+    :mod:`pdsa.spc.many_exact` recomputes the part exactly.
     """
-    return _segment_totals(seg[mask], values[mask], n_segments).astype(float)
+    return _segment_totals(seg[mask], values[mask].astype(float, copy=False), n_segments)
 
 
 def segment_mean(seg: np.ndarray, values: np.ndarray, mask: np.ndarray, n_segments: int) -> np.ndarray:
     """``mean(values[mask], na.rm = TRUE)`` per segment; NaN where nothing is left.
 
-    Reproduces R's ``mean``: a long double sum divided by n, then refined once by the
-    mean deviation from it. Getting the last bit right matters: a centre line one ulp
-    off turns points "on the line" into useful points of the runs analysis.
+    Follows R's two passes (sum divided by n, then refined once by the mean deviation
+    from it), in float64: the result is the correctly rounded mean or one unit in the
+    last place from it. That last bit matters only where a point lies on the centre
+    line or a limit; those few parts are settled exactly by :mod:`pdsa.spc.many_exact`.
     """
     use = mask & ~np.isnan(values)
-    seg_used, val_used = seg[use], values[use]
+    seg_used, val_used = seg[use], values[use].astype(float, copy=False)
     count = np.bincount(seg_used, minlength=n_segments)
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = _segment_totals(seg_used, val_used, n_segments) / count
-        correction = _segment_totals(seg_used, val_used.astype(np.longdouble) - mean[seg_used], n_segments)
+        correction = _segment_totals(seg_used, val_used - mean[seg_used], n_segments)
         mean = mean + correction / count
-    return mean.astype(float)
+    return mean
 
 
 def segment_median(seg: np.ndarray, values: np.ndarray, mask: np.ndarray, n_segments: int) -> np.ndarray:
