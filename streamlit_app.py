@@ -1,11 +1,15 @@
-"""The app's entry point: language, database, navigation. Run with `streamlit run streamlit_app.py`."""
+"""The app's entry point: language, database, navigation.
+
+Run with `streamlit run streamlit_app.py`, or `streamlit run streamlit_app.py -- --db FILE` for a database of
+your own (precedence: --db, then PDSA_DB, then data/pdsa.duckdb).
+"""
 
 import streamlit as st
 
-from pdsa.core.db import DatabaseError, DatabaseLocked, resolve_db_path
+from pdsa.core.db import DatabaseError, DatabaseLocked
 from pdsa.core.fields import contains_cpr
 from pdsa.i18n import LANGUAGES
-from ui.state import database, language, t
+from ui.state import cursor, language, t
 
 st.set_page_config(page_title="PDSA", page_icon="📈", layout="wide")
 
@@ -22,10 +26,13 @@ with st.sidebar:
     if contains_cpr(st.session_state.get("user_name") or ""):
         st.error(t("app.name_has_cpr"))
 
+# The database: --db after "--" on the command line, else PDSA_DB, else data/pdsa.duckdb. Taking
+# the cursor opens it (loading the demo into a new default database) and reopens one DuckDB gave
+# up on; a database that cannot be used is explained in one sentence instead of a page.
 try:
-    database()
-except DatabaseLocked:
-    st.error(t("app.database_locked", path=str(resolve_db_path().path)))
+    cursor()
+except DatabaseLocked as exc:
+    st.error(t("app.database_locked", path=str(exc.path)))
     st.stop()
 except DatabaseError as exc:
     st.error(t("app.database_error", error=str(exc)))

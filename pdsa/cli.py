@@ -8,55 +8,59 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from pdsa.core.db import DatabaseError, connect, is_empty, resolve_db_path
+from pdsa.core.db import DatabaseError, checkpoint, connect, is_empty, replace_database, resolve_db_path
 
 
 def _add_db_option(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--db", metavar="PATH",
-        help="database file (default: $PDSA_DB, else data/pdsa.duckdb)",
+        help="database file (default: $PDSA_DB, else data/pdsa.duckdb); an empty path is refused",
     )
-
-
-def _remove_database_files(path: Path) -> None:
-    for file in (path, path.with_name(path.name + ".wal")):
-        file.unlink(missing_ok=True)
 
 
 def run_init(args: argparse.Namespace) -> int:
     location = resolve_db_path(args.db)
     con = connect(location.path)
-    versions = [row[0] for row in con.execute("SELECT version FROM schema_migration ORDER BY version").fetchall()]
-    con.close()
-    print(f"Database {location.path} is ready (schema version {max(versions)}).")
+    try:
+        version = con.execute("SELECT max(version) FROM schema_migration").fetchone()[0]
+    finally:
+        con.close()
+    print(f"Database {location.path} is ready (schema version {version}).")
     return 0
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from pdsa.demo import load_demo
+    from actions.demo import load_demo
 
-    location = resolve_db_path(args.db)
-    con = connect(location.path)
-    cur = con.cursor()
-    if not is_empty(cur):
+    path = resolve_db_path(args.db).path
+
+    def fill(con) -> object:  # the one place the demo loader is called
+        return load_demo(con.cursor(), progress=lambda fraction, message: print(f"{fraction:4.0%}  {message}", flush=True))
+
+    con = connect(path)  # refuses a database in use, damaged, or made by a newer version
+    try:
+        holds_data = not is_empty(con.cursor())
         if not args.replace:
-            con.close()
-            print(
-                f"The database {location.path} already holds data, so the demo was not loaded. "
-                "Use --replace to delete everything in it and load the demo instead.",
-                file=sys.stderr,
-            )
-            return 1
+            if holds_data:
+                print(
+                    f"The database {path} already holds data, so the demo was not loaded. "
+                    "Use --replace to replace the whole database, audit trail included, with the demo.",
+                    file=sys.stderr,
+                )
+                return 1
+            summary = fill(con)  # one transaction: a crash leaves the database empty, never half loaded
+            checkpoint(con)
+    finally:
         con.close()
-        _remove_database_files(location.path)
-        con = connect(location.path)
-        cur = con.cursor()
-    summary = load_demo(cur, progress=lambda fraction, message: print(f"{fraction:4.0%}  {message}"))
-    con.execute("CHECKPOINT")
-    con.close()
-    print(f"Demo loaded into {location.path}: {summary}")
+    if args.replace:
+        print(
+            f"Replacing the whole database {path} with the demo: everything in it, its audit trail "
+            "included, is deleted. The old database stays until the demo is completely written.",
+            flush=True,
+        )
+        summary = replace_database(path, fill)
+    print(f"Demo loaded into {path}: {summary}")
     return 0
 
 

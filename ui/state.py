@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
+import sys
 import threading
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import duckdb
 import streamlit as st
 
-from pdsa.core.db import connect, is_empty, resolve_db_path
+from pdsa.core.db import (
+    INVALIDATED,
+    DatabaseInvalidated,
+    DatabaseLocation,
+    connect,
+    db_from_argv,
+    is_empty,
+    is_invalidated,
+    resolve_db_path,
+)
 from pdsa.core.fields import contains_cpr
 from pdsa.i18n import LANGUAGES, language_from_locale, translate
 
@@ -17,6 +28,7 @@ from pdsa.i18n import LANGUAGES, language_from_locale, translate
 class Database:
     con: duckdb.DuckDBPyConnection
     path: str
+    is_default: bool
     needs_demo: bool
     lock: threading.Lock = field(default_factory=threading.Lock)
     cursors: threading.local = field(default_factory=threading.local)
@@ -24,15 +36,19 @@ class Database:
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str, is_default: bool) -> Database:
-    from pathlib import Path
-
     is_new = not Path(path).exists()
     con = connect(Path(path))
-    return Database(con=con, path=path, needs_demo=is_default and is_new)
+    return Database(con=con, path=path, is_default=is_default, needs_demo=is_default and is_new)
+
+
+def database_location() -> DatabaseLocation:
+    """``--db`` in the app's own argv (``streamlit run streamlit_app.py -- --db FILE``), else
+    ``PDSA_DB``, else data/pdsa.duckdb; an empty path is refused."""
+    return resolve_db_path(db_from_argv(sys.argv[1:]))
 
 
 def database() -> Database:
-    location = resolve_db_path()
+    location = database_location()
     db = _open(str(location.path), location.is_default)
     if db.needs_demo:
         _load_demo_once(db)
@@ -41,7 +57,7 @@ def database() -> Database:
 
 def _load_demo_once(db: Database) -> None:
     """A newcomer sees the demo at once: load it into a newly created default database."""
-    from pdsa.demo import load_demo
+    from actions.demo import load_demo
 
     with db.lock:
         if not db.needs_demo:
@@ -54,14 +70,87 @@ def _load_demo_once(db: Database) -> None:
         db.needs_demo = False
 
 
-def cursor() -> duckdb.DuckDBPyConnection:
-    """A cursor for the current thread: DuckDB connections must not be shared across threads."""
-    db = database()
+_reopening = threading.Lock()
+
+
+def _answers(con: duckdb.DuckDBPyConnection) -> bool:
+    """False when DuckDB has given up on the database (FATAL, invalidated) or the connection is closed."""
+    try:
+        con.execute("SELECT 1").fetchall()
+        return True
+    except duckdb.Error as exc:
+        if is_invalidated(exc) or isinstance(exc, duckdb.ConnectionException):
+            return False
+        raise
+
+
+def reopen_if_invalidated() -> Database:
+    """After a failed checkpoint (e.g. a full disk) DuckDB refuses every statement on the open
+    database until it is opened again: close it and open the file anew, once, for every thread."""
+    with _reopening:
+        db = database()
+        try:
+            probe = db.con.cursor()
+        except duckdb.Error:
+            probe = None
+        if probe is not None and _answers(probe):
+            probe.close()
+            return db
+        _open.clear(db.path, db.is_default)
+        try:
+            db.con.close()  # closes every thread's cursor too; DuckDB reopens the file only once all are closed
+        except duckdb.Error:
+            pass
+        return database()
+
+
+def _thread_cursor(db: Database) -> duckdb.DuckDBPyConnection:
     cur = getattr(db.cursors, "cursor", None)
     if cur is None:
         cur = db.con.cursor()
         db.cursors.cursor = cur
     return cur
+
+
+def cursor() -> duckdb.DuckDBPyConnection:
+    """A cursor for the current thread: DuckDB connections must not be shared across threads.
+
+    It is checked first: on a database DuckDB gave up on, the connection is reopened once and
+    the check repeated; if that fails too, :class:`DatabaseInvalidated` says so.
+    """
+    db = database()
+    try:
+        cur = _thread_cursor(db)
+    except duckdb.ConnectionException:
+        cur = None
+    if cur is not None and _answers(cur):
+        return cur
+    db = reopen_if_invalidated()
+    cur = _thread_cursor(db)
+    try:
+        healthy = _answers(cur)
+    except duckdb.Error:
+        healthy = False
+    if not healthy:
+        raise DatabaseInvalidated(INVALIDATED, path=Path(db.path))
+    return cur
+
+
+def run_page(page) -> None:
+    """Run the page; when DuckDB gives up on the database while it runs, reopen the database and
+    run the page once more (``st.navigation(pages)`` is such a page)."""
+    try:
+        page.run()
+    except (DatabaseInvalidated, duckdb.FatalException, duckdb.ConnectionException) as exc:
+        if isinstance(exc, duckdb.ConnectionException) and "closed" not in str(exc).lower():
+            raise
+        if st.session_state.get("_database_reopened"):
+            st.session_state["_database_reopened"] = False
+            raise
+        reopen_if_invalidated()
+        st.session_state["_database_reopened"] = True
+        st.rerun()
+    st.session_state["_database_reopened"] = False
 
 
 def language() -> str:

@@ -2,7 +2,14 @@
 
 One DuckDB file per deployment. The app holds one connection per process and takes a
 cursor per thread; DuckDB's optimistic concurrency means two writers touching the same
-row conflict, so every write goes through :func:`write`, which retries with back-off.
+row conflict, so every write goes through :func:`write`, which retries real conflicts with
+back-off and turns everything else DuckDB can throw at a writer into one plain sentence.
+
+Opening refuses, with a sentence and without changing the file, whatever is not a database
+this code can use: an empty path, a folder, an empty file, an SQLite or other non-DuckDB
+file, a damaged file, a read-only file or folder, a path that cannot be created, and a
+database made by a newer version of the app. :func:`replace_database` swaps a whole database
+for a new one so that a crash at any moment leaves either the old file or the new one.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ import os
 import re
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -23,20 +30,103 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "pdsa.duckdb"
 DB_ENV_VAR = "PDSA_DB"
 
+# No extension is ever installed or loaded behind our back: a file that looks like SQLite
+# would otherwise make DuckDB download sqlite_scanner over plain HTTP.
+CONNECT_CONFIG = {"autoinstall_known_extensions": False, "autoload_known_extensions": False}
+
 T = TypeVar("T")
 
 
+# --- errors -----------------------------------------------------------------------------
+
 class DatabaseError(Exception):
-    """A database problem explained in words a user can act on."""
+    """A database problem explained in words a user can act on.
+
+    ``code`` names the kind of problem for a translation catalogue; ``path`` is the file it
+    is about, when there is one.
+    """
+
+    code = "database_error"
+
+    def __init__(self, message: str, *, path: Path | None = None):
+        super().__init__(message)
+        self.path = path
 
 
 class DatabaseLocked(DatabaseError):
-    pass
+    """Another program holds the file (DuckDB lets one process open it at a time)."""
+
+    code = "database_locked"
 
 
 class WriteConflict(DatabaseError):
-    pass
+    """Someone else changed the same rows at the same moment, again and again."""
 
+    code = "write_conflict"
+
+
+class DatabaseWriteFailed(DatabaseError):
+    """The disk is full or the file or folder is read-only: nothing was saved."""
+
+    code = "database_write_failed"
+
+
+class DatabaseInvalidated(DatabaseError):
+    """DuckDB gave up on the open database (e.g. a failed checkpoint): it must be reopened."""
+
+    code = "database_invalidated"
+
+
+class DatabaseUnusable(DatabaseError):
+    """The path does not lead to a database this code can open; nothing was changed."""
+
+    code = "database_unusable"
+
+
+class NewerSchema(DatabaseUnusable):
+    """The database was made by a newer version of the app."""
+
+    code = "database_newer"
+
+
+WRITE_FAILED = (
+    "The database could not be written: the disk is full or the file is read-only. Nothing was saved."
+)
+INVALIDATED = (
+    "The database stopped working after an error it cannot recover from (for example a full disk "
+    "while saving) and must be opened again. The last change may not have been saved."
+)
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
+_IO_MARKERS = (
+    "could not write", "no space left", "disk quota", "permission denied", "operation not permitted",
+    "read-only file system", "cannot open file", "could not fsync", "could not truncate", "input/output error",
+)
+
+
+def _is_conflict(exc: duckdb.Error) -> bool:
+    """A genuine write conflict: two transactions changed the same rows (or inserted the same key)."""
+    text = str(exc).lower()
+    if any(marker in text for marker in _IO_MARKERS):
+        return False
+    return "conflict" in text or "duplicate key" in text
+
+
+def _is_io_failure(exc: duckdb.Error) -> bool:
+    text = str(exc).lower()
+    return any(marker in text for marker in _IO_MARKERS)
+
+
+def is_invalidated(exc: BaseException) -> bool:
+    """DuckDB gave up on the open database (a FATAL error): only reopening it helps."""
+    return isinstance(exc, duckdb.FatalException) or "database has been invalidated" in str(exc)
+
+
+# --- where the database is ----------------------------------------------------------------
 
 @dataclass(frozen=True)
 class DatabaseLocation:
@@ -45,29 +135,331 @@ class DatabaseLocation:
 
 
 def resolve_db_path(explicit: str | os.PathLike | None = None) -> DatabaseLocation:
-    """--db wins over PDSA_DB, which wins over data/pdsa.duckdb."""
-    if explicit:
+    """--db wins over PDSA_DB, which wins over data/pdsa.duckdb.
+
+    An empty --db or PDSA_DB is refused rather than read as "the default database": a
+    ``demo --replace`` would otherwise wipe the default file.
+    """
+    if explicit is not None:
+        if not os.fspath(explicit).strip():
+            raise DatabaseUnusable(
+                "--db was given an empty path. Name the database file, for example --db data/ward.duckdb."
+            )
         return DatabaseLocation(Path(explicit).expanduser().resolve(), False)
     from_env = os.environ.get(DB_ENV_VAR)
-    if from_env:
+    if from_env is not None:
+        if not from_env.strip():
+            raise DatabaseUnusable(
+                f"The environment variable {DB_ENV_VAR} is set but empty. Name the database file in it, "
+                f"or unset it to use {DEFAULT_DB_PATH}."
+            )
         return DatabaseLocation(Path(from_env).expanduser().resolve(), False)
     return DatabaseLocation(DEFAULT_DB_PATH, True)
 
 
-def connect(path: Path) -> duckdb.DuckDBPyConnection:
-    """Open (creating if needed) and migrate the database file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        con = duckdb.connect(str(path))
-    except duckdb.IOException as exc:
-        if "lock" in str(exc).lower():
-            raise DatabaseLocked(
-                f"The database {path} is in use by another program (for example the running app). "
-                "Stop that program first, or do this from inside the app."
+def db_from_argv(argv: Sequence[str]) -> str | None:
+    """The value of ``--db PATH`` or ``--db=PATH`` in argv, None when it is not there.
+
+    The app reads its own argv (``streamlit run streamlit_app.py -- --db FILE``); ``--db``
+    given without a value counts as an empty path, which :func:`resolve_db_path` refuses.
+    """
+    found = None
+    for index, arg in enumerate(argv):
+        if arg == "--db":
+            found = argv[index + 1] if index + 1 < len(argv) else ""
+        elif arg.startswith("--db="):
+            found = arg[len("--db="):]
+    return found
+
+
+def wal_path(path: Path) -> Path:
+    """The write-ahead log DuckDB keeps beside the database file."""
+    return path.with_name(path.name + ".wal")
+
+
+# --- opening ------------------------------------------------------------------------------
+
+_SQLITE_HEADER = b"SQLite format 3\x00"
+_DUCKDB_MAGIC = b"DUCK"  # bytes 8-11 of every DuckDB database file
+
+
+def _damaged(path: Path) -> DatabaseUnusable:
+    return DatabaseUnusable(
+        f"The database {path} is damaged (cut short or corrupted) and cannot be read. Nothing was changed. "
+        f"Restore it from a backup (the file and its .wal together), or name another file.",
+        path=path,
+    )
+
+
+def _read_only_file(path: Path) -> DatabaseUnusable:
+    return DatabaseUnusable(
+        f"The database file {path} is read-only, so nothing could be saved in it. Nothing was changed. "
+        "Make it writable, or copy it somewhere writable and name the copy.",
+        path=path,
+    )
+
+
+def _read_only_folder(path: Path) -> DatabaseUnusable:
+    return DatabaseUnusable(
+        f"The folder {path.parent} is read-only, so the database {path.name} cannot be created or saved "
+        "there (DuckDB keeps a .wal file beside it). Nothing was changed. Make the folder writable, "
+        "or name a database in another folder.",
+        path=path,
+    )
+
+
+def _check_before_opening(path: Path) -> bool:
+    """Refuse what DuckDB would misread or half-create; True when the file does not exist yet."""
+    if path.is_dir():
+        raise DatabaseUnusable(
+            f"{path} is a folder, not a database file. Name a file, for example {path / 'pdsa.duckdb'}.",
+            path=path,
+        )
+    if path.exists():
+        try:
+            size = path.stat().st_size
+            with path.open("rb") as file:
+                head = file.read(16)
+        except OSError as exc:
+            raise DatabaseUnusable(
+                f"The database file {path} cannot be read ({exc.strerror or exc}). Nothing was changed.", path=path
             ) from exc
-        raise DatabaseError(f"Could not open the database {path}: {exc}") from exc
-    migrate(con)
+        if size == 0:
+            raise DatabaseUnusable(
+                f"The file {path} is empty, so it is not a database. Nothing was changed. "
+                "Delete it to create a new database there, or name another file.",
+                path=path,
+            )
+        if head.startswith(_SQLITE_HEADER):
+            raise DatabaseUnusable(
+                f"The file {path} is an SQLite database, not a database of this app (DuckDB). "
+                "Nothing was changed; name another file.",
+                path=path,
+            )
+        if len(head) < 12:
+            raise _damaged(path)
+        if head[8:12] != _DUCKDB_MAGIC:
+            raise DatabaseUnusable(
+                f"The file {path} is not a database of this app (not a DuckDB file). "
+                "Nothing was changed; name another file.",
+                path=path,
+            )
+        if not os.access(path, os.W_OK):
+            raise _read_only_file(path)
+        if not os.access(path.parent, os.W_OK | os.X_OK):
+            raise _read_only_folder(path)
+        return False
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        blocker = next((p for p in path.parents if p.exists()), None)
+        reason = (
+            f"{blocker} is a file, not a folder" if blocker is not None and not blocker.is_dir()
+            else (exc.strerror or str(exc)).lower()
+        )
+        raise DatabaseUnusable(
+            f"The database {path} cannot be created: its folder {path.parent} cannot be made ({reason}). "
+            "Nothing was changed; name another path.",
+            path=path,
+        ) from exc
+    if not os.access(path.parent, os.W_OK | os.X_OK):
+        raise _read_only_folder(path)
+    return True
+
+
+def _opening_error(path: Path, exc: BaseException, *, is_new: bool = False) -> DatabaseError:
+    """What DuckDB said on opening, as a sentence for the user."""
+    text = str(exc).lower()
+    if is_new and "cannot open file" in text:
+        reason = _first_line(exc).rsplit(": ", 1)[-1].lower()
+        return DatabaseUnusable(
+            f"The database {path} cannot be created ({reason}). Nothing was changed; name another path.",
+            path=path,
+        )
+    if "lock" in text and ("could not set lock" in text or "conflicting lock" in text):
+        return DatabaseLocked(
+            f"The database {path} is in use by another program (for example the running app). "
+            "Stop that program first, or do this from inside the app.",
+            path=path,
+        )
+    if "sqlite" in text:
+        return DatabaseUnusable(
+            f"The file {path} is an SQLite database, not a database of this app (DuckDB). "
+            "Nothing was changed; name another file.",
+            path=path,
+        )
+    if "not a valid duckdb database file" in text:
+        return DatabaseUnusable(
+            f"The file {path} is not a database of this app (not a DuckDB file). Nothing was changed; "
+            "name another file.",
+            path=path,
+        )
+    if "version number" in text and "can only" in text:
+        return DatabaseUnusable(
+            f"The database {path} was written by a newer version of DuckDB than this app uses. "
+            "Nothing was changed; use the newer version of the app.",
+            path=path,
+        )
+    if any(marker in text for marker in ("corrupt", "checksum", "could not read enough bytes", "replaying wal",
+                                         "wal file", "serializ", "deserializ")):
+        return _damaged(path)
+    if any(marker in text for marker in ("permission denied", "operation not permitted", "read-only file system")):
+        return _read_only_file(path)
+    if "no space left" in text:
+        return DatabaseWriteFailed(WRITE_FAILED, path=path)
+    if is_invalidated(exc):
+        return DatabaseInvalidated(INVALIDATED, path=path)
+    return DatabaseError(f"Could not open the database {path}: {_first_line(exc)}", path=path)
+
+
+def _close_quietly(con: duckdb.DuckDBPyConnection) -> None:
+    try:
+        con.close()
+    except duckdb.Error:
+        pass  # closing a connection DuckDB already gave up on
+
+
+def remove_database_files(path: Path) -> None:
+    """Delete a database file and its write-ahead log (the log first: it belongs to the file)."""
+    for file in (wal_path(path), path):
+        file.unlink(missing_ok=True)
+
+
+def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
+    """The highest migration recorded in the file, read without writing anything."""
+    has_table = con.execute(
+        "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
+        " AND schema_name = 'main' AND table_name = 'schema_migration'"
+    ).fetchone()[0]
+    if not has_table:
+        return None
+    return con.execute("SELECT max(version) FROM schema_migration").fetchone()[0]
+
+
+def _refuse_newer_schema(con: duckdb.DuckDBPyConnection, path: Path) -> None:
+    found = _schema_version(con)
+    known = max((version for version, _, _ in available_migrations()), default=0)
+    if found is not None and found > known:
+        raise NewerSchema(
+            f"The database {path} was made by a newer version of the app (schema version {found}; this "
+            f"version knows up to {known}). Nothing was changed; use the newer version of the app.",
+            path=path,
+        )
+
+
+def _read_everything(con: duckdb.DuckDBPyConnection) -> None:
+    """Read every block of every table once, so a damaged file is found now, not on some page.
+
+    DuckDB checks each block's checksum as it reads it; the demo database reads in ~30 ms.
+    """
+    tables = con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE database_name = current_database() AND schema_name = 'main'"
+    ).fetchall()
+    for (table,) in tables:
+        con.execute(f'SELECT bit_xor(hash(COLUMNS(*))) FROM "{table}"').fetchall()
+
+
+def connect(path: Path) -> duckdb.DuckDBPyConnection:
+    """Open (creating if needed) and migrate the database file.
+
+    Refuses with a :class:`DatabaseError` sentence, leaving an existing file as it was, when the
+    file cannot be used; a database it was creating and could not finish is removed again.
+    """
+    path = Path(path)
+    is_new = _check_before_opening(path)
+    try:
+        con = duckdb.connect(str(path), config=CONNECT_CONFIG)
+    except duckdb.Error as exc:
+        error = _opening_error(path, exc, is_new=is_new)
+        if is_new and not isinstance(error, DatabaseLocked):
+            remove_database_files(path)  # whatever DuckDB began to create
+        raise error from exc
+    try:
+        try:
+            _refuse_newer_schema(con, path)
+            if not is_new:
+                _read_everything(con)
+        except duckdb.Error as exc:
+            raise _opening_error(path, exc) from exc
+        migrate(con)
+    except BaseException:
+        _close_quietly(con)
+        if is_new:
+            remove_database_files(path)
+        raise
     return con
+
+
+def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
+    """Fold the write-ahead log into the database file; a failure (full disk) says so plainly."""
+    try:
+        con.execute("CHECKPOINT")
+    except (duckdb.FatalException, duckdb.IOException, duckdb.TransactionException) as exc:
+        if _is_io_failure(exc) or is_invalidated(exc):
+            raise DatabaseWriteFailed(WRITE_FAILED) from exc
+        raise
+
+
+def _fsync_folder(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass  # not every file system lets a folder be synced
+    finally:
+        os.close(fd)
+
+
+def replace_database(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """Replace the whole database at ``path`` (audit trail included) with a new one ``fill`` writes.
+
+    The new database is built beside the target (``<name>.replacing``), migrated, filled,
+    checkpointed and closed; then the target's stale ``.wal`` is removed and the new file is
+    renamed over the target in one atomic step. A crash at any moment leaves either the old
+    database, whole, or the new one, whole (plus at most a leftover ``.replacing`` file that
+    the next replace removes). The target must open normally first — a database in use, damaged
+    or made by a newer version is refused and left as it was.
+    """
+    path = Path(path)
+    new = path.with_name(path.name + ".replacing")
+    old = connect(path) if path.exists() else None  # holds the target's lock while the new one is built
+    try:
+        if old is not None:
+            checkpoint(old)  # everything committed is now in the file itself, and its .wal is gone
+        remove_database_files(new)  # left over from a replace that was interrupted
+        try:
+            con = connect(new)
+            try:
+                result = fill(con)
+                checkpoint(con)
+            finally:
+                _close_quietly(con)
+            if wal_path(new).exists() and wal_path(new).stat().st_size > 0:
+                raise DatabaseWriteFailed(WRITE_FAILED)  # the new file is not whole on its own
+            with new.open("rb+") as file:
+                os.fsync(file.fileno())
+        except BaseException as exc:
+            remove_database_files(new)
+            if isinstance(exc, DatabaseWriteFailed):
+                raise DatabaseWriteFailed(
+                    f"The new database could not be written beside {path}: the disk is full or the folder "
+                    f"is read-only. Nothing was changed.",
+                    path=path,
+                ) from exc
+            raise
+    finally:
+        if old is not None:
+            _close_quietly(old)
+    # Safe order: the old file was checkpointed, so its .wal holds nothing the file lacks; it
+    # goes first, so the new file can never be opened with the old file's log.
+    wal_path(path).unlink(missing_ok=True)
+    wal_path(new).unlink(missing_ok=True)
+    os.replace(new, path)
+    _fsync_folder(path.parent)
+    return result
 
 
 # --- migrations -------------------------------------------------------------------------
@@ -76,7 +468,7 @@ _MIGRATION_NAME = re.compile(r"^(\d{3})_(\w+)\.sql$")
 
 
 def available_migrations() -> list[tuple[int, str, str]]:
-    """(version, name, sql) for every file in pdsa/migrations, in order."""
+    """(version, name, sql) for every file in pdsa/core/migrations, in order."""
     found = []
     for entry in resources.files("pdsa.core.migrations").iterdir():
         match = _MIGRATION_NAME.match(entry.name)
@@ -86,19 +478,32 @@ def available_migrations() -> list[tuple[int, str, str]]:
 
 
 def applied_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
-    con.execute(
-        "CREATE TABLE IF NOT EXISTS schema_migration ("
-        " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-        " applied_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp())"
-    )
+    if _schema_version(con) is None:
+        con.execute(
+            "CREATE TABLE IF NOT EXISTS schema_migration ("
+            " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
+            " applied_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp())"
+        )
     return [row[0] for row in con.execute("SELECT version FROM schema_migration ORDER BY version").fetchall()]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
-    """Apply the migrations not yet recorded, each in its own transaction; return their versions."""
+    """Apply the migrations not yet recorded, each in its own transaction; return their versions.
+
+    A database whose schema is newer than the newest migration here is refused before
+    anything is applied (:class:`NewerSchema`).
+    """
+    known = available_migrations()
+    newest = max((version for version, _, _ in known), default=0)
+    found = _schema_version(con)
+    if found is not None and found > newest:
+        raise NewerSchema(
+            f"The database was made by a newer version of the app (schema version {found}; this version "
+            f"knows up to {newest}). Nothing was changed; use the newer version of the app."
+        )
     done = set(applied_migrations(con))
     applied = []
-    for version, name, sql in available_migrations():
+    for version, name, sql in known:
         if version in done:
             continue
 
@@ -139,15 +544,23 @@ def write(
     """Run ``change(cur)`` in one transaction: all of it is saved or none of it.
 
     A write inside another write joins the outer transaction, so store functions can be
-    combined (the demo loads in one transaction). A write conflict (another user changed
-    the same row at the same moment) is retried with growing pauses; when it keeps
-    happening the user is told plainly.
+    combined (the demo loads in one transaction). Only a genuine write conflict (another
+    user changed the same row, or inserted the same key, at the same moment) is retried,
+    with growing pauses; when it keeps happening the user is told plainly
+    (:class:`WriteConflict`). A full disk or read-only file is not retried
+    (:class:`DatabaseWriteFailed`), and a database DuckDB gave up on raises
+    :class:`DatabaseInvalidated`, so the holder of the connection can reopen it.
     """
     open_ids = _cursors_in_transaction()
     if id(cur) in open_ids:
         return change(cur)
     for attempt in range(1, attempts + 1):
-        cur.execute("BEGIN TRANSACTION")
+        try:
+            cur.execute("BEGIN TRANSACTION")
+        except duckdb.Error as exc:
+            if is_invalidated(exc):
+                raise DatabaseInvalidated(INVALIDATED) from exc
+            raise
         open_ids.add(id(cur))
         try:
             result = change(cur)
@@ -155,12 +568,25 @@ def write(
             return result
         except duckdb.TransactionException as exc:
             _rollback_quietly(cur)
+            if is_invalidated(exc):
+                raise DatabaseInvalidated(INVALIDATED) from exc
+            if _is_io_failure(exc):
+                raise DatabaseWriteFailed(WRITE_FAILED) from exc
+            if not _is_conflict(exc):
+                raise
             if attempt == attempts:
                 raise WriteConflict(
                     "Someone else changed the same data at the same moment, and saving failed "
                     f"{attempts} times. Nothing was saved; please try again."
                 ) from exc
             time.sleep(backoff_seconds * 2 ** (attempt - 1))
+        except duckdb.Error as exc:
+            _rollback_quietly(cur)
+            if is_invalidated(exc):
+                raise DatabaseInvalidated(INVALIDATED) from exc
+            if isinstance(exc, duckdb.IOException) and _is_io_failure(exc):
+                raise DatabaseWriteFailed(WRITE_FAILED) from exc
+            raise
         except BaseException:
             _rollback_quietly(cur)
             raise
