@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Literal
+from pydantic import Field, model_validator
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from pdsa.core.fields import Score1to5, Sector, Text, Title
+from pdsa.core.fields import EditableModel, Score1to5, Sector, Text, Title
 from pdsa.core.validation import invalid
 
-PROBLEM_SOURCES: tuple[str, ...] = (
-    "staff", "patient_or_relative", "complaint", "incident_report", "audit", "other",
+from pdsa.core.vocabulary import (  # noqa: F401 (re-exported)
+    PROBLEM_SOURCES,
+    PROBLEM_STATUSES,
+    ProblemSource,
+    ProblemStatus,
 )
-PROBLEM_STATUSES: tuple[str, ...] = ("new", "triaged", "being_tested", "solved", "not_pursued")
-
-ProblemSource = Literal["staff", "patient_or_relative", "complaint", "incident_report", "audit", "other"]
-ProblemStatus = Literal["new", "triaged", "being_tested", "solved", "not_pursued"]
 
 
-class _Model(BaseModel):
-    # NaN and infinity are never a measurement; refuse them before they reach the charts
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
-
-
-class Unit(_Model):
+class Unit(EditableModel):
     """An organisational unit: a ward, a municipal home-care district, a general practice."""
 
     id: int | None = None
@@ -32,7 +24,7 @@ class Unit(_Model):
     sector: Sector
 
 
-class PathwayStep(_Model):
+class PathwayStep(EditableModel):
     """One stop on the patient's journey; position orders the steps within the pathway."""
 
     id: int | None = None
@@ -43,7 +35,7 @@ class PathwayStep(_Model):
     description: Text = None
 
 
-class Pathway(_Model):
+class Pathway(EditableModel):
     """A patient pathway (patientforløb) that crosses departments and sectors."""
 
     id: int | None = None
@@ -59,7 +51,7 @@ class Pathway(_Model):
         return self
 
 
-class Problem(_Model):
+class Problem(EditableModel):
     """An obstacle in a pathway, registered by staff, a patient, a complaint or an audit."""
 
     id: int | None = None
@@ -71,6 +63,9 @@ class Problem(_Model):
     reported_by_role: Text = None
     reported_on: date
     status: ProblemStatus = "new"
-    impact: Score1to5 = 3
-    effort: Score1to5 = 3
+    impact: Score1to5 | None = None     # set at triage
+    effort: Score1to5 | None = None
     project_ids: list[int] = Field(default_factory=list)
+    change_idea_ids: list[int] = Field(default_factory=list)
+    merged_into_id: int | None = None
+    created_by: int | None = None

@@ -15,71 +15,131 @@ Cursor = duckdb.DuckDBPyConnection
 
 # --- units ------------------------------------------------------------------------------
 
-def add_unit(cur: Cursor, unit: Unit, *, who: str) -> int:
-    return write(cur, lambda c: insert_audited(c, "unit", unit.model_dump(exclude={"id"}), who=who))
+def add_unit(cur: Cursor, unit: Unit) -> int:
+    return write(cur, lambda c: insert_audited(c, "unit", unit.model_dump(exclude={"id", "version", "archived"})))
+
+
+def get_unit(cur: Cursor, unit_id: int) -> Unit:
+    rows = fetch_records(cur, "SELECT id, name, sector, version, archived FROM unit WHERE id = ?", [unit_id])
+    if not rows:
+        raise LookupError(f"unit {unit_id} does not exist")
+    return Unit(**rows[0])
 
 
 def list_units(cur: Cursor) -> list[Unit]:
-    rows = cur.execute("SELECT id, name, sector FROM unit ORDER BY name").fetchall()
-    return [Unit(id=r[0], name=r[1], sector=r[2]) for r in rows]
+    rows = fetch_records(cur, "SELECT id, name, sector, version, archived FROM unit WHERE NOT archived ORDER BY name")
+    return [Unit(**r) for r in rows]
 
 
 # --- pathways ---------------------------------------------------------------------------
 
-def add_pathway(cur: Cursor, pathway: Pathway, *, who: str) -> int:
-    """Save a pathway and all its steps together."""
+def add_pathway(cur: Cursor, pathway: Pathway) -> int:
+    """Save a pathway and all its steps together, in the order of their positions."""
 
     def change(c: Cursor) -> int:
-        pathway_id = insert_audited(c, "pathway", pathway.model_dump(exclude={"id", "steps"}), who=who)
-        for step in pathway.steps:
-            insert_audited(
-                c, "pathway_step", {"pathway_id": pathway_id, **step.model_dump(exclude={"id"})}, who=who
-            )
+        pathway_id = insert_audited(c, "pathway", pathway.model_dump(exclude={"id", "steps", "version", "archived"}))
+        for step in sorted(pathway.steps, key=lambda s: s.position):
+            add_step(c, pathway_id, step)
         return pathway_id
 
     return write(cur, change)
 
 
-_STEP_COLUMNS = "id, position, name, sector, unit_id, description"
+def add_step(cur: Cursor, pathway_id: int, step: PathwayStep) -> int:
+    """Append a step to the pathway, or insert it before the step now at ``step.position``.
 
+    The order lives in pathway_step_position, which nothing references, so the pathway's
+    order is rewritten in one statement pair; the UNIQUE (pathway, position) makes two
+    people adding a step at once conflict (and be retried) instead of sharing a position.
+    """
 
-def _steps_by_pathway(cur: Cursor) -> dict[int, list[PathwayStep]]:
-    rows = cur.execute(f"SELECT pathway_id, {_STEP_COLUMNS} FROM pathway_step ORDER BY pathway_id, position").fetchall()
-    steps: dict[int, list[PathwayStep]] = {}
-    for r in rows:
-        steps.setdefault(r[0], []).append(
-            PathwayStep(id=r[1], position=r[2], name=r[3], sector=r[4], unit_id=r[5], description=r[6])
+    def change(c: Cursor) -> int:
+        step_id = insert_audited(
+            c, "pathway_step",
+            {"pathway_id": pathway_id, **step.model_dump(exclude={"id", "position", "version", "archived"})},
         )
+        order = _step_order(c, pathway_id)
+        at = min(max(step.position, 1), len(order) + 1) if step.position else len(order) + 1
+        order.insert(at - 1, step_id)
+        _write_step_order(c, pathway_id, order)
+        return step_id
+
+    return write(cur, change)
+
+
+def move_step(cur: Cursor, pathway_id: int, step_id: int, new_position: int) -> None:
+    """Move a step to a new position (1 = first); the steps between shift by one."""
+
+    def change(c: Cursor) -> None:
+        order = _step_order(c, pathway_id)
+        if step_id not in order:
+            raise ValueError("step_id: the step is not part of the chosen pathway")
+        before = order.index(step_id) + 1
+        order.remove(step_id)
+        order.insert(min(max(new_position, 1), len(order) + 1) - 1, step_id)
+        if order.index(step_id) + 1 != before:
+            _write_step_order(c, pathway_id, order)
+            record_event(c, entity="pathway_step", entity_id=step_id, action="update",
+                         before={"position": before}, after={"position": order.index(step_id) + 1})
+
+    write(cur, change)
+
+
+def _step_order(cur: Cursor, pathway_id: int) -> list[int]:
+    rows = cur.execute(
+        "SELECT step_id FROM pathway_step_position WHERE pathway_id = ? ORDER BY position", [pathway_id]
+    ).fetchall()
+    return [r[0] for r in rows]
+
+
+def _write_step_order(cur: Cursor, pathway_id: int, order: list[int]) -> None:
+    cur.execute("DELETE FROM pathway_step_position WHERE pathway_id = ?", [pathway_id])
+    cur.executemany(
+        "INSERT INTO pathway_step_position (pathway_id, position, step_id) VALUES (?, ?, ?)",
+        [[pathway_id, position, step_id] for position, step_id in enumerate(order, start=1)],
+    )
+
+
+_STEPS_SQL = (
+    "SELECT o.pathway_id, s.id, o.position, s.name, s.sector, s.unit_id, s.description, s.version, s.archived"
+    " FROM pathway_step s JOIN pathway_step_position o ON o.step_id = s.id"
+    " WHERE NOT s.archived AND (? IS NULL OR o.pathway_id = CAST(? AS INTEGER)) ORDER BY o.pathway_id, o.position"
+)
+
+
+def _steps_by_pathway(cur: Cursor, pathway_id: int | None = None) -> dict[int, list[PathwayStep]]:
+    steps: dict[int, list[PathwayStep]] = {}
+    for row in fetch_records(cur, _STEPS_SQL, [pathway_id, pathway_id]):
+        steps.setdefault(row.pop("pathway_id"), []).append(PathwayStep(**row))
     return steps
 
 
 def list_pathways(cur: Cursor) -> list[Pathway]:
     steps = _steps_by_pathway(cur)
-    rows = cur.execute("SELECT id, name, description FROM pathway ORDER BY name").fetchall()
-    return [Pathway(id=r[0], name=r[1], description=r[2], steps=steps.get(r[0], [])) for r in rows]
+    rows = fetch_records(cur, "SELECT id, name, description, version, archived FROM pathway WHERE NOT archived ORDER BY name")
+    return [Pathway(**r, steps=steps.get(r["id"], [])) for r in rows]
 
 
 def get_pathway(cur: Cursor, pathway_id: int) -> Pathway:
-    row = cur.execute("SELECT id, name, description FROM pathway WHERE id = ?", [pathway_id]).fetchone()
-    if row is None:
+    rows = fetch_records(cur, "SELECT id, name, description, version, archived FROM pathway WHERE id = ?", [pathway_id])
+    if not rows:
         raise LookupError(f"pathway {pathway_id} does not exist")
-    rows = cur.execute(
-        f"SELECT {_STEP_COLUMNS} FROM pathway_step WHERE pathway_id = ? ORDER BY position", [pathway_id]
-    ).fetchall()
-    steps = [PathwayStep(id=r[0], position=r[1], name=r[2], sector=r[3], unit_id=r[4], description=r[5]) for r in rows]
-    return Pathway(id=row[0], name=row[1], description=row[2], steps=steps)
+    return Pathway(**rows[0], steps=_steps_by_pathway(cur, pathway_id).get(pathway_id, []))
 
 
 # --- problems ---------------------------------------------------------------------------
 
-def add_problem(cur: Cursor, problem: Problem, *, who: str) -> int:
+def add_problem(cur: Cursor, problem: Problem) -> int:
     """Save a problem and its links to the projects that address it."""
 
     def change(c: Cursor) -> int:
         check_step_in_pathway(c, problem.step_id, problem.pathway_id)
-        problem_id = insert_audited(c, "problem", problem.model_dump(exclude={"id", "project_ids"}), who=who)
+        problem_id = insert_audited(
+            c, "problem",
+            problem.model_dump(exclude={"id", "project_ids", "change_idea_ids", "version", "archived", "merged_into_id"}),
+        )
         for project_id in problem.project_ids:
-            link_problem_to_project(c, problem_id, project_id, who=who)
+            link_problem_to_project(c, problem_id, project_id)
         return problem_id
 
     return write(cur, change)
@@ -94,7 +154,7 @@ def check_step_in_pathway(cur: Cursor, step_id: int | None, pathway_id: int) -> 
         raise ValueError("step_id: the step is not part of the chosen pathway")
 
 
-def link_problem_to_project(cur: Cursor, problem_id: int, project_id: int, *, who: str) -> None:
+def link_problem_to_project(cur: Cursor, problem_id: int, project_id: int) -> None:
     def change(c: Cursor) -> None:
         pathways = c.execute(
             "SELECT (SELECT pathway_id FROM problem WHERE id = ?), (SELECT pathway_id FROM project WHERE id = ?)",
@@ -110,40 +170,85 @@ def link_problem_to_project(cur: Cursor, problem_id: int, project_id: int, *, wh
         if not inserted:
             return  # already linked: nothing changed, nothing to record
         record_event(
-            c, who=who, entity="problem", entity_id=problem_id, action="update",
+            c, entity="problem", entity_id=problem_id, action="update",
             after={"linked_project_id": project_id},
         )
 
     write(cur, change)
 
 
-def set_problem_status(cur: Cursor, problem_id: int, status: str, *, who: str) -> None:
+def link_problem_to_change_idea(cur: Cursor, problem_id: int, change_idea_id: int) -> None:
+    """Kept both ways: the problem lists the idea and the idea the problems it answers."""
+
+    def change(c: Cursor) -> None:
+        pathways = c.execute(
+            "SELECT (SELECT pathway_id FROM problem WHERE id = ?),"
+            " (SELECT p.pathway_id FROM change_idea i JOIN project p ON p.id = i.project_id WHERE i.id = ?)",
+            [problem_id, change_idea_id],
+        ).fetchone()
+        if pathways[0] is None or pathways[0] != pathways[1]:
+            raise ValueError("change_idea_ids: the change idea belongs to a project on another pathway")
+        inserted = c.execute(
+            "INSERT INTO problem_change_idea (problem_id, change_idea_id) VALUES (?, ?) ON CONFLICT DO NOTHING"
+            " RETURNING problem_id",
+            [problem_id, change_idea_id],
+        ).fetchall()
+        if inserted:
+            record_event(c, entity="problem", entity_id=problem_id, action="update",
+                         after={"linked_change_idea_id": change_idea_id})
+
+    write(cur, change)
+
+
+def triage_problem(cur: Cursor, problem: Problem) -> None:
+    """Save status, impact and effort; ``problem.version`` is the version the user saw."""
+    values = problem.model_dump(include={"status", "impact", "effort"})
+    write(cur, lambda c: update_audited(c, "problem", problem.id, values, expected_version=problem.version))
+
+
+def set_problem_status(cur: Cursor, problem_id: int, status: str, *, expected_version: int | None = None) -> None:
     if status not in PROBLEM_STATUSES:
         raise ValueError(f"status: {status!r} is not one of {', '.join(PROBLEM_STATUSES)}")
-    write(cur, lambda c: update_audited(c, "problem", problem_id, {"status": status}, who=who))
+    write(cur, lambda c: update_audited(c, "problem", problem_id, {"status": status}, expected_version=expected_version))
 
 
 _PROBLEM_COLUMNS = (
-    "id, title, description, pathway_id, step_id, source, reported_by_role, reported_on, status, impact, effort"
+    "id, title, description, pathway_id, step_id, source, reported_by_role, reported_on, status, impact, effort,"
+    " merged_into_id, created_by, version, archived"
 )
 
 
-def list_problems(cur: Cursor, *, pathway_id: int | None = None, project_id: int | None = None) -> list[Problem]:
+def list_problems(
+    cur: Cursor, *, pathway_id: int | None = None, project_id: int | None = None, problem_id: int | None = None
+) -> list[Problem]:
     """Problems newest first, optionally only one pathway's or those linked to one project."""
     links: dict[int, list[int]] = {}
-    for problem_id, linked_project in cur.execute(
+    for linked_problem, linked_project in cur.execute(
         "SELECT problem_id, project_id FROM problem_project ORDER BY project_id"
     ).fetchall():
-        links.setdefault(problem_id, []).append(linked_project)
+        links.setdefault(linked_problem, []).append(linked_project)
+    ideas: dict[int, list[int]] = {}
+    for linked_problem, idea_id in cur.execute(
+        "SELECT problem_id, change_idea_id FROM problem_change_idea ORDER BY change_idea_id"
+    ).fetchall():
+        ideas.setdefault(linked_problem, []).append(idea_id)
     rows = fetch_records(
         cur,
         f"SELECT {_PROBLEM_COLUMNS} FROM problem"
-        " WHERE (? IS NULL OR pathway_id = ?)"
+        " WHERE (NOT archived OR id = CAST(? AS INTEGER)) AND (? IS NULL OR id = ?) AND (? IS NULL OR pathway_id = ?)"
         " AND (? IS NULL OR id IN (SELECT problem_id FROM problem_project WHERE project_id = ?))"
         " ORDER BY reported_on DESC, id DESC",
-        [pathway_id, pathway_id, project_id, project_id],
+        [problem_id, problem_id, problem_id, pathway_id, pathway_id, project_id, project_id],
     )
-    return [Problem(**row, project_ids=links.get(row["id"], [])) for row in rows]
+    return [Problem(**row, project_ids=links.get(row["id"], []), change_idea_ids=ideas.get(row["id"], []))
+            for row in rows]
+
+
+def get_problem(cur: Cursor, problem_id: int) -> Problem:
+    found = [p for p in list_problems(cur, problem_id=problem_id)]
+    if not found:
+        raise LookupError(f"problem {problem_id} does not exist")
+    return found[0]
 
 
 @dataclass(frozen=True)

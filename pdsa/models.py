@@ -7,46 +7,46 @@ clear message naming the field.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import (
-    BaseModel,
-    ConfigDict,
     Field,
     ValidationInfo,
     field_validator,
     model_validator,
 )
 
-from pdsa.core.fields import RequiredText, Sector, Text, Title
+from pdsa.core.fields import DomainModel, EditableModel, RequiredText, Sector, Text, Title
 from pdsa.core.periods import Period, check_period_start, parse_period
 from pdsa.core.validation import invalid
 
-PROJECT_STATUSES: tuple[str, ...] = ("planning", "active", "sustaining", "completed", "stopped")
-TEAM_ROLES: tuple[str, ...] = ("lead", "member", "patient_partner", "sponsor")
-MEASURE_KINDS: tuple[str, ...] = ("outcome", "process", "balancing")
-DATA_TYPES: tuple[str, ...] = (
-    "proportion", "rate", "count", "continuous", "days_between", "cases_between",
+from pdsa.core.vocabulary import (  # noqa: F401 (the closed lists, re-exported for callers of the models)
+    CHART_TYPES,
+    CYCLE_STAGES,
+    DATA_TYPES,
+    DECISIONS,
+    DIRECTIONS,
+    MEASURE_KINDS,
+    OBSERVATION_KINDS,
+    PROJECT_STATUSES,
+    TEAM_ROLES,
+    ChartName,
+    DataType,
+    Decision,
+    Direction,
+    DriverKind,
+    MeasureKind,
+    ObservationKind,
+    ProjectStatus,
+    RuleSet,
+    TeamRole,
 )
+
 EVENT_DATA_TYPES: frozenset[str] = frozenset({"days_between", "cases_between"})
 PROPORTION_DATA_TYPES: frozenset[str] = frozenset({"proportion"})  # shown as percentages
-DIRECTIONS: tuple[str, ...] = ("up", "down")
-DECISIONS: tuple[str, ...] = ("adopt", "adapt", "abandon")
-CYCLE_STAGES: tuple[str, ...] = ("planning", "doing", "studying", "acted")
-OBSERVATION_KINDS: tuple[str, ...] = ("experience", "suggestion", "concern")
 # IHI project progress scale; labels live in the translation catalogue under progress.<score>.
 PROGRESS_SCORES: tuple[float, ...] = tuple(x / 2 for x in range(1, 11))
 
-ProjectStatus = Literal["planning", "active", "sustaining", "completed", "stopped"]
-TeamRole = Literal["lead", "member", "patient_partner", "sponsor"]
-MeasureKind = Literal["outcome", "process", "balancing"]
-DataType = Literal["proportion", "rate", "count", "continuous", "days_between", "cases_between"]
-Direction = Literal["up", "down"]
-Decision = Literal["adopt", "adapt", "abandon"]
-ObservationKind = Literal["experience", "suggestion", "concern"]
-DriverKind = Literal["primary", "secondary"]
-ChartName = Literal["run", "i", "mr", "xbar", "s", "t", "p", "pp", "c", "u", "up", "g"]
-RuleSet = Literal["anhoej", "mdc"]
 # The first chart is the default for the data type; a run chart is always available.
 CHARTS_FOR_DATA_TYPE: dict[str, tuple[str, ...]] = {
     "proportion": ("p", "pp", "run"),
@@ -58,12 +58,17 @@ CHARTS_FOR_DATA_TYPE: dict[str, tuple[str, ...]] = {
 }
 
 
-class _Model(BaseModel):
-    # NaN and infinity are never a measurement; refuse them before they reach the charts
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+class Theme(EditableModel):
+    """A citizen-centred goal across projects ("80 % experience their discharge as coordinated")."""
+
+    id: int | None = None
+    name: Title
+    goal: Text = None
+    description: Text = None
+    created_by: int | None = None
 
 
-class TeamMember(_Model):
+class TeamMember(EditableModel):
     """A member of the forbedringsteam; patient partners are members like everyone else."""
 
     id: int | None = None
@@ -71,9 +76,11 @@ class TeamMember(_Model):
     discipline: Text = None
     sector: Sector
     role: TeamRole = "member"
+    user_id: int | None = None          # the account that gives this member rights on the project
+    position: int | None = None
 
 
-class ProgressScore(_Model):
+class ProgressScore(DomainModel):
     """One dated entry on the IHI project progress scale (0.5-5.0 in steps of 0.5)."""
 
     id: int | None = None
@@ -89,7 +96,7 @@ class ProgressScore(_Model):
         return value
 
 
-class Project(_Model):
+class Project(EditableModel):
     """An improvement effort following the Model for Improvement, on one pathway."""
 
     id: int | None = None
@@ -98,9 +105,11 @@ class Project(_Model):
     aim_what: Title
     aim_how_much: Title
     aim_by_when: date
-    theme: Text = None
+    theme_id: int | None = None
     status: ProjectStatus = "planning"
     start_date: date
+    unit_ids: list[int] = Field(default_factory=list)
+    created_by: int | None = None
     team: list[TeamMember] = Field(default_factory=list)
     progress: list[ProgressScore] = Field(default_factory=list)
 
@@ -111,7 +120,7 @@ class Project(_Model):
         return self
 
 
-class Driver(_Model):
+class Driver(EditableModel):
     """A primary driver, or a secondary driver under a primary one (parent_id)."""
 
     id: int | None = None
@@ -129,7 +138,7 @@ class Driver(_Model):
         return self
 
 
-class ChangeIdea(_Model):
+class ChangeIdea(EditableModel):
     """A forandringsidé; it may serve several secondary drivers, so links are stored, not a tree."""
 
     id: int | None = None
@@ -143,7 +152,7 @@ class ChangeIdea(_Model):
         return list(dict.fromkeys(value))
 
 
-class DriverDiagram(_Model):
+class DriverDiagram(DomainModel):
     """The whole diagram of a project, as read back for drawing."""
 
     project_id: int
@@ -152,14 +161,24 @@ class DriverDiagram(_Model):
     change_ideas: list[ChangeIdea]
 
 
-class Measure(_Model):
-    """An indicator with its operational definition; its data type decides the chart."""
+class Measure(EditableModel):
+    """An indicator with its operational definition; its data type decides the chart.
+
+    It belongs to a project, or to a theme (the theme's own outcome measure).
+    """
 
     id: int | None = None
-    project_id: int
+    project_id: int | None = None
+    theme_id: int | None = None
     name: Title
     kind: MeasureKind
-    definition: Text = None
+    definition: Text = None             # what is counted
+    numerator_definition: Text = None
+    denominator_definition: Text = None
+    data_source: Text = None
+    collection_frequency: Text = None
+    is_key: bool = False                # the project's key measure
+    data_version: int = 1               # changes whenever its points or chart settings change
     data_type: DataType
     period: Period
     direction: Direction = "up"
@@ -170,6 +189,12 @@ class Measure(_Model):
     rules: RuleSet = "anhoej"
     freeze_until: date | None = None        # last period of the frozen baseline
     splits: list[date] = Field(default_factory=list)  # a new part starts at each of these periods
+
+    @model_validator(mode="after")
+    def _one_owner(self) -> "Measure":
+        if (self.project_id is None) == (self.theme_id is None):
+            raise invalid("measure_owner", "a measure belongs to a project or to a theme", field="project_id")
+        return self
 
     @model_validator(mode="after")
     def _events_are_daily(self) -> "Measure":
@@ -199,7 +224,7 @@ def _is_whole(value: float) -> bool:
     return float(value).is_integer()
 
 
-class DataPoint(_Model):
+class DataPoint(DomainModel):
     """One period's value of a measure, or one event for days/cases-between measures.
 
     Validate with ``DataPoint.model_validate(raw, context={"measure": measure})`` so the
@@ -273,7 +298,7 @@ class DataPoint(_Model):
         return self.value
 
 
-class PdsaCycle(_Model):
+class PdsaCycle(EditableModel):
     """One Plan-Do-Study-Act cycle; cycles form ramps through parent_id."""
 
     id: int | None = None
@@ -291,6 +316,9 @@ class PdsaCycle(_Model):
     plan_where: Text = None
     plan_when: Text = None
     plan_data_collection: Text = None
+    plan_end: date | None = None        # when the test is planned to be done
+    measure_ids: list[int] = Field(default_factory=list)  # the measures the cycle is judged by
+    created_by: int | None = None
     # Do
     do_start: date | None = None
     do_end: date | None = None
@@ -324,7 +352,7 @@ class PdsaCycle(_Model):
         return "planning"
 
 
-class Observation(_Model):
+class Observation(EditableModel):
     """Words from a patient representative or staff member about the pathway."""
 
     id: int | None = None
@@ -337,3 +365,4 @@ class Observation(_Model):
     problem_id: int | None = None
     project_id: int | None = None
     cycle_id: int | None = None
+    created_by: int | None = None

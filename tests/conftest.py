@@ -34,7 +34,7 @@ def db(tmp_path):
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory) -> Path:
     """A database file with the demo loaded, made once per session; copy it, do not open it."""
-    from pdsa.demo import load_demo
+    from actions.demo import load_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
     con, cur = _open(path)
@@ -63,26 +63,22 @@ def add_edge_case_measures(db):
 
     import numpy as np
 
+    from actions import Actor, create_pathway, create_project, define_measure, record_data_points
     from pathways.models import Pathway
-    from pathways.store import add_pathway
-    from pdsa.models import DataPoint, Measure, Project
-    from pdsa.store.measures import add_measure, get_measure, save_data_points
-    from pdsa.store.projects import add_project
+    from pdsa.models import Measure, Project
 
-    who = "test"
-    pathway = add_pathway(db, Pathway(name="Forløb"), who=who)
-    project = add_project(db, Project(title="P", pathway_id=pathway, aim_what="a", aim_how_much="b",
-                                      aim_by_when=date(2027, 1, 1), start_date=date(2025, 1, 1)), who=who)
+    actor = Actor(user_id=None, name="test")
+    pathway = create_pathway(db, actor, Pathway(name="Forløb")).id
+    project = create_project(db, actor, Project(title="P", pathway_id=pathway, aim_what="a", aim_how_much="b",
+                                               aim_by_when=date(2027, 1, 1), start_date=date(2025, 1, 1))).id
     rng = np.random.default_rng(5)
     mondays = [date(2025, 1, 6) + timedelta(weeks=k) for k in range(40)]
 
     def measure(**fields):
-        return get_measure(db, add_measure(db, Measure(project_id=project, name=fields.pop("name"),
-                                                       kind="process", **fields), who=who))
+        return define_measure(db, actor, Measure(project_id=project, name=fields.pop("name"), kind="process", **fields))
 
     def save(m, rows):
-        save_data_points(db, m, [DataPoint.model_validate({"measure_id": m.id, **r}, context={"measure": m})
-                                 for r in rows], who=who)
+        record_data_points(db, actor, m.id, rows)
 
     split = measure(name="splits", data_type="proportion", period="week",
                     splits=[mondays[12], mondays[25], mondays[39] + timedelta(weeks=1)])

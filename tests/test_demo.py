@@ -11,6 +11,7 @@ from datetime import date
 import pytest
 
 from pathways.store import list_pathways, list_problems, list_units
+from actions import demo as demo_loader
 from pdsa import demo
 from pdsa.core.db import is_empty
 from pdsa.core.fields import contains_cpr
@@ -128,7 +129,7 @@ def test_references_stay_within_their_pathway_and_project(demo_db):
 
 
 def test_summary_counts_what_was_saved(db):
-    summary = demo.load_demo(db)
+    summary = demo_loader.load_demo(db)
     counts = _row_counts(db)
     expected = {
         "unit": summary.units, "pathway": summary.pathways, "pathway_step": summary.pathway_steps,
@@ -200,7 +201,7 @@ def test_projects_have_smart_aims_and_cross_sector_teams(demo_db):
     for project in projects:
         assert any(ch.isdigit() for ch in project.aim_how_much), f"{project.title}: how much, in numbers"
         assert project.aim_by_when > project.start_date
-        assert project.theme
+        assert project.theme_id is not None
         roles = Counter(m.role for m in project.team)
         assert roles["patient_partner"] >= 1 and roles["sponsor"] >= 1 and roles["lead"] == 1, project.title
         staff = [m for m in project.team if m.role != "patient_partner"]
@@ -287,7 +288,7 @@ def test_observations_in_patients_own_words(demo_db):
 
 def test_load_reports_progress_from_0_to_1(db):
     calls = []
-    demo.load_demo(db, progress=lambda fraction, message: calls.append((fraction, message)))
+    demo_loader.load_demo(db, progress=lambda fraction, message: calls.append((fraction, message)))
     fractions = [f for f, _ in calls]
     assert 4 <= len(calls) <= 15, "a handful of progress reports"
     assert fractions == sorted(fractions) and fractions[0] == 0.0 and fractions[-1] == 1.0
@@ -297,13 +298,13 @@ def test_load_reports_progress_from_0_to_1(db):
 def test_load_refuses_a_database_that_holds_data(demo_db):
     before = _row_counts(demo_db)
     with pytest.raises(ValueError, match="already holds data"):
-        demo.load_demo(demo_db)
+        demo_loader.load_demo(demo_db)
     assert _row_counts(demo_db) == before
 
 
-@pytest.mark.parametrize("function, failing_call", [("save_data_points", 7), ("add_observation", 12)])
+@pytest.mark.parametrize("function, failing_call", [("record_data_points", 7), ("add_observation", 12)])
 def test_load_is_one_transaction(db, monkeypatch, function, failing_call):
-    real, calls = getattr(demo, function), []
+    real, calls = getattr(demo_loader, function), []
 
     def failing(*args, **kwargs):
         calls.append(1)
@@ -311,14 +312,14 @@ def test_load_is_one_transaction(db, monkeypatch, function, failing_call):
             raise RuntimeError("simulated failure half-way")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(demo, function, failing)
+    monkeypatch.setattr(demo_loader, function, failing)
     with pytest.raises(RuntimeError, match="simulated failure"):
-        demo.load_demo(db)
+        demo_loader.load_demo(db)
     assert len(calls) == failing_call, "the loader got half-way before failing"
     assert is_empty(db)
     assert all(count == 0 for count in _row_counts(db).values()), _row_counts(db)
-    monkeypatch.setattr(demo, function, real)
-    assert demo.load_demo(db).projects == len(PROJECTS), "after the rollback the demo loads"
+    monkeypatch.setattr(demo_loader, function, real)
+    assert demo_loader.load_demo(db).projects == len(PROJECTS), "after the rollback the demo loads"
 
 
 # --- statistics: the series show what they were generated to show ------------------------------

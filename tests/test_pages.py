@@ -186,9 +186,9 @@ def _settings_page(monkeypatch, source: Path, tmp_path, name: str):
     return path, at
 
 
-def _widget(elements, prefix: str):
-    """The settings widget of one measure; its key ends in a version of the stored settings."""
-    return next(e for e in elements if e.key and e.key.startswith(prefix))
+def _widget(elements, key: str):
+    """The settings widget with this key (or, ending in "-", the first whose key starts so)."""
+    return next(e for e in elements if e.key and (e.key == key or key.endswith("-") and e.key.startswith(key)))
 
 
 def _submit(at: AppTest, measure_id: int):
@@ -211,7 +211,8 @@ def test_chart_settings_are_saved_with_the_measure_and_its_audit_trail(monkeypat
     import shutil
 
     from pdsa.core.audit import list_events
-    from pdsa.store.measures import get_measure, update_chart_settings
+    from actions import Actor, update_chart_settings
+    from pdsa.store.measures import get_measure
 
     source = tmp_path / "source.duckdb"
     shutil.copyfile(demo_db_file, source)
@@ -221,17 +222,17 @@ def test_chart_settings_are_saved_with_the_measure_and_its_audit_trail(monkeypat
         "SELECT m.id FROM measure m JOIN project p ON p.id = m.project_id WHERE m.data_type = 'proportion'"
         " ORDER BY p.title, m.id LIMIT 1").fetchone()
     measure = get_measure(cur, unfrozen[0])
-    update_chart_settings(cur, measure.model_copy(update={"freeze_until": None, "target": None}), who="setup")
+    update_chart_settings(cur, Actor(None, "setup"), measure.model_copy(update={"freeze_until": None, "target": None}))
     con.close()
     path, at = _settings_page(monkeypatch, source, tmp_path, "Anna Sygeplejerske")
     measure_id = unfrozen[0]
-    freeze = _widget(at.selectbox, f"set-freeze-{measure_id}-")
+    freeze = _widget(at.selectbox, f"set-freeze-{measure_id}")
     periods = [d for d in freeze.options]
     freeze.select_index(5)
-    split = _widget(at.multiselect, f"set-splits-{measure_id}-")
+    split = _widget(at.multiselect, f"set-splits-{measure_id}")
     split.select(split.options[20])
-    _widget(at.number_input, f"set-target-{measure_id}-").set_value(55.0)
-    _widget(at.selectbox, f"set-chart-{measure_id}-").select_index(2)  # run chart: stored explicitly
+    _widget(at.number_input, f"set-target-{measure_id}").set_value(55.0)
+    _widget(at.selectbox, f"set-chart-{measure_id}").select_index(2)  # run chart: stored explicitly
     _submit(at, measure_id)
     assert not at.error, at.error[0].value
     measure = _stored(path, measure_id)
@@ -242,7 +243,7 @@ def test_chart_settings_are_saved_with_the_measure_and_its_audit_trail(monkeypat
     assert events and {e.who for e in events} == {"setup", "Anna Sygeplejerske"}
     assert events[0].who == "Anna Sygeplejerske"  # newest first
 
-    _widget(at.selectbox, f"set-chart-{measure_id}-").select_index(0)  # back to the data type's own chart
+    _widget(at.selectbox, f"set-chart-{measure_id}").select_index(0)  # back to the data type's own chart
     _submit(at, measure_id)
     assert _stored(path, measure_id).chart is None
 
@@ -266,24 +267,33 @@ def test_saving_settings_needs_a_name_and_a_valid_rule_set(monkeypatch, demo_db_
     _submit(at, measure_id)
     assert "Write your name" in at.error[0].value
     at.text_input(key="user_name").input("Bo").run()
-    _widget(at.radio, f"set-rules-{measure_id}-").set_value("mdc")
+    _widget(at.radio, f"set-rules-{measure_id}").set_value("mdc")
     _submit(at, measure_id)
     assert "Nothing was saved" in at.error[0].value and "**Rule set**: Making Data Count rules apply" in at.error[0].value
     assert _stored(path, measure_id) == before
 
 
 def test_a_form_opened_before_someone_else_saved_does_not_undo_their_change(monkeypatch, demo_db_file, tmp_path):
-    from pdsa.store.measures import update_chart_settings
+    """Bo saves while Anna has the form open: Anna's Save says who saved first, keeps her input,
+    saves nothing; her second Save then deliberately saves over Bo's."""
+    from actions import Actor, update_chart_settings
 
     path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "Anna")
     measure_id = int(_widget(at.number_input, "set-target-").key.split("-")[2])
-    _widget(at.number_input, f"set-target-{measure_id}-").set_value(33.0)
+    _widget(at.number_input, f"set-target-{measure_id}").set_value(33.0)
     other = _stored(path, measure_id).model_copy(update={"target": 0.8})
     con = connect(path)
-    update_chart_settings(con.cursor(), other, who="Bo")  # Bo saves first
+    update_chart_settings(con.cursor(), Actor(None, "Bo"), other)  # Bo saves first
     con.close()
     _submit(at, measure_id)
     assert _stored(path, measure_id).target == pytest.approx(0.8)  # Anna's stale form did not overwrite it
+    [error] = at.error
+    assert error.value.startswith("Bo saved other settings for this measure at ")
+    assert "Nothing was saved" in error.value
+    assert _widget(at.number_input, f"set-target-{measure_id}").value == pytest.approx(33.0)  # her input is kept
+    _submit(at, measure_id)
+    assert not at.error
+    assert _stored(path, measure_id).target == pytest.approx(0.33)
 
 
 def test_a_refused_setting_is_explained_in_danish(monkeypatch, demo_db_file, tmp_path):
@@ -294,7 +304,7 @@ def test_a_refused_setting_is_explained_in_danish(monkeypatch, demo_db_file, tmp
     at = open_page(monkeypatch, path, "views/projects.py", "da")
     at.text_input(key="user_name").input("Bo").run()
     measure_id = int(_widget(at.number_input, "set-target-").key.split("-")[2])
-    _widget(at.radio, f"set-rules-{measure_id}-").set_value("mdc")
+    _widget(at.radio, f"set-rules-{measure_id}").set_value("mdc")
     _submit(at, measure_id)
     assert at.error[0].value.startswith("Intet blev gemt")
     assert "**Regelsæt**: Making Data Count-reglerne gælder kun I-diagrammer" in at.error[0].value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from pdsa.core.periods import period_label
 from ui.state import language, t
@@ -12,6 +12,12 @@ def fmt_date(day: date | None) -> str:
     if day is None:
         return "–"
     return day.strftime("%d-%m-%Y") if language() == "da" else day.isoformat()
+
+
+def fmt_datetime(moment: datetime | None) -> str:
+    if moment is None:
+        return "–"
+    return moment.strftime("%d-%m-%Y kl. %H.%M") if language() == "da" else moment.strftime("%Y-%m-%d %H:%M")
 
 
 def fmt_period(day: date, period: str) -> str:

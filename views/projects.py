@@ -8,7 +8,7 @@ from pdsa.driver_diagram import to_dot
 from pdsa.store.cycles import list_cycles, ramps
 from pdsa.store.measures import list_measures
 from pdsa.store.observations import list_observations
-from pdsa.store.projects import get_driver_diagram, latest_progress, list_change_ideas, list_projects
+from pdsa.store.projects import get_driver_diagram, latest_progress, list_change_ideas, list_projects, list_themes
 from ui.format import fmt_date, fmt_number, label, progress_label
 from ui.choice import choose
 from ui.cycle_view import show_cycle
@@ -27,6 +27,7 @@ if not projects:
 by_id = {p.id: p for p in projects}
 project = by_id[choose(t("projects.choose"), {p.id: p.title for p in projects}, key="project")]
 pathway_names = {p.id: p.name for p in list_pathways(cur)}
+theme_names = {theme.id: theme.name for theme in list_themes(cur)}
 
 with st.container(border=True):
     st.markdown(f"#### {t('projects.aim_heading')}")
@@ -34,7 +35,7 @@ with st.container(border=True):
                   by_when=fmt_date(project.aim_by_when)))
     cols = st.columns(4)
     cols[0].markdown(f"**{t('projects.pathway')}**  \n{pathway_names.get(project.pathway_id, '–')}")
-    cols[1].markdown(f"**{t('projects.theme')}**  \n{project.theme or '–'}")
+    cols[1].markdown(f"**{t('projects.theme')}**  \n{theme_names.get(project.theme_id, '–')}")
     cols[2].markdown(f"**{t('projects.status')}**  \n{label('project_status', project.status)}")
     cols[3].markdown(f"**{t('projects.started')}**  \n{fmt_date(project.start_date)}")
 

@@ -1,12 +1,17 @@
 """Row writes that leave an audit trail: who changed which entity, when, before and after.
 
 Each helper runs inside the caller's transaction, so the change and its audit event are
-saved together or not at all.
+saved together or not at all. Who makes the change is set once per action with
+:func:`acting_as`; editable rows carry a version, checked and raised on every update.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Literal
@@ -24,6 +29,7 @@ class AuditEvent(BaseModel):
     id: int | None = None
     happened_at: datetime
     who: str
+    actor_id: int | None = None
     entity: str
     entity_id: int
     action: Literal["create", "update", "delete"]
@@ -46,32 +52,104 @@ def _to_json(values: dict[str, Any] | None) -> str | None:
     return json.dumps(values, default=_jsonable, ensure_ascii=False)
 
 
-def check_who(who: str) -> str:
-    """The name recorded for a change must be a name, not empty and never a CPR number."""
-    if not who or not who.strip():
+@dataclass(frozen=True)
+class Author:
+    """Who a change is recorded under: the user's id (None for the command line and the demo
+    loader, which act as the operating-system user or "demo") and the name shown in the trail."""
+
+    user_id: int | None
+    name: str
+
+
+_current_author: ContextVar[Author | None] = ContextVar("author", default=None)
+
+
+@contextmanager
+def acting_as(author: Author) -> Iterator[Author]:
+    """Record every change made inside the block under ``author``.
+
+    The actions set it once, around their transaction, so the stores below them never pass a
+    name around; a change made outside any action has no author and is refused.
+    """
+    if not author.name or not author.name.strip():
         raise ValueError("who: say who makes the change")
-    refuse_cpr(who)
-    return who
+    refuse_cpr(author.name)
+    token = _current_author.set(author)
+    try:
+        yield author
+    finally:
+        _current_author.reset(token)
+
+
+def current_author() -> Author:
+    author = _current_author.get()
+    if author is None:
+        raise RuntimeError("a change must be made through an action, which says who makes it")
+    return author
+
+
+class StaleEdit(Exception):
+    """The row changed since the user read it: nothing was saved, and the user is told by whom."""
+
+    def __init__(
+        self, entity: str, entity_id: int, current_version: int, changed_by: str | None, changed_at: datetime | None
+    ):
+        self.entity, self.entity_id, self.current_version = entity, entity_id, current_version
+        self.changed_by, self.changed_at = changed_by, changed_at
+        when = changed_at.strftime("%Y-%m-%d %H:%M") if changed_at else "meanwhile"
+        super().__init__(
+            f"{changed_by or 'Someone'} changed this {entity.replace('_', ' ')} ({when}) after you opened it. "
+            "Nothing was saved; your input is kept so you can look at their change and save again."
+        )
+
+
+# Tables whose rows carry a version number (optimistic locking) — see migration 003.
+VERSIONED_TABLES: frozenset[str] = frozenset({
+    "app_user", "unit", "pathway", "pathway_step", "theme", "project", "team_member", "problem",
+    "driver", "change_idea", "measure", "pdsa_cycle", "observation",
+})
 
 
 def record_event(
     cur: duckdb.DuckDBPyConnection,
     *,
-    who: str,
     entity: str,
     entity_id: int,
     action: str,
     before: dict[str, Any] | None = None,
     after: dict[str, Any] | None = None,
 ) -> None:
-    check_who(who)
+    author = current_author()
     cur.execute(
-        "INSERT INTO audit_event (who, entity, entity_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?)",
-        [who, entity, entity_id, action, _to_json(before), _to_json(after)],
+        "INSERT INTO audit_event (who, actor_id, entity, entity_id, action, before, after) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [author.name, author.user_id, entity, entity_id, action, _to_json(before), _to_json(after)],
     )
 
 
-def insert_audited(cur: duckdb.DuckDBPyConnection, table: str, values: dict[str, Any], *, who: str) -> int:
+def last_change(cur: duckdb.DuckDBPyConnection, entity: str, entity_id: int) -> tuple[str | None, datetime | None]:
+    """Who last changed the row and when, from the audit trail."""
+    row = cur.execute(
+        "SELECT who, happened_at FROM audit_event WHERE entity = ? AND entity_id = ? ORDER BY id DESC LIMIT 1",
+        [entity, entity_id],
+    ).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+def check_version(cur: duckdb.DuckDBPyConnection, table: str, row_id: int, expected_version: int | None) -> int:
+    """The row's current version; raises StaleEdit when it is not the one the user saw."""
+    row = cur.execute(f"SELECT version FROM {table} WHERE id = ?", [row_id]).fetchone()
+    if row is None:
+        raise LookupError(f"{table} {row_id} does not exist")
+    if expected_version is not None and row[0] != expected_version:
+        raise StaleEdit(table, row_id, row[0], *last_change(cur, table, row_id))
+    return row[0]
+
+
+def bump_version(cur: duckdb.DuckDBPyConnection, table: str, row_id: int) -> None:
+    cur.execute(f"UPDATE {table} SET version = version + 1 WHERE id = ?", [row_id])
+
+
+def insert_audited(cur: duckdb.DuckDBPyConnection, table: str, values: dict[str, Any]) -> int:
     """Insert one row into a table of ours and record it; returns the new id."""
     columns = list(values)
     placeholders = ", ".join("?" for _ in columns)
@@ -79,12 +157,12 @@ def insert_audited(cur: duckdb.DuckDBPyConnection, table: str, values: dict[str,
         f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders}) RETURNING id",
         [values[c] for c in columns],
     ).fetchone()
-    record_event(cur, who=who, entity=table, entity_id=row[0], action="create", after=values)
+    record_event(cur, entity=table, entity_id=row[0], action="create", after=values)
     return row[0]
 
 
 def insert_many_audited(
-    cur: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], *, who: str
+    cur: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]
 ) -> list[int]:
     """Insert many rows (same keys) and their audit events in two statements; returns their ids.
 
@@ -93,12 +171,12 @@ def insert_many_audited(
     """
     if not rows:
         return []
-    check_who(who)
+    author = current_author()
     ids = [r[0] for r in cur.execute(f"SELECT nextval('{table}_id_seq') FROM range(?)", [len(rows)]).fetchall()]
     frame = pd.DataFrame([{"id": row_id, **row} for row_id, row in zip(ids, rows)]).astype(object)
     frame = frame.where(frame.notna(), None)  # NULL, not NaN, for missing values
     events = pd.DataFrame({
-        "who": who, "entity": table, "entity_id": ids, "action": "create",
+        "who": author.name, "actor_id": author.user_id, "entity": table, "entity_id": ids, "action": "create",
         "after": [_to_json(row) for row in rows],
     })
     columns = ", ".join(frame.columns)
@@ -107,8 +185,8 @@ def insert_many_audited(
     try:
         cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _new_rows")
         cur.execute(
-            "INSERT INTO audit_event (who, entity, entity_id, action, after)"
-            " SELECT who, entity, entity_id, action, CAST(after AS JSON) FROM _new_events"
+            "INSERT INTO audit_event (who, actor_id, entity, entity_id, action, after)"
+            " SELECT who, CAST(actor_id AS INTEGER), entity, entity_id, action, CAST(after AS JSON) FROM _new_events"
         )
     finally:
         cur.unregister("_new_rows")
@@ -117,19 +195,29 @@ def insert_many_audited(
 
 
 def update_audited(
-    cur: duckdb.DuckDBPyConnection, table: str, row_id: int, values: dict[str, Any], *, who: str
-) -> None:
-    """Update scalar columns of one row and record what they were before."""
+    cur: duckdb.DuckDBPyConnection, table: str, row_id: int, values: dict[str, Any],
+    *, expected_version: int | None = None,
+) -> bool:
+    """Update scalar columns of one row and record what they were before; True if anything changed.
+
+    On a versioned table the row's version goes up by one, and ``expected_version`` (the
+    version the user saw) is checked first: a row changed since raises StaleEdit.
+    """
+    if table in VERSIONED_TABLES:
+        check_version(cur, table, row_id, expected_version)
     columns = list(values)
     before_row = cur.execute(f"SELECT {', '.join(columns)} FROM {table} WHERE id = ?", [row_id]).fetchone()
     if before_row is None:
         raise LookupError(f"{table} {row_id} does not exist")
     before = dict(zip(columns, before_row))
     if before == values:
-        return
+        return False
     assignments = ", ".join(f"{c} = ?" for c in columns)
     cur.execute(f"UPDATE {table} SET {assignments} WHERE id = ?", [values[c] for c in columns] + [row_id])
-    record_event(cur, who=who, entity=table, entity_id=row_id, action="update", before=before, after=values)
+    if table in VERSIONED_TABLES:
+        bump_version(cur, table, row_id)
+    record_event(cur, entity=table, entity_id=row_id, action="update", before=before, after=values)
+    return True
 
 
 def list_events(
@@ -137,15 +225,15 @@ def list_events(
 ) -> list[AuditEvent]:
     """Newest first."""
     rows = cur.execute(
-        "SELECT id, happened_at, who, entity, entity_id, action, before, after FROM audit_event"
+        "SELECT id, happened_at, who, actor_id, entity, entity_id, action, before, after FROM audit_event"
         " WHERE (? IS NULL OR entity = ?) AND (? IS NULL OR entity_id = ?)"
         " ORDER BY id DESC LIMIT ?",
         [entity, entity, entity_id, entity_id, limit],
     ).fetchall()
     return [
         AuditEvent(
-            id=r[0], happened_at=r[1], who=r[2], entity=r[3], entity_id=r[4], action=r[5],
-            before=json.loads(r[6]) if r[6] else None, after=json.loads(r[7]) if r[7] else None,
+            id=r[0], happened_at=r[1], who=r[2], actor_id=r[3], entity=r[4], entity_id=r[5], action=r[6],
+            before=json.loads(r[7]) if r[7] else None, after=json.loads(r[8]) if r[8] else None,
         )
         for r in rows
     ]

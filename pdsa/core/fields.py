@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from typing import Annotated, Literal
+from typing import Annotated
 
-from pydantic import AfterValidator, BeforeValidator, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 from pdsa.core.validation import invalid
+from pdsa.core.vocabulary import SECTORS, Sector  # noqa: F401 (shared field types live here)
 
 # Six digits (DDMMYY), an optional dash or space, four digits — not part of a longer number.
 # Pasted text often carries an en dash or a non-breaking space instead, so those count too.
@@ -87,8 +88,21 @@ RequiredText = Annotated[
     AfterValidator(refuse_cpr),
 ]
 
-Sector = Literal["hospital", "municipality", "general_practice", "region", "other"]
-SECTORS: tuple[str, ...] = ("hospital", "municipality", "general_practice", "region", "other")
 
 # Impact and effort of a problem.
 Score1to5 = Annotated[int, Field(ge=1, le=5)]
+
+
+class DomainModel(BaseModel):
+    """Base of every model: unknown fields are refused, and NaN and infinity are never a
+    measurement, so they are refused before they reach the charts."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+
+
+class EditableModel(DomainModel):
+    """An entity people edit: its version is the one the user saw (checked on save), and it is
+    archived rather than deleted."""
+
+    version: int = 1
+    archived: bool = False

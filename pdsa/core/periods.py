@@ -8,12 +8,10 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
-from typing import Literal
 
 from pdsa.core.validation import invalid
+from pdsa.core.vocabulary import PERIODS, Period  # noqa: F401 (re-exported for the models)
 
-Period = Literal["day", "week", "month"]
-PERIODS: tuple[str, ...] = ("day", "week", "month")
 
 _ISO_WEEK = re.compile(r"^\s*(\d{4})-?W(\d{1,2})\s*$", re.IGNORECASE)
 _MONTH = re.compile(r"^\s*(\d{4})-(\d{1,2})\s*$")

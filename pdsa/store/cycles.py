@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import duckdb
 
-from pdsa.core.audit import insert_audited, update_audited
+from pdsa.core.audit import bump_version, insert_audited, record_event, update_audited
 from pdsa.core.db import fetch_records, write
 from pdsa.models import PdsaCycle
 
 Cursor = duckdb.DuckDBPyConnection
 
-_CYCLE_FIELDS = tuple(name for name in PdsaCycle.model_fields if name != "id")
+_CYCLE_FIELDS = tuple(name for name in PdsaCycle.model_fields if name not in ("id", "measure_ids"))
+_EDIT_STATE = {"id", "version", "archived", "measure_ids"}
 
 
-def add_cycle(cur: Cursor, cycle: PdsaCycle, *, who: str) -> int:
+def add_cycle(cur: Cursor, cycle: PdsaCycle) -> int:
     """Save a cycle; its number in the ramp follows from its parent (the first cycle is 1)."""
 
     def change(c: Cursor) -> int:
-        values = cycle.model_dump(exclude={"id"})
+        values = cycle.model_dump(exclude=_EDIT_STATE)
         _check_change_idea(c, cycle)
         if cycle.parent_id is not None:
             parent = c.execute(
@@ -28,9 +29,37 @@ def add_cycle(cur: Cursor, cycle: PdsaCycle, *, who: str) -> int:
             values["cycle_number"] = parent[1] + 1
         else:
             values["cycle_number"] = 1
-        return insert_audited(c, "pdsa_cycle", values, who=who)
+        cycle_id = insert_audited(c, "pdsa_cycle", values)
+        _save_measure_links(c, cycle_id, cycle)
+        return cycle_id
 
     return write(cur, change)
+
+
+def _save_measure_links(cur: Cursor, cycle_id: int, cycle: PdsaCycle) -> None:
+    """The measures the cycle is judged by: they must belong to the cycle's project."""
+    before = _measure_links(cur, [cycle_id]).get(cycle_id, [])
+    wanted = sorted(set(cycle.measure_ids))
+    if before == wanted:
+        return
+    for measure_id in wanted:
+        owner = cur.execute("SELECT project_id FROM measure WHERE id = ?", [measure_id]).fetchone()
+        if owner is None or owner[0] != cycle.project_id:
+            raise ValueError("measure_ids: the measure belongs to another project than the cycle")
+    cur.execute("DELETE FROM cycle_measure WHERE cycle_id = ?", [cycle_id])
+    cur.executemany("INSERT INTO cycle_measure (cycle_id, measure_id) VALUES (?, ?)", [[cycle_id, m] for m in wanted])
+    record_event(cur, entity="pdsa_cycle", entity_id=cycle_id, action="update",
+                 before={"measure_ids": before}, after={"measure_ids": wanted})
+
+
+def _measure_links(cur: Cursor, cycle_ids: list[int]) -> dict[int, list[int]]:
+    links: dict[int, list[int]] = {}
+    for cycle_id, measure_id in cur.execute(
+        "SELECT cycle_id, measure_id FROM cycle_measure WHERE list_contains(?, cycle_id) ORDER BY cycle_id, measure_id",
+        [cycle_ids],
+    ).fetchall():
+        links.setdefault(cycle_id, []).append(measure_id)
+    return links
 
 
 def _check_change_idea(cur: Cursor, cycle: PdsaCycle) -> None:
@@ -41,13 +70,21 @@ def _check_change_idea(cur: Cursor, cycle: PdsaCycle) -> None:
         raise ValueError("change_idea_id: the change idea belongs to another project")
 
 
-def update_cycle(cur: Cursor, cycle: PdsaCycle, *, who: str) -> None:
-    """Save what the team has filled in since (Do, Study, Act); the ramp position stays."""
-    values = cycle.model_dump(exclude={"id", "project_id", "parent_id", "cycle_number"})
+def update_cycle(cur: Cursor, cycle: PdsaCycle) -> None:
+    """Save what the team has filled in since (Do, Study, Act); the ramp position stays.
+
+    ``cycle.version`` is the version the user saw; a cycle changed since raises StaleEdit.
+    """
+    values = cycle.model_dump(exclude=_EDIT_STATE | {"project_id", "parent_id", "cycle_number", "created_by"})
 
     def change(c: Cursor) -> None:
         _check_change_idea(c, cycle)
-        update_audited(c, "pdsa_cycle", cycle.id, values, who=who)
+        changed = update_audited(c, "pdsa_cycle", cycle.id, values, expected_version=cycle.version)
+        before = _measure_links(c, [cycle.id]).get(cycle.id, [])
+        if before != sorted(set(cycle.measure_ids)):
+            _save_measure_links(c, cycle.id, cycle)
+            if not changed:
+                bump_version(c, "pdsa_cycle", cycle.id)
 
     write(cur, change)
 
@@ -57,17 +94,19 @@ def list_cycles(cur: Cursor, *, project_id: int | None = None) -> list[PdsaCycle
     rows = fetch_records(
         cur,
         f"SELECT id, {', '.join(_CYCLE_FIELDS)} FROM pdsa_cycle"
-        " WHERE ? IS NULL OR project_id = ? ORDER BY project_id, coalesce(do_start, DATE '9999-12-31'), id",
+        " WHERE NOT archived AND (? IS NULL OR project_id = ?)"
+        " ORDER BY project_id, coalesce(do_start, DATE '9999-12-31'), id",
         [project_id, project_id],
     )
-    return [PdsaCycle(**r) for r in rows]
+    links = _measure_links(cur, [r["id"] for r in rows])
+    return [PdsaCycle(**r, measure_ids=links.get(r["id"], [])) for r in rows]
 
 
 def get_cycle(cur: Cursor, cycle_id: int) -> PdsaCycle:
     rows = fetch_records(cur, f"SELECT id, {', '.join(_CYCLE_FIELDS)} FROM pdsa_cycle WHERE id = ?", [cycle_id])
     if not rows:
         raise LookupError(f"PDSA cycle {cycle_id} does not exist")
-    return PdsaCycle(**rows[0])
+    return PdsaCycle(**rows[0], measure_ids=_measure_links(cur, [cycle_id]).get(cycle_id, []))
 
 
 def ramps(cycles: list[PdsaCycle]) -> list[list[PdsaCycle]]:

@@ -7,23 +7,26 @@ from collections.abc import Iterable
 import duckdb
 import pandas as pd
 
-from pdsa.core.audit import insert_audited, insert_many_audited, record_event, update_audited
-from pdsa.core.db import WriteConflict, fetch_records, write
+from pdsa.core.audit import bump_version, current_author, insert_audited, insert_many_audited, record_event, update_audited
+from pdsa.core.db import fetch_records, write
 from pdsa.models import EVENT_DATA_TYPES, DataPoint, Measure
 
 Cursor = duckdb.DuckDBPyConnection
 
 _MEASURE_COLUMNS = (
-    "id, project_id, name, kind, definition, data_type, period, direction, target, unit, chart, rules, freeze_until"
+    "id, project_id, theme_id, name, kind, definition, numerator_definition, denominator_definition, data_source,"
+    " collection_frequency, data_type, period, direction, target, unit, is_key, chart, rules, freeze_until,"
+    " version, data_version, archived"
 )
+_EDIT_STATE = {"id", "version", "data_version", "archived", "splits"}
 _POINT_VALUE_FIELDS = ("value", "numerator", "denominator", "note", "excluded", "entered_by")
 
 
-def add_measure(cur: Cursor, measure: Measure, *, who: str) -> int:
+def add_measure(cur: Cursor, measure: Measure) -> int:
     """Save a measure with its chart settings (splits included)."""
 
     def change(c: Cursor) -> int:
-        measure_id = insert_audited(c, "measure", measure.model_dump(exclude={"id", "splits"}), who=who)
+        measure_id = insert_audited(c, "measure", measure.model_dump(exclude=_EDIT_STATE))
         _save_splits(c, measure_id, measure.splits)
         return measure_id
 
@@ -37,29 +40,34 @@ def chart_settings(measure: Measure) -> dict:
     return {name: getattr(measure, name) for name in _SETTINGS}
 
 
-def update_chart_settings(cur: Cursor, measure: Measure, *, who: str, based_on: Measure | None = None) -> None:
+def update_chart_settings(cur: Cursor, measure: Measure) -> None:
     """Store chart type, rule set, target, frozen baseline and splits of an existing measure.
 
-    based_on: the measure as the user saw it. If someone else saved other settings since,
-    nothing is saved and the user is told, rather than silently undoing their change.
+    ``measure.version`` is the version the user saw: if someone saved since, StaleEdit is
+    raised and nothing is saved, rather than silently undoing their change.
     """
 
     def change(c: Cursor) -> None:
-        if based_on is not None and chart_settings(get_measure(c, measure.id)) != chart_settings(based_on):
-            raise WriteConflict(
-                "Someone else changed this measure's chart settings since you opened them. "
-                "Nothing was saved; the page now shows their settings."
-            )
         values = measure.model_dump(include={"chart", "rules", "target", "freeze_until"})
-        update_audited(c, "measure", measure.id, values, who=who)
+        changed = update_audited(c, "measure", measure.id, values, expected_version=measure.version)
         before = _splits_by_measure(c, [measure.id]).get(measure.id, [])
         if before != sorted(measure.splits):
             c.execute("DELETE FROM measure_split WHERE measure_id = ?", [measure.id])
             _save_splits(c, measure.id, measure.splits)
-            record_event(c, who=who, entity="measure", entity_id=measure.id, action="update",
+            record_event(c, entity="measure", entity_id=measure.id, action="update",
                          before={"splits": before}, after={"splits": sorted(measure.splits)})
+            if not changed:
+                bump_version(c, "measure", measure.id)
+            changed = True
+        if changed:
+            bump_data_version(c, measure.id)
 
     write(cur, change)
+
+
+def bump_data_version(cur: Cursor, measure_id: int) -> None:
+    """Anything drawn on the measure's chart changed: pages caching on data_version redraw it."""
+    cur.execute("UPDATE measure SET data_version = data_version + 1 WHERE id = ?", [measure_id])
 
 
 def _save_splits(cur: Cursor, measure_id: int, splits: list) -> None:
@@ -89,7 +97,7 @@ def list_measures(cur: Cursor, *, project_id: int | None = None) -> list[Measure
     """Outcome measures first, then process, then balancing — the order teams read them in."""
     rows = fetch_records(
         cur,
-        f"SELECT {_MEASURE_COLUMNS} FROM measure WHERE (? IS NULL OR project_id = ?)"
+        f"SELECT {_MEASURE_COLUMNS} FROM measure WHERE NOT archived AND (? IS NULL OR project_id = ?)"
         " ORDER BY project_id, CASE kind WHEN 'outcome' THEN 1 WHEN 'process' THEN 2 ELSE 3 END, id",
         [project_id, project_id],
     )
@@ -97,7 +105,7 @@ def list_measures(cur: Cursor, *, project_id: int | None = None) -> list[Measure
     return [Measure(**r, splits=splits.get(r["id"], [])) for r in rows]
 
 
-def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint], *, who: str) -> int:
+def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint]) -> int:
     """Save validated points in one transaction; a period already present is updated.
 
     An update writes only the fields the point was given (pydantic's fields_set): leave a
@@ -123,7 +131,7 @@ def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint],
                         "fit a count measure better)"
                     )
                 last_event[point.period] = last_event.get(point.period, 0) + 1
-                new_rows.append(_row(measure, point, event_no=last_event[point.period], who=who))
+                new_rows.append(_row(measure, point, event_no=last_event[point.period]))
         else:
             existing = dict(c.execute(
                 "SELECT period, id FROM data_point WHERE measure_id = ? AND event_no = 0", [measure.id]
@@ -133,24 +141,31 @@ def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint],
                 if point.period in existing:
                     # only what was given: re-entering a value keeps the point's note and exclusion
                     values = point.model_dump(include=set(_POINT_VALUE_FIELDS), exclude_unset=True)
-                    values["entered_by"] = point.entered_by or who
-                    update_audited(c, "data_point", existing[point.period], values, who=who)
+                    values["entered_by"] = point.entered_by or current_author().name
+                    update_audited(c, "data_point", existing[point.period], values)
                 else:
-                    new_rows.append(_row(measure, point, event_no=0, who=who))
-        insert_many_audited(c, "data_point", new_rows, who=who)
+                    new_rows.append(_row(measure, point, event_no=0))
+        insert_many_audited(c, "data_point", new_rows)
+        if points:
+            bump_data_version(c, measure.id)
         return len(points)
 
     return write(cur, change)
 
 
-def _row(measure: Measure, point: DataPoint, *, event_no: int, who: str) -> dict:
+def _row(measure: Measure, point: DataPoint, *, event_no: int) -> dict:
     values = point.model_dump(include=set(_POINT_VALUE_FIELDS))
     return {"measure_id": measure.id, "period": point.period, "event_no": event_no,
-            **values, "entered_by": point.entered_by or who}
+            **values, "entered_by": point.entered_by or current_author().name}
 
 
-def set_point_excluded(cur: Cursor, point_id: int, excluded: bool, *, who: str) -> None:
-    write(cur, lambda c: update_audited(c, "data_point", point_id, {"excluded": excluded}, who=who))
+def set_point_excluded(cur: Cursor, point_id: int, excluded: bool) -> None:
+    def change(c: Cursor) -> None:
+        if update_audited(c, "data_point", point_id, {"excluded": excluded}):
+            measure_id = c.execute("SELECT measure_id FROM data_point WHERE id = ?", [point_id]).fetchone()[0]
+            bump_data_version(c, measure_id)
+
+    write(cur, change)
 
 
 def list_data_points(cur: Cursor, measure_id: int) -> list[DataPoint]:

@@ -10,10 +10,13 @@ from pdsa.models import Observation
 
 Cursor = duckdb.DuckDBPyConnection
 
-_COLUMNS = "id, text, kind, author_role, observed_on, pathway_id, step_id, problem_id, project_id, cycle_id"
+_COLUMNS = (
+    "id, text, kind, author_role, observed_on, pathway_id, step_id, problem_id, project_id, cycle_id, created_by,"
+    " version, archived"
+)
 
 
-def add_observation(cur: Cursor, observation: Observation, *, who: str) -> int:
+def add_observation(cur: Cursor, observation: Observation) -> int:
     """Save an observation; what it is linked to must belong to the same pathway."""
 
     def change(c: Cursor) -> int:
@@ -32,7 +35,7 @@ def add_observation(cur: Cursor, observation: Observation, *, who: str) -> int:
             project = c.execute("SELECT project_id FROM pdsa_cycle WHERE id = ?", [observation.cycle_id]).fetchone()
             if project[0] != observation.project_id:
                 raise ValueError("cycle_id: the PDSA cycle belongs to another project than the observation")
-        return insert_audited(c, "observation", observation.model_dump(exclude={"id"}), who=who)
+        return insert_audited(c, "observation", observation.model_dump(exclude={"id", "version", "archived"}))
 
     return write(cur, change)
 
@@ -42,8 +45,16 @@ def list_observations(
 ) -> list[Observation]:
     rows = fetch_records(
         cur,
-        f"SELECT {_COLUMNS} FROM observation WHERE (? IS NULL OR pathway_id = ?) AND (? IS NULL OR project_id = ?)"
+        f"SELECT {_COLUMNS} FROM observation WHERE NOT archived AND (? IS NULL OR pathway_id = ?)"
+        " AND (? IS NULL OR project_id = ?)"
         " ORDER BY observed_on DESC, id DESC",
         [pathway_id, pathway_id, project_id, project_id],
     )
     return [Observation(**r) for r in rows]
+
+
+def get_observation(cur: Cursor, observation_id: int) -> Observation:
+    rows = fetch_records(cur, f"SELECT {_COLUMNS} FROM observation WHERE id = ?", [observation_id])
+    if not rows:
+        raise LookupError(f"observation {observation_id} does not exist")
+    return Observation(**rows[0])

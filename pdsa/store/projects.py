@@ -6,55 +6,62 @@ import duckdb
 
 from pdsa.core.audit import insert_audited, record_event, update_audited
 from pdsa.core.db import fetch_records, write
-from pdsa.models import PROJECT_STATUSES, ChangeIdea, Driver, DriverDiagram, ProgressScore, Project, TeamMember
+from pdsa.models import PROJECT_STATUSES, ChangeIdea, Driver, DriverDiagram, ProgressScore, Project, TeamMember, Theme
 
 Cursor = duckdb.DuckDBPyConnection
 
-_PROJECT_COLUMNS = "id, title, pathway_id, aim_what, aim_how_much, aim_by_when, theme, status, start_date"
+_PROJECT_COLUMNS = (
+    "id, title, pathway_id, aim_what, aim_how_much, aim_by_when, theme_id, status, start_date, created_by, version, archived"
+)
+_EDIT_STATE = {"id", "version", "archived"}
 
 
-def add_project(cur: Cursor, project: Project, *, who: str) -> int:
+def add_project(cur: Cursor, project: Project) -> int:
     """Save a project with its team and progress history together."""
 
     def change(c: Cursor) -> int:
-        project_id = insert_audited(c, "project", project.model_dump(exclude={"id", "team", "progress"}), who=who)
+        project_id = insert_audited(c, "project", project.model_dump(exclude=_EDIT_STATE | {"team", "progress", "unit_ids"}))
+        for unit_id in project.unit_ids:
+            c.execute("INSERT INTO project_unit (project_id, unit_id) VALUES (?, ?)", [project_id, unit_id])
+        if project.unit_ids:
+            record_event(c, entity="project", entity_id=project_id, action="update", after={"unit_ids": project.unit_ids})
         for position, member in enumerate(project.team, start=1):
-            add_team_member(c, project_id, member, position=position, who=who)
+            add_team_member(c, project_id, member, position=position)
         for score in project.progress:
-            add_progress_score(c, project_id, score, who=who)
+            add_progress_score(c, project_id, score)
         return project_id
 
     return write(cur, change)
 
 
-def add_team_member(cur: Cursor, project_id: int, member: TeamMember, *, position: int | None = None, who: str) -> int:
+def add_team_member(cur: Cursor, project_id: int, member: TeamMember, *, position: int | None = None) -> int:
     def change(c: Cursor) -> int:
-        pos = position or c.execute(
+        pos = position or member.position or c.execute(
             "SELECT coalesce(max(position), 0) + 1 FROM team_member WHERE project_id = ?", [project_id]
         ).fetchone()[0]
-        values = {"project_id": project_id, "position": pos, **member.model_dump(exclude={"id"})}
-        return insert_audited(c, "team_member", values, who=who)
+        values = {"project_id": project_id, **member.model_dump(exclude=_EDIT_STATE | {"position"}), "position": pos}
+        return insert_audited(c, "team_member", values)
 
     return write(cur, change)
 
 
-def add_progress_score(cur: Cursor, project_id: int, score: ProgressScore, *, who: str) -> int:
+def add_progress_score(cur: Cursor, project_id: int, score: ProgressScore) -> int:
     values = {"project_id": project_id, **score.model_dump(exclude={"id"})}
-    return write(cur, lambda c: insert_audited(c, "progress_score", values, who=who))
+    return write(cur, lambda c: insert_audited(c, "progress_score", values))
 
 
-def set_project_status(cur: Cursor, project_id: int, status: str, *, who: str) -> None:
+def set_project_status(cur: Cursor, project_id: int, status: str, *, expected_version: int | None = None) -> None:
     if status not in PROJECT_STATUSES:
         raise ValueError(f"status: {status!r} is not one of {', '.join(PROJECT_STATUSES)}")
-    write(cur, lambda c: update_audited(c, "project", project_id, {"status": status}, who=who))
+    write(cur, lambda c: update_audited(c, "project", project_id, {"status": status}, expected_version=expected_version))
 
 
 def _team_and_progress(cur: Cursor, project_ids: list[int]) -> tuple[dict, dict]:
     team: dict[int, list[TeamMember]] = {}
     for row in fetch_records(
         cur,
-        "SELECT project_id, id, name, discipline, sector, role FROM team_member"
-        " WHERE list_contains(?, project_id) ORDER BY project_id, position",
+        "SELECT project_id, id, name, discipline, sector, role, user_id, position, version, archived FROM team_member"
+        " WHERE NOT archived AND list_contains(?, project_id) ORDER BY project_id, position",
         [project_ids],
     ):
         team.setdefault(row.pop("project_id"), []).append(TeamMember(**row))
@@ -69,22 +76,58 @@ def _team_and_progress(cur: Cursor, project_ids: list[int]) -> tuple[dict, dict]
     return team, progress
 
 
+def _units(cur: Cursor, project_ids: list[int]) -> dict[int, list[int]]:
+    units: dict[int, list[int]] = {}
+    for project_id, unit_id in cur.execute(
+        "SELECT project_id, unit_id FROM project_unit WHERE list_contains(?, project_id) ORDER BY project_id, unit_id",
+        [project_ids],
+    ).fetchall():
+        units.setdefault(project_id, []).append(unit_id)
+    return units
+
+
+def _projects(cur: Cursor, rows: list[dict]) -> list[Project]:
+    ids = [r["id"] for r in rows]
+    team, progress = _team_and_progress(cur, ids)
+    units = _units(cur, ids)
+    return [Project(**r, team=team.get(r["id"], []), progress=progress.get(r["id"], []), unit_ids=units.get(r["id"], []))
+            for r in rows]
+
+
 def list_projects(cur: Cursor, *, pathway_id: int | None = None) -> list[Project]:
     rows = fetch_records(
         cur,
-        f"SELECT {_PROJECT_COLUMNS} FROM project WHERE (? IS NULL OR pathway_id = ?) ORDER BY title",
+        f"SELECT {_PROJECT_COLUMNS} FROM project WHERE NOT archived AND (? IS NULL OR pathway_id = ?) ORDER BY title",
         [pathway_id, pathway_id],
     )
-    team, progress = _team_and_progress(cur, [r["id"] for r in rows])
-    return [Project(**r, team=team.get(r["id"], []), progress=progress.get(r["id"], [])) for r in rows]
+    return _projects(cur, rows)
 
 
 def get_project(cur: Cursor, project_id: int) -> Project:
     rows = fetch_records(cur, f"SELECT {_PROJECT_COLUMNS} FROM project WHERE id = ?", [project_id])
     if not rows:
         raise LookupError(f"project {project_id} does not exist")
-    team, progress = _team_and_progress(cur, [project_id])
-    return Project(**rows[0], team=team.get(project_id, []), progress=progress.get(project_id, []))
+    return _projects(cur, rows)[0]
+
+
+def add_theme(cur: Cursor, theme: Theme) -> int:
+    return write(cur, lambda c: insert_audited(c, "theme", theme.model_dump(exclude=_EDIT_STATE)))
+
+
+def get_theme(cur: Cursor, theme_id: int) -> Theme:
+    rows = fetch_records(
+        cur, "SELECT id, name, goal, description, created_by, version, archived FROM theme WHERE id = ?", [theme_id]
+    )
+    if not rows:
+        raise LookupError(f"theme {theme_id} does not exist")
+    return Theme(**rows[0])
+
+
+def list_themes(cur: Cursor) -> list[Theme]:
+    rows = fetch_records(
+        cur, "SELECT id, name, goal, description, created_by, version, archived FROM theme WHERE NOT archived ORDER BY name"
+    )
+    return [Theme(**r) for r in rows]
 
 
 def latest_progress(project: Project) -> ProgressScore | None:
@@ -93,7 +136,7 @@ def latest_progress(project: Project) -> ProgressScore | None:
 
 # --- driver diagram ---------------------------------------------------------------------
 
-def add_driver(cur: Cursor, project_id: int, driver: Driver, *, who: str) -> int:
+def add_driver(cur: Cursor, project_id: int, driver: Driver) -> int:
     def change(c: Cursor) -> int:
         if driver.parent_id is not None:
             parent = c.execute(
@@ -101,17 +144,17 @@ def add_driver(cur: Cursor, project_id: int, driver: Driver, *, who: str) -> int
             ).fetchone()
             if parent is None or parent[0] != "primary":
                 raise ValueError("parent_id: a secondary driver must hang under a primary driver of the same project")
-        return insert_audited(c, "driver", {"project_id": project_id, **driver.model_dump(exclude={"id"})}, who=who)
+        return insert_audited(c, "driver", {"project_id": project_id, **driver.model_dump(exclude=_EDIT_STATE)})
 
     return write(cur, change)
 
 
-def add_change_idea(cur: Cursor, project_id: int, idea: ChangeIdea, *, who: str) -> int:
+def add_change_idea(cur: Cursor, project_id: int, idea: ChangeIdea) -> int:
     """Save a change idea and its links to the secondary drivers it serves."""
 
     def change(c: Cursor) -> int:
         idea_id = insert_audited(
-            c, "change_idea", {"project_id": project_id, **idea.model_dump(exclude={"id", "driver_ids"})}, who=who
+            c, "change_idea", {"project_id": project_id, **idea.model_dump(exclude=_EDIT_STATE | {"driver_ids"})}
         )
         for driver_id in idea.driver_ids:
             kind = c.execute(
@@ -120,7 +163,7 @@ def add_change_idea(cur: Cursor, project_id: int, idea: ChangeIdea, *, who: str)
             if kind is None:
                 raise ValueError(f"driver_ids: driver {driver_id} is not part of this project's driver diagram")
             c.execute("INSERT INTO change_idea_driver (change_idea_id, driver_id) VALUES (?, ?)", [idea_id, driver_id])
-        record_event(c, who=who, entity="change_idea", entity_id=idea_id, action="update",
+        record_event(c, entity="change_idea", entity_id=idea_id, action="update",
                      after={"driver_ids": idea.driver_ids})
         return idea_id
 
@@ -135,7 +178,10 @@ def list_change_ideas(cur: Cursor, project_id: int) -> list[ChangeIdea]:
         [project_id],
     ).fetchall():
         links.setdefault(idea_id, []).append(driver_id)
-    rows = fetch_records(cur, "SELECT id, text, description FROM change_idea WHERE project_id = ? ORDER BY id", [project_id])
+    rows = fetch_records(
+        cur, "SELECT id, text, description, version, archived FROM change_idea WHERE NOT archived AND project_id = ?"
+        " ORDER BY id", [project_id],
+    )
     return [ChangeIdea(**r, driver_ids=links.get(r["id"], [])) for r in rows]
 
 
@@ -145,7 +191,7 @@ def get_driver_diagram(cur: Cursor, project_id: int) -> DriverDiagram:
         Driver(**r)
         for r in fetch_records(
             cur,
-            "SELECT id, kind, text, parent_id, position FROM driver WHERE project_id = ?"
+            "SELECT id, kind, text, parent_id, position, version, archived FROM driver WHERE NOT archived AND project_id = ?"
             " ORDER BY kind, position, id",
             [project_id],
         )

@@ -1,0 +1,47 @@
+"""The actions: one function per thing a user does, and the only way anything is changed.
+
+Each action takes a cursor, an :class:`Actor` and what the user entered (a validated pydantic
+model, or a version number the user saw for an edit); it asks :func:`can` (one table in
+``permissions.py``), runs in one transaction with its audit events under the actor's name,
+and returns the saved model. Pages and the command line call these; reads may call the
+stores' read functions directly.
+
+Errors a page turns into a sentence: ``pydantic.ValidationError`` (a field is wrong),
+``ValueError`` ("field: reason", a link that does not fit), :class:`StaleEdit` (someone saved
+first: nothing saved, the user's input kept), :class:`NotAllowed`, and the storage core's
+``DatabaseError`` family (a conflict that kept repeating, a full disk ...).
+"""
+
+from actions.actor import DEMO_LOADER, Actor
+from actions.cycles import start_cycle, update_cycle
+from actions.measures import define_measure, record_data_points, set_point_excluded, update_chart_settings
+from actions.observations import add_observation
+from actions.pathways import (
+    add_pathway_step,
+    add_unit,
+    create_pathway,
+    link_problem_to_change_idea,
+    link_problem_to_project,
+    move_pathway_step,
+    register_problem,
+    triage_problem,
+)
+from actions.permissions import PERMISSIONS, NotAllowed, can
+from actions.projects import (
+    add_change_idea,
+    add_driver,
+    add_team_member,
+    create_project,
+    create_theme,
+    record_progress,
+    set_project_status,
+)
+from pdsa.core.audit import StaleEdit
+
+__all__ = [
+    "DEMO_LOADER", "PERMISSIONS", "Actor", "NotAllowed", "StaleEdit", "add_change_idea", "add_driver",
+    "add_observation", "add_pathway_step", "add_team_member", "add_unit", "can", "create_pathway",
+    "create_project", "create_theme", "define_measure", "link_problem_to_change_idea", "link_problem_to_project",
+    "move_pathway_step", "record_data_points", "record_progress", "register_problem", "set_point_excluded",
+    "set_project_status", "start_cycle", "triage_problem", "update_chart_settings", "update_cycle",
+]

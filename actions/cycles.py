@@ -1,0 +1,28 @@
+"""What people do with PDSA cycles: plan one (a new ramp or the next cycle of one), fill it in."""
+
+from __future__ import annotations
+
+from actions.actor import Actor
+from actions.perform import Cursor, perform
+from pdsa.models import PdsaCycle
+from pdsa.store import cycles as store
+
+
+def start_cycle(cur: Cursor, actor: Actor, cycle: PdsaCycle) -> PdsaCycle:
+    """Plan a cycle; with ``parent_id`` it is the next cycle of that ramp."""
+    cycle = cycle.model_copy(update={"created_by": actor.user_id})
+    return perform(cur, actor, "start_cycle", lambda c: store.get_cycle(c, store.add_cycle(c, cycle)),
+                   target=cycle.project_id)
+
+
+def update_cycle(cur: Cursor, actor: Actor, cycle: PdsaCycle) -> PdsaCycle:
+    """Save the worksheet as the user filled it in, on the version they saw (``cycle.version``)."""
+
+    def change(c: Cursor) -> PdsaCycle:
+        stored = store.get_cycle(c, cycle.id)
+        if stored.project_id != cycle.project_id or stored.parent_id != cycle.parent_id:
+            raise ValueError("project_id: a cycle stays in its project and its place in the ramp")
+        store.update_cycle(c, cycle)
+        return store.get_cycle(c, cycle.id)
+
+    return perform(cur, actor, "update_cycle", change, target=cycle.project_id)

@@ -1,0 +1,76 @@
+"""What people do with units, pathways and their steps, and the problems found in them."""
+
+from __future__ import annotations
+
+from actions.actor import Actor
+from actions.perform import Cursor, perform
+from pathways import store
+from pathways.models import Pathway, PathwayStep, Problem, Unit
+
+
+def add_unit(cur: Cursor, actor: Actor, unit: Unit) -> Unit:
+    return perform(cur, actor, "add_unit", lambda c: store.get_unit(c, store.add_unit(c, unit)))
+
+
+def create_pathway(cur: Cursor, actor: Actor, pathway: Pathway) -> Pathway:
+    """A pathway with its steps, saved together."""
+    return perform(cur, actor, "create_pathway", lambda c: store.get_pathway(c, store.add_pathway(c, pathway)))
+
+
+def add_pathway_step(cur: Cursor, actor: Actor, pathway_id: int, step: PathwayStep) -> Pathway:
+    """Insert a step at ``step.position`` (the steps from there move one down) or append it."""
+
+    def change(c: Cursor) -> Pathway:
+        store.get_pathway(c, pathway_id)  # a clear LookupError for an unknown pathway
+        store.add_step(c, pathway_id, step)
+        return store.get_pathway(c, pathway_id)
+
+    return perform(cur, actor, "add_pathway_step", change, target=pathway_id)
+
+
+def move_pathway_step(cur: Cursor, actor: Actor, pathway_id: int, step_id: int, new_position: int) -> Pathway:
+    def change(c: Cursor) -> Pathway:
+        store.move_step(c, pathway_id, step_id, new_position)
+        return store.get_pathway(c, pathway_id)
+
+    return perform(cur, actor, "move_pathway_step", change, target=pathway_id)
+
+
+def register_problem(cur: Cursor, actor: Actor, problem: Problem) -> Problem:
+    """A problem as it is first told: title, pathway and source are enough; triage comes later."""
+    problem = problem.model_copy(update={"created_by": actor.user_id})
+    return perform(cur, actor, "register_problem", lambda c: store.get_problem(c, store.add_problem(c, problem)))
+
+
+def triage_problem(
+    cur: Cursor, actor: Actor, problem_id: int, *, status: str, impact: int | None, effort: int | None,
+    expected_version: int,
+) -> Problem:
+    """Set status, impact and effort together, on the version the user saw."""
+
+    def change(c: Cursor) -> Problem:
+        triaged = store.get_problem(c, problem_id).model_copy()
+        triaged.status, triaged.impact, triaged.effort = status, impact, effort  # validated on assignment
+        triaged.version = expected_version
+        store.triage_problem(c, triaged)
+        return store.get_problem(c, problem_id)
+
+    return perform(cur, actor, "triage_problem", change, target=problem_id)
+
+
+def link_problem_to_project(cur: Cursor, actor: Actor, problem_id: int, project_id: int) -> Problem:
+    def change(c: Cursor) -> Problem:
+        store.link_problem_to_project(c, problem_id, project_id)
+        return store.get_problem(c, problem_id)
+
+    return perform(cur, actor, "link_problem_to_project", change, target=project_id)
+
+
+def link_problem_to_change_idea(cur: Cursor, actor: Actor, problem_id: int, change_idea_id: int) -> Problem:
+    """Kept both ways: the problem lists the idea, and the idea's project shows the problem."""
+
+    def change(c: Cursor) -> Problem:
+        store.link_problem_to_change_idea(c, problem_id, change_idea_id)
+        return store.get_problem(c, problem_id)
+
+    return perform(cur, actor, "link_problem_to_change_idea", change, target=change_idea_id)
