@@ -359,33 +359,33 @@ def _read_everything(con: duckdb.DuckDBPyConnection) -> None:
         con.execute(f'SELECT bit_xor(hash(COLUMNS(*))) FROM "{table}"').fetchall()
 
 
+def _open_file(path: Path, *, is_new: bool = False) -> duckdb.DuckDBPyConnection:
+    try:
+        return duckdb.connect(str(path), config=CONNECT_CONFIG)
+    except duckdb.Error as exc:
+        raise _opening_error(path, exc, is_new=is_new) from exc
+
+
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
     """Open (creating if needed) and migrate the database file.
 
     Refuses with a :class:`DatabaseError` sentence, leaving an existing file as it was, when the
-    file cannot be used; a database it was creating and could not finish is removed again.
+    file cannot be used. A new database is built beside the path and moved into place whole,
+    so a crash while creating it leaves no file rather than a half-made one.
     """
     path = Path(path)
-    is_new = _check_before_opening(path)
-    try:
-        con = duckdb.connect(str(path), config=CONNECT_CONFIG)
-    except duckdb.Error as exc:
-        error = _opening_error(path, exc, is_new=is_new)
-        if is_new and not isinstance(error, DatabaseLocked):
-            remove_database_files(path)  # whatever DuckDB began to create
-        raise error from exc
+    if _check_before_opening(path):
+        _create(path)
+    con = _open_file(path)
     try:
         try:
             _refuse_newer_schema(con, path)
-            if not is_new:
-                _read_everything(con)
+            _read_everything(con)
         except duckdb.Error as exc:
             raise _opening_error(path, exc) from exc
         migrate(con)
     except BaseException:
         _close_quietly(con)
-        if is_new:
-            remove_database_files(path)
         raise
     return con
 
@@ -400,9 +400,10 @@ def checkpoint(con: duckdb.DuckDBPyConnection) -> None:
         raise
 
 
-def _fsync_folder(folder: Path) -> None:
+def _fsync(path: Path) -> None:
+    """Make what was written to the file or folder durable (a folder: the names in it)."""
     try:
-        fd = os.open(folder, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY)
     except OSError:
         return
     try:
@@ -413,52 +414,105 @@ def _fsync_folder(folder: Path) -> None:
         os.close(fd)
 
 
+_BESIDE = re.compile(r"^(?P<name>.+)\.(?P<pid>\d+)\.(?:creating|replacing)(?:\.wal)?$")
+
+
+def _sweep_leftovers(path: Path) -> None:
+    """Remove databases a killed process left half-built beside ``path``."""
+    try:
+        entries = list(path.parent.iterdir())
+    except OSError:
+        return
+    for entry in entries:
+        match = _BESIDE.match(entry.name)
+        if not match or match.group("name") != path.name:
+            continue
+        pid = int(match.group("pid"))
+        try:
+            os.kill(pid, 0)
+            alive = pid != os.getpid()
+        except ProcessLookupError:
+            alive = False
+        except PermissionError:
+            alive = True
+        if not alive:
+            entry.unlink(missing_ok=True)
+
+
+def _build_beside(
+    path: Path, kind: str, fill: Callable[[duckdb.DuckDBPyConnection], T] | None
+) -> tuple[Path, T | None]:
+    """A complete database beside ``path``: created, migrated, filled, checkpointed, closed, synced."""
+    _sweep_leftovers(path)
+    temp = path.with_name(f"{path.name}.{os.getpid()}.{kind}")
+    remove_database_files(temp)
+    try:
+        con = _open_file(temp, is_new=True)
+        try:
+            migrate(con)
+            result = fill(con) if fill is not None else None
+            checkpoint(con)
+        finally:
+            _close_quietly(con)
+        if wal_path(temp).exists() and wal_path(temp).stat().st_size > 0:
+            raise DatabaseWriteFailed(WRITE_FAILED)  # the new file is not whole on its own
+        wal_path(temp).unlink(missing_ok=True)
+        _fsync(temp)
+    except BaseException as exc:
+        remove_database_files(temp)
+        if isinstance(exc, DatabaseWriteFailed):
+            what = "created" if kind == "creating" else "written beside the old one"
+            raise DatabaseWriteFailed(
+                f"The database {path} could not be {what}: the disk is full or the folder is read-only. "
+                "Nothing was changed.",
+                path=path,
+            ) from exc
+        if isinstance(exc, DatabaseError) and exc.path == temp:  # say it about the file the user named
+            raise type(exc)(str(exc).replace(str(temp), str(path)), path=path) from exc
+        raise
+    return temp, result
+
+
+def _create(path: Path) -> None:
+    """Create a new, migrated database at ``path`` in one step, unless another program just did."""
+    temp, _ = _build_beside(path, "creating", None)
+    try:
+        try:
+            os.link(temp, path)  # fails if the file appeared meanwhile: then that one is used
+        except FileExistsError:
+            pass
+        except OSError:
+            if not path.exists():  # a file system without hard links
+                os.replace(temp, path)
+    finally:
+        remove_database_files(temp)
+    _fsync(path.parent)
+
+
 def replace_database(path: Path, fill: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
     """Replace the whole database at ``path`` (audit trail included) with a new one ``fill`` writes.
 
-    The new database is built beside the target (``<name>.replacing``), migrated, filled,
+    The new database is built beside the target (``<name>.<pid>.replacing``), migrated, filled,
     checkpointed and closed; then the target's stale ``.wal`` is removed and the new file is
     renamed over the target in one atomic step. A crash at any moment leaves either the old
     database, whole, or the new one, whole (plus at most a leftover ``.replacing`` file that
-    the next replace removes). The target must open normally first — a database in use, damaged
-    or made by a newer version is refused and left as it was.
+    the next creation or replace beside it removes). The target must open normally first — a
+    database in use, damaged or made by a newer version is refused and left as it was.
     """
     path = Path(path)
-    new = path.with_name(path.name + ".replacing")
     old = connect(path) if path.exists() else None  # holds the target's lock while the new one is built
     try:
         if old is not None:
-            checkpoint(old)  # everything committed is now in the file itself, and its .wal is gone
-        remove_database_files(new)  # left over from a replace that was interrupted
-        try:
-            con = connect(new)
-            try:
-                result = fill(con)
-                checkpoint(con)
-            finally:
-                _close_quietly(con)
-            if wal_path(new).exists() and wal_path(new).stat().st_size > 0:
-                raise DatabaseWriteFailed(WRITE_FAILED)  # the new file is not whole on its own
-            with new.open("rb+") as file:
-                os.fsync(file.fileno())
-        except BaseException as exc:
-            remove_database_files(new)
-            if isinstance(exc, DatabaseWriteFailed):
-                raise DatabaseWriteFailed(
-                    f"The new database could not be written beside {path}: the disk is full or the folder "
-                    f"is read-only. Nothing was changed.",
-                    path=path,
-                ) from exc
-            raise
+            checkpoint(old)  # everything committed is now in the file itself (no-op on a clean file)
+        new, result = _build_beside(path, "replacing", fill)
     finally:
         if old is not None:
             _close_quietly(old)
     # Safe order: the old file was checkpointed, so its .wal holds nothing the file lacks; it
     # goes first, so the new file can never be opened with the old file's log.
     wal_path(path).unlink(missing_ok=True)
-    wal_path(new).unlink(missing_ok=True)
     os.replace(new, path)
-    _fsync_folder(path.parent)
+    _fsync(path.parent)
     return result
 
 
