@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathways.models import Pathway
-from pdsa.dot import dot_label
+from pdsa.core.dot import dot_label
 
 SECTOR_COLOURS = {
     "hospital": "#d6e4f0",

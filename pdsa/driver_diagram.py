@@ -5,7 +5,7 @@ Change ideas may serve several secondary drivers, so the picture is a graph, not
 
 from __future__ import annotations
 
-from pdsa.dot import dot_label
+from pdsa.core.dot import dot_label
 from pdsa.models import DriverDiagram
 
 _STYLE = {
