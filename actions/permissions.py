@@ -18,7 +18,8 @@ class NotAllowed(Exception):
 
     def __init__(self, actor: Actor, action: str):
         self.actor, self.action = actor, action
-        super().__init__(f"{actor.name or 'Someone without a name'} may not {action.replace('_', ' ')}. Nothing was saved.")
+        # the name is not repeated: a refused name may be the very text that holds a CPR number
+        super().__init__(f"This user may not {action.replace('_', ' ')}. Nothing was saved.")
 
 
 @dataclass(frozen=True)

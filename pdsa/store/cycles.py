@@ -47,7 +47,8 @@ def _save_measure_links(cur: Cursor, cycle_id: int, cycle: PdsaCycle) -> None:
         if owner is None or owner[0] != cycle.project_id:
             raise ValueError("measure_ids: the measure belongs to another project than the cycle")
     cur.execute("DELETE FROM cycle_measure WHERE cycle_id = ?", [cycle_id])
-    cur.executemany("INSERT INTO cycle_measure (cycle_id, measure_id) VALUES (?, ?)", [[cycle_id, m] for m in wanted])
+    if wanted:
+        cur.executemany("INSERT INTO cycle_measure (cycle_id, measure_id) VALUES (?, ?)", [[cycle_id, m] for m in wanted])
     record_event(cur, entity="pdsa_cycle", entity_id=cycle_id, action="update",
                  before={"measure_ids": before}, after={"measure_ids": wanted})
 
