@@ -7,9 +7,10 @@ stable contract rather than on how the numbers are computed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
-import pandas as pd
+if TYPE_CHECKING:  # the command line reads the names below without paying for pandas
+    import pandas as pd
 
 ChartType = Literal["run", "i", "mr", "xbar", "s", "t", "p", "pp", "c", "u", "up", "g"]
 Rules = Literal["anhoej", "mdc"]

@@ -221,10 +221,17 @@ def test_error_text_where_a_number_belongs(capsys, tmp_path):
     assert bad(capsys, path, "--chart", "p") == "error: row 3, column n: 'twenty' is not a number"
 
 
-def test_error_decimal_comma_gets_a_hint(capsys, tmp_path):
+def test_quoted_decimal_comma_is_read(capsys, tmp_path):
     path = write_csv(tmp_path, [["x", "y"], [1, "3,5"]])
-    assert bad(capsys, path, "--chart", "i") == (
-        "error: row 1, column y: '3,5' is not a number (use a decimal point)")
+    status, out, _ = run(capsys, path, "--chart", "i")
+    assert status == 0 and json.loads(out)["points"][0]["y"] == 3.5
+
+
+def test_error_decimal_comma_when_told_point_gets_a_hint(capsys, tmp_path):
+    path = write_csv(tmp_path, [["x", "y"], [1, "3,5"]])
+    assert bad(capsys, path, "--chart", "i", "--decimal", ".") == (
+        "error: row 1, column y: '3,5' is not a number "
+        "(the decimal mark here is '.'; pass --decimal , for a decimal comma)")
 
 
 def test_error_denominator_zero(capsys, tmp_path):
