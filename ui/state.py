@@ -36,9 +36,18 @@ class Database:
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str, is_default: bool) -> Database:
-    is_new = not Path(path).exists()
     con = connect(Path(path))
-    return Database(con=con, path=path, is_default=is_default, needs_demo=is_default and is_new)
+    return Database(con=con, path=path, is_default=is_default, needs_demo=is_default and _never_used(con))
+
+
+def _never_used(con: duckdb.DuckDBPyConnection) -> bool:
+    """Nothing was ever saved in it: new, or the first start was stopped while the demo loaded
+    (the demo loads in one transaction, so that leaves it exactly as new)."""
+    cur = con.cursor()
+    try:
+        return is_empty(cur) and cur.execute("SELECT count(*) FROM audit_event").fetchone()[0] == 0
+    finally:
+        cur.close()
 
 
 def database_location() -> DatabaseLocation:

@@ -460,7 +460,7 @@ def _build_beside(
         _fsync(temp)
     except BaseException as exc:
         remove_database_files(temp)
-        if isinstance(exc, DatabaseWriteFailed):
+        if isinstance(exc, (DatabaseWriteFailed, DatabaseInvalidated)):
             what = "created" if kind == "creating" else "written beside the old one"
             raise DatabaseWriteFailed(
                 f"The database {path} could not be {what}: the disk is full or the folder is read-only. "
@@ -616,17 +616,21 @@ def write(
                 raise DatabaseInvalidated(INVALIDATED) from exc
             raise
         open_ids.add(id(cur))
+        committing = False
         try:
             result = change(cur)
+            committing = True
             cur.execute("COMMIT")
             return result
-        except duckdb.TransactionException as exc:
+        except duckdb.Error as exc:
             _rollback_quietly(cur)
             if is_invalidated(exc):
-                raise DatabaseInvalidated(INVALIDATED) from exc
-            if _is_io_failure(exc):
+                # Before COMMIT nothing was saved; a failure at COMMIT may have saved the change.
+                certain = not committing and _is_io_failure(exc)
+                raise DatabaseInvalidated(WRITE_FAILED if certain else INVALIDATED) from exc
+            if isinstance(exc, (duckdb.TransactionException, duckdb.IOException)) and _is_io_failure(exc):
                 raise DatabaseWriteFailed(WRITE_FAILED) from exc
-            if not _is_conflict(exc):
+            if not (isinstance(exc, duckdb.TransactionException) and _is_conflict(exc)):
                 raise
             if attempt == attempts:
                 raise WriteConflict(
@@ -634,13 +638,6 @@ def write(
                     f"{attempts} times. Nothing was saved; please try again."
                 ) from exc
             time.sleep(backoff_seconds * 2 ** (attempt - 1))
-        except duckdb.Error as exc:
-            _rollback_quietly(cur)
-            if is_invalidated(exc):
-                raise DatabaseInvalidated(INVALIDATED) from exc
-            if isinstance(exc, duckdb.IOException) and _is_io_failure(exc):
-                raise DatabaseWriteFailed(WRITE_FAILED) from exc
-            raise
         except BaseException:
             _rollback_quietly(cur)
             raise
