@@ -19,7 +19,7 @@ from pathlib import Path
 
 import duckdb
 
-from pdsa.core.db import connect
+from pdsa.core.db import connect, wal_path
 
 ROOT = Path(__file__).resolve().parent.parent
 SEED = 20261201
@@ -175,13 +175,16 @@ def _kill_demo_at_random(args: list[str], rng: random.Random) -> subprocess.Pope
 
 
 def _old_database(path: Path) -> dict[str, int]:
-    """A database holding data of its own, partly still in its .wal."""
-    con = connect(path)
-    con.execute("INSERT INTO pathway (name) VALUES ('Old pathway')")
-    con.execute("INSERT INTO audit_event (who, entity, entity_id, action) VALUES ('old', 'pathway', 1, 'create')")
-    con.execute("CHECKPOINT")
-    con.execute("INSERT INTO unit (name, sector) VALUES ('Old unit', 'hospital')")  # only in the .wal
-    con.close()
+    """A database holding data of its own, the last of it only in its .wal (its writer died)."""
+    connect(path).close()
+    subprocess.run([sys.executable, "-c", (
+        "import duckdb, os, sys; con = duckdb.connect(sys.argv[1]);"
+        " con.execute(\"INSERT INTO pathway (name) VALUES ('Old pathway')\");"
+        " con.execute(\"INSERT INTO audit_event (who, entity, entity_id, action) VALUES ('old', 'pathway', 1, 'create')\");"
+        " con.execute('CHECKPOINT');"
+        " con.execute(\"INSERT INTO unit (name, sector) VALUES ('Old unit', 'hospital')\"); os._exit(0)"
+    ), str(path)], check=True)
+    assert wal_path(path).stat().st_size > 0
     return _counts(path)
 
 

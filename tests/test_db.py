@@ -168,3 +168,94 @@ def test_a_database_held_by_another_process_is_refused_clearly(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+# --- whole-database replacement and creation ------------------------------------------------
+
+def _names(cur, table="pathway") -> list[str]:
+    return [r[0] for r in cur.execute(f"SELECT name FROM {table} ORDER BY id").fetchall()]
+
+
+def _old(path):
+    """A database whose last commit is only in its .wal (the program that wrote it died)."""
+    connect(path).close()
+    subprocess.run([sys.executable, "-c", (
+        "import duckdb, os, sys; con = duckdb.connect(sys.argv[1]);"
+        " con.execute(\"INSERT INTO pathway (name) VALUES ('Old')\"); con.execute('CHECKPOINT');"
+        " con.execute(\"INSERT INTO pathway (name) VALUES ('Old, only in the wal')\"); os._exit(0)"
+    ), str(path)], check=True)
+    assert dbmod.wal_path(path).stat().st_size > 0
+
+
+def test_replace_database_swaps_in_the_new_database_whole(tmp_path):
+    path = tmp_path / "x.duckdb"
+    _old(path)
+
+    def fill(con):
+        con.execute("INSERT INTO pathway (name) VALUES ('New')")
+        return "filled"
+
+    assert dbmod.replace_database(path, fill) == "filled"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.duckdb"]  # no .wal, nothing left beside it
+    con = connect(path)
+    assert _names(con) == ["New"]
+    assert con.execute("SELECT count(*) FROM audit_event").fetchone()[0] == 0  # the audit trail too
+    con.close()
+
+
+def test_replace_database_that_fails_leaves_the_old_database(tmp_path):
+    path = tmp_path / "x.duckdb"
+    _old(path)
+
+    def fill(con):
+        con.execute("INSERT INTO pathway (name) VALUES ('New')")
+        raise RuntimeError("the demo could not be read")
+
+    with pytest.raises(RuntimeError):
+        dbmod.replace_database(path, fill)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["x.duckdb"]  # checkpointed, nothing left beside it
+    con = connect(path)
+    assert _names(con) == ["Old", "Old, only in the wal"]
+    con.close()
+
+
+def test_leftovers_of_killed_builds_are_swept_but_not_those_of_running_ones(tmp_path):
+    dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(dead.stdout)
+    path = tmp_path / "x.duckdb"
+    stale = [tmp_path / f"x.duckdb.{dead_pid}.replacing", tmp_path / f"x.duckdb.{dead_pid}.creating.wal"]
+    running = tmp_path / "x.duckdb.1.replacing"  # pid 1 is always alive
+    other = tmp_path / f"y.duckdb.{dead_pid}.replacing"
+    for file in [*stale, running, other]:
+        file.write_bytes(b"half built")
+    connect(path).close()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(["x.duckdb", running.name, other.name])
+
+
+def test_a_new_database_appears_whole_or_not_at_all(tmp_path, monkeypatch):
+    good = available_migrations()
+    monkeypatch.setattr(dbmod, "available_migrations", lambda: good + [(999, "broken", "SELECT * FROM nothing_here;")])
+    with pytest.raises(duckdb.CatalogException):
+        connect(tmp_path / "new.duckdb")
+    assert list(tmp_path.iterdir()) == []
+
+
+# --- what is retried ----------------------------------------------------------------------------
+
+def test_a_duplicate_key_at_commit_is_a_conflict_and_retried(db):
+    db.execute("CREATE TABLE k (id INTEGER PRIMARY KEY)")
+    holder = db.cursor()
+    holder.execute("BEGIN TRANSACTION")
+    holder.execute("INSERT INTO k VALUES (1)")
+    writer = db.cursor()
+    attempts = []
+
+    def insert(cur):
+        attempts.append(1)
+        cur.execute("INSERT INTO k VALUES (1)")
+        if len(attempts) == 1:
+            holder.execute("COMMIT")  # the other insert of the same key commits first
+
+    with pytest.raises(duckdb.ConstraintException):  # the retry then meets the committed row itself
+        write(writer, insert, backoff_seconds=0.001)
+    assert len(attempts) == 2
