@@ -19,7 +19,7 @@ from typing import Any
 import numpy as np
 
 from .many_engine import Rows, Settings, uniform_settings
-from .numbers import POINT_NUMBER, AmbiguousDecimal, decimal_mark, parse_numbers, read_number
+from .numbers import POINT_NUMBER, AmbiguousDecimal, decimal_mark, parse_numbers, read_number, scan
 from .reader import ReadProblem, Table, read_table
 from .result import CHART_TYPES, CHARTS_NEEDING_N, PROPORTION_CHARTS
 
@@ -95,9 +95,12 @@ def prepare(args: Any) -> Prepared:
     columns = _columns(args, table, options.chart)
     if table.errors:
         raise InputError(table.errors[0].message)
-    mark = options.decimal or _decimal_mark(table, [c for c in (columns["y"], columns["n"]) if c])
-    y, bad_y = parse_numbers(table, columns["y"], mark)
-    n, bad_n = parse_numbers(table, columns["n"], mark) if columns["n"] else (None, np.zeros(0, np.int64))
+    numeric = [c for c in (columns["y"], columns["n"]) if c]
+    scans = {name: scan(table, table.fields(name)) for name in numeric}
+    mark = options.decimal or _decimal_mark(table, numeric, scans)
+    y, bad_y = parse_numbers(table, columns["y"], mark, scans[columns["y"]])
+    n, bad_n = (parse_numbers(table, columns["n"], mark, scans[columns["n"]]) if columns["n"]
+                else (None, np.zeros(0, np.int64)))
     if args.series is not None:
         codes, labels = table.codes(args.series)
     else:
@@ -178,9 +181,9 @@ def _columns(args: Any, table: Table, chart: str) -> dict[str, str | None]:
     return {"x": x, "y": y, "n": n}
 
 
-def _decimal_mark(table: Table, columns: list[str]) -> str:
+def _decimal_mark(table: Table, columns: list[str], scans: dict) -> str:
     try:
-        return decimal_mark(table, columns)
+        return decimal_mark(table, columns, scans)
     except AmbiguousDecimal as problem:
         raise InputError(f"{problem}; pass --decimal , or --decimal .") from None
 

@@ -68,21 +68,27 @@ def _touching_parts(seg: np.ndarray, y: np.ndarray, lines: list[np.ndarray]):
     """
     if not len(seg):
         return
-    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-    counts = np.diff(np.r_[starts, len(seg)])
+    # a cheap first look with the largest possible hair, then the exact test where needed
+    with np.errstate(invalid="ignore"):
+        distance = np.abs(y - lines[0])
+        for line in lines[1:]:
+            distance = np.fmin(distance, np.abs(y - line))
+        scale = np.fmax(np.abs(y), np.abs(lines[0]))
+        close = np.flatnonzero(distance <= scale * (len(seg) * HAIR))
+    if not len(close):
+        return
+    starts = np.flatnonzero(np.concatenate(([True], seg[1:] != seg[:-1])))
+    counts = np.diff(np.concatenate((starts, [len(seg)])))
     magnitude = np.abs(y)
     for line in lines:
         magnitude = np.fmax(magnitude, np.abs(line))
     magnitude = np.where(np.isfinite(magnitude), magnitude, 0.0)
-    hair = (np.maximum.reduceat(magnitude, starts) * np.maximum(counts, 16) * HAIR)
-    hair_per_point = np.repeat(hair, counts)
-    touching = np.zeros(len(seg), dtype=bool)
-    with np.errstate(invalid="ignore"):
-        for line in lines:
-            touching |= np.abs(y - line) <= hair_per_point
+    hair = np.maximum.reduceat(magnitude, starts) * np.maximum(counts, 16) * HAIR
+    part_of = np.searchsorted(starts, close, side="right") - 1
+    touching = distance[close] <= hair[part_of]
     if not touching.any():
         return
-    for k in np.unique(np.searchsorted(starts, np.flatnonzero(touching), side="right") - 1):
+    for k in np.unique(part_of[touching]):
         yield int(seg[starts[k]]), slice(int(starts[k]), int(starts[k] + counts[k]))
 
 

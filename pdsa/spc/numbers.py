@@ -108,12 +108,13 @@ def scan(table: Table, fields: Fields) -> Scan:
     return Scan(fields, missing, plain, digits, decimals, marks, signs, thousands_like)
 
 
-def decimal_mark(table: Table, columns: list[str]) -> str:
+def decimal_mark(table: Table, columns: list[str], scans: dict[str, Scan] | None = None) -> str:
     """"," or "." for the numbers in these columns; AmbiguousDecimal when they disagree
-    or when every decimal could be a thousands separator."""
+    or when every decimal could be a thousands separator. ``scans`` may hold the
+    columns' scans already made (they are then reused by ``parse_numbers``)."""
     comma_at = point_at = thousands_at = None
     for name in columns:
-        found = scan(table, table.fields(name))
+        found = scans[name] if scans and name in scans else scan(table, table.fields(name))
         comma, point, thousands = _evidence(table, found)
         comma_at = comma_at or (_first(comma, name))
         point_at = point_at or (_first(point, name))
@@ -132,9 +133,9 @@ def decimal_mark(table: Table, columns: list[str]) -> str:
     return "."
 
 
-def parse_numbers(table: Table, name: str, mark: str) -> tuple[np.ndarray, np.ndarray]:
+def parse_numbers(table: Table, name: str, mark: str, found: Scan | None = None) -> tuple[np.ndarray, np.ndarray]:
     """(values, 0-based rows that are not numbers) of one column; NaN where empty or NA."""
-    found = scan(table, table.fields(name))
+    found = found if found is not None else scan(table, table.fields(name))
     values = np.full(len(found.missing), np.nan)
     fast = found.plain & ((found.mark == 0) | (found.mark == ord(mark)))
     with np.errstate(invalid="ignore"):

@@ -74,6 +74,8 @@ class Table:
     _row_first: np.ndarray = field(default=None, repr=False)    # index of each row's first field
     _row_fields: np.ndarray = field(default=None, repr=False)   # number of fields of each row
     _raw: bytes = field(default=b"", repr=False)
+    _spaces: bool = field(default=True, repr=False)    # the file holds a space or a tab
+    _quotes: bool = field(default=True, repr=False)
     _ascii_text: str | None = field(default=None, repr=False)
 
     def index(self, name: str) -> int:
@@ -93,7 +95,7 @@ class Table:
         ends = np.where(present, self._field_ends[np.minimum(flat, len(self._field_ends) - 1)], 0)
         starts = np.where(present, self._field_ends[np.maximum(flat - 1, 0)] + 1, 0)
         starts[(flat == 0) & present] = 0
-        return _trimmed(self.buffer, starts, ends)
+        return _trimmed(self.buffer, starts, ends, self._spaces, self._quotes)
 
     def text(self, name: str, rows: np.ndarray | None = None) -> list[str]:
         """The column's text in every row (or in the given 0-based rows)."""
@@ -124,16 +126,18 @@ def read_table(data: bytes | str, separator: str | None = None) -> Table:
     if len(quotes):
         ends = ends[np.searchsorted(quotes, ends) % 2 == 0]   # not inside quotes
     last_field = np.flatnonzero(buffer[ends] == NEWLINE)   # index of each line's last field
-    fields_per_line = np.diff(np.r_[-1, last_field])
-    line_first = np.r_[0, last_field[:-1] + 1]
+    fields_per_line = np.diff(last_field, prepend=-1)
+    line_first = np.concatenate(([0], last_field[:-1] + 1))
     line_ends = ends[last_field]
-    line_starts = np.r_[0, line_ends[:-1] + 1]
+    line_starts = np.concatenate(([0], line_ends[:-1] + 1))
     blank = (fields_per_line == 1) & (line_ends == line_starts)
     header_fields = Fields(*_header_offsets(ends, fields_per_line[0]), np.zeros(fields_per_line[0], bool))
     header = tuple(_trimmed_text(buffer, header_fields))
     keep = np.flatnonzero(~blank)[1:]
-    table = Table(header, len(keep), separator, encoding, buffer, [], ends, line_first[keep],
-                  fields_per_line[keep], raw, raw.decode("ascii") if raw.isascii() else None)
+    table = Table(header, len(keep), separator, encoding, buffer, _field_ends=ends, _row_first=line_first[keep],
+                  _row_fields=fields_per_line[keep], _raw=raw,
+                  _ascii_text=raw.decode("ascii") if raw.isascii() else None,
+                  _spaces=b" " in raw or b"\t" in raw, _quotes=len(quotes) > 0)
     table.errors = _field_count_errors(table, len(header))
     return table
 
@@ -178,9 +182,10 @@ def equal_neighbours(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -
     same = length[1:] == length[:-1]
     width = int(length.max()) if len(length) else 0
     padded = np.concatenate([buffer, np.zeros(width + 1, dtype=np.uint8)])
-    here, before = starts[1:], starts[:-1]
+    beyond = length[1:]
     for column in range(width):
-        same &= (padded[here + column] == padded[before + column]) | (column >= length[1:])
+        byte = padded[starts + column]
+        same &= (byte[1:] == byte[:-1]) | (column >= beyond)
     return same
 
 
@@ -224,10 +229,14 @@ def _header_offsets(ends: np.ndarray, count: int) -> tuple[np.ndarray, np.ndarra
     return np.r_[0, header_ends[:-1] + 1], header_ends
 
 
-def _trimmed(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Fields:
-    """Drop spaces around each field, then its surrounding quotes."""
+def _trimmed(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray, spaces: bool = True,
+             quotes: bool = True) -> Fields:
+    """Drop spaces around each field, then its surrounding quotes (``spaces``/``quotes``
+    False: the file has none, nothing to do)."""
+    if not (spaces or quotes):
+        return Fields(starts, ends, np.zeros(len(starts), dtype=bool))
     starts, ends = starts.copy(), ends.copy()
-    for _ in range(64):   # a few passes strip any realistic padding
+    for _ in range(64 if spaces else 0):   # a few passes strip any realistic padding
         lead = (starts < ends) & ((buffer[starts] == SPACE) | (buffer[starts] == TAB))
         trail = (starts < ends) & ((buffer[ends - 1] == SPACE) | (buffer[ends - 1] == TAB))
         if not (lead.any() or trail.any()):
