@@ -180,7 +180,8 @@ def _old_database(path: Path) -> dict[str, int]:
     subprocess.run([sys.executable, "-c", (
         "import duckdb, os, sys; con = duckdb.connect(sys.argv[1]);"
         " con.execute(\"INSERT INTO pathway (name) VALUES ('Old pathway')\");"
-        " con.execute(\"INSERT INTO audit_event (who, entity, entity_id, action) VALUES ('old', 'pathway', 1, 'create')\");"
+        " con.execute(\"INSERT INTO audit_event (who, entity, entity_id, action)"
+        " VALUES ('old', 'pathway', 1, 'create')\");"
         " con.execute('CHECKPOINT');"
         " con.execute(\"INSERT INTO unit (name, sector) VALUES ('Old unit', 'hospital')\"); os._exit(0)"
     ), str(path)], check=True)
@@ -215,3 +216,22 @@ def test_killed_demo_leaves_the_old_database_or_the_whole_demo(tmp_path):
     print(f"\ndemo --replace killed: {'old database' if killed == before else 'whole demo'}; "
           f"demo killed: {'empty database' if killed_plain == empty else 'whole demo'}; "
           f"{time.monotonic() - started:.1f} s")
+
+
+def test_a_first_start_stopped_while_the_demo_loaded_loads_it_next_time(monkeypatch, tmp_path):
+    """The app loads the demo into a new default database in one transaction; a kill during it
+    leaves the database as new (no rows, no audit events), so the next start loads the demo."""
+    from streamlit.testing.v1 import AppTest
+
+    import pdsa.core.db
+
+    default = tmp_path / "data" / "pdsa.duckdb"
+    connect(default).close()  # what a kill during the first start's demo load leaves behind
+    monkeypatch.setattr(pdsa.core.db, "DEFAULT_DB_PATH", default)
+    monkeypatch.delenv("PDSA_DB", raising=False)
+    monkeypatch.setattr(sys, "argv", ["streamlit_app.py"])
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.run()
+    assert not at.exception, at.exception
+    assert at.metric[0].value == "3"  # the three demo pathways

@@ -176,6 +176,11 @@ def _corrupt(source: Path, target: Path) -> Path:
     return target
 
 
+def _truncated(source: Path, target: Path) -> Path:
+    target.write_bytes(source.read_bytes()[:300_000])  # a copy that stopped part way
+    return target
+
+
 def _damaged_sentence(path: Path) -> str:
     return (f"The database {path} is damaged (cut short or corrupted) and cannot be read. Nothing was changed. "
             "Restore it from a backup (the file and its .wal together), or name another file.")
@@ -191,8 +196,7 @@ UNUSABLE = {
     "text": (lambda p: (p.write_text("name;value\nHofte;3\n" * 100), p)[1],
              lambda p: f"The file {p} is not a database of this app (not a DuckDB file). "
                        "Nothing was changed; name another file."),
-    "truncated": (lambda p: (p.write_bytes(database_with_data(p.with_name("whole.duckdb")).read_bytes()[:300_000]), p)[1],
-                  _damaged_sentence),
+    "truncated": (lambda p: _truncated(database_with_data(p.with_name("whole.duckdb")), p), _damaged_sentence),
     "corrupt": (lambda p: _corrupt(database_with_data(p.with_name("whole.duckdb"), rows=3000), p),
                 _damaged_sentence),
 }
@@ -259,7 +263,8 @@ def test_a_read_only_database_file_is_refused(tmp_path):
         for command in (["init"], ["demo", "--replace"]):
             result = pdsa(command[0], "--db", str(path), *command[1:])
             assert_refused(result, f"The database file {path} is read-only, so nothing could be saved in it. "
-                                   "Nothing was changed. Make it writable, or copy it somewhere writable and name the copy.")
+                                   "Nothing was changed. Make it writable, or copy it somewhere writable "
+                                   "and name the copy.")
     assert state(path) == before
     assert files_in(tmp_path) == ["ro.duckdb"]
 
@@ -415,7 +420,8 @@ def test_demo_replace_on_a_full_disk_keeps_the_old_database(small_disk):
 
 def _invalidate(con: duckdb.DuckDBPyConnection, disk: Path) -> None:
     """A real failed checkpoint: data in the .wal, no room to fold it into the file."""
-    con.execute("INSERT INTO pathway (name, description) SELECT 'P' || range, 'Forløb nummer ' || range FROM range(20000)")
+    con.execute("INSERT INTO pathway (name, description)"
+                " SELECT 'P' || range, 'Forløb nummer ' || range FROM range(20000)")
     filler = fill_disk(disk, leave=8 * 1024)
     try:
         with pytest.raises(DatabaseWriteFailed):
