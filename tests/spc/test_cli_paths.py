@@ -103,6 +103,8 @@ def command(capsys, path, chart, **options) -> list[dict] | str:
     for key, value in options.items():
         if key == "screen_mr":
             argv += [] if value else ["--no-screen-mr"]
+        elif key == "summary":
+            argv += ["--summary"]
         elif value is not None:
             argv += [f"--{key}", ",".join(map(str, value)) if isinstance(value, list) else str(value)]
     status = main(argv)
