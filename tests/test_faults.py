@@ -224,11 +224,17 @@ def test_the_corrupt_file_is_found_by_reading_it_not_by_its_header(tmp_path):
         con.close()
 
 
-def test_an_sqlite_file_never_makes_duckdb_fetch_an_extension(tmp_path):
+def test_an_sqlite_file_never_makes_duckdb_fetch_an_extension(tmp_path, monkeypatch):
     path = _sqlite_file(tmp_path / "lite.duckdb")
     with pytest.raises(duckdb.Error) as raised:
         duckdb.connect(str(path), config=CONNECT_CONFIG)  # our connect refuses before DuckDB even looks
     assert "http" not in str(raised.value).lower()
+    # even when our own header check is bypassed, DuckDB's refusal becomes the same sentence
+    monkeypatch.setattr(dbmod, "_check_before_opening", lambda p: False)
+    with pytest.raises(DatabaseUnusable) as refused:
+        connect(path)
+    assert str(refused.value) == UNUSABLE["sqlite"][1](path)
+    monkeypatch.undo()
     con = connect(tmp_path / "new.duckdb")
     try:
         settings = con.execute(

@@ -108,22 +108,27 @@ _IO_MARKERS = (
 )
 
 
+def _words(exc: BaseException) -> str:
+    """DuckDB's message without what it quotes (file names, keys), lower case, for matching."""
+    return re.sub(r'"[^"]*"', '""', str(exc)).lower()
+
+
 def _is_conflict(exc: duckdb.Error) -> bool:
     """A genuine write conflict: two transactions changed the same rows (or inserted the same key)."""
-    text = str(exc).lower()
+    text = _words(exc)
     if any(marker in text for marker in _IO_MARKERS):
         return False
     return "conflict" in text or "duplicate key" in text
 
 
 def _is_io_failure(exc: duckdb.Error) -> bool:
-    text = str(exc).lower()
+    text = _words(exc)
     return any(marker in text for marker in _IO_MARKERS)
 
 
 def is_invalidated(exc: BaseException) -> bool:
     """DuckDB gave up on the open database (a FATAL error): only reopening it helps."""
-    return isinstance(exc, duckdb.FatalException) or "database has been invalidated" in str(exc)
+    return isinstance(exc, duckdb.FatalException) or "database has been invalidated" in _words(exc)
 
 
 # --- where the database is ----------------------------------------------------------------
@@ -269,7 +274,7 @@ def _check_before_opening(path: Path) -> bool:
 
 def _opening_error(path: Path, exc: BaseException, *, is_new: bool = False) -> DatabaseError:
     """What DuckDB said on opening, as a sentence for the user."""
-    text = str(exc).lower()
+    text = _words(exc)
     if is_new and "cannot open file" in text:
         reason = _first_line(exc).rsplit(": ", 1)[-1].lower()
         return DatabaseUnusable(
@@ -282,7 +287,7 @@ def _opening_error(path: Path, exc: BaseException, *, is_new: bool = False) -> D
             "Stop that program first, or do this from inside the app.",
             path=path,
         )
-    if "sqlite" in text:
+    if "extension" in text and "sqlite" in str(exc).lower():  # DuckDB wanted its extension (never fetched)
         return DatabaseUnusable(
             f"The file {path} is an SQLite database, not a database of this app (DuckDB). "
             "Nothing was changed; name another file.",
