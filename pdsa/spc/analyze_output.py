@@ -19,7 +19,16 @@ from typing import BinaryIO
 import numpy as np
 
 from .analyze_input import Prepared
-from .json_records import Tokens, choice_tokens, dumps, raw_text_tokens, records, text_tokens, value_tokens
+from .json_records import (
+    Tokens,
+    choice_tokens,
+    dumps,
+    raw_text_tokens,
+    records,
+    text_tokens,
+    unsafe_positions,
+    value_tokens,
+)
 from .many_engine import Evaluation, assurance_codes, last_part_sigma_signals
 from .reader import Fields
 from .result import POINT_TYPES
@@ -102,11 +111,12 @@ def _json_object_body(value: dict) -> bytes:
 def _write_full(out: BinaryIO, prepared: Prepared, ev: Evaluation) -> None:
     info = _Series(prepared, ev)
     x_fields = prepared.table.fields(prepared.x_column) if prepared.x_column is not None else None
+    unsafe = unsafe_positions(prepared.table.buffer) if x_fields is not None else None
     total = len(ev.points.code)
     series = 0
     for first in range(0, total, CHUNK_POINTS):
         last = min(first + CHUNK_POINTS, total)
-        text, ends = records(*_point_columns(prepared, ev, x_fields, first, last))
+        text, ends = records(*_point_columns(prepared, ev, x_fields, unsafe, first, last))
         starts_at = 0
         while series < len(info.n_points) and info.point_start[series] < last:
             begin, end = info.point_start[series], info.point_start[series] + info.n_points[series]
@@ -125,10 +135,11 @@ def _write_full(out: BinaryIO, prepared: Prepared, ev: Evaluation) -> None:
                 break
 
 
-def _point_columns(prepared: Prepared, ev: Evaluation, x_fields: Fields | None, first: int, last: int):
+def _point_columns(prepared: Prepared, ev: Evaluation, x_fields: Fields | None, unsafe: np.ndarray | None,
+                   first: int, last: int):
     layout, values = ev.layout, ev.values
     span = slice(first, last)
-    x, x_quoted = _x_tokens(prepared, ev, x_fields, first, last)
+    x, x_quoted = _x_tokens(prepared, ev, x_fields, unsafe, first, last)
     columns = [
         value_tokens(layout.position[span]), x, value_tokens(values.y[span]), value_tokens(layout.part[span]),
         value_tokens(layout.baseline[span]), value_tokens(layout.include[span]),
@@ -144,14 +155,14 @@ def _point_columns(prepared: Prepared, ev: Evaluation, x_fields: Fields | None, 
     return keys, columns, quoted
 
 
-def _x_tokens(prepared: Prepared, ev: Evaluation, fields: Fields | None, first: int,
-              last: int) -> tuple[Tokens, bool]:
+def _x_tokens(prepared: Prepared, ev: Evaluation, fields: Fields | None, unsafe: np.ndarray | None,
+              first: int, last: int) -> tuple[Tokens, bool]:
     """The x of each point: its first row's text, or its position without an x column."""
     if fields is None:
         return value_tokens(ev.layout.position[first:last]), False
     file_rows = prepared.order[ev.points.first_row[first:last]]
     starts, ends = fields.starts[file_rows], fields.ends[file_rows]
-    raw = None if fields.escaped[file_rows].any() else raw_text_tokens(prepared.table.buffer, starts, ends)
+    raw = None if fields.escaped[file_rows].any() else raw_text_tokens(prepared.table.buffer, starts, ends, unsafe)
     if raw is not None:
         return raw, True
     return text_tokens(prepared.table.text(prepared.x_column, file_rows)), False

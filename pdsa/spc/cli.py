@@ -18,6 +18,7 @@ add_analyze_parser(). Nothing here imports pandas: the command starts fast.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import sys
 from typing import Any
@@ -28,6 +29,7 @@ from .many_engine import evaluate
 from .result import CHART_TYPES
 
 EXIT_BAD_INPUT = 2
+M_TRIM_THRESHOLD, M_MMAP_THRESHOLD = -1, -3   # mallopt parameters (malloc.h)
 
 __all__ = ["EXIT_BAD_INPUT", "InputError", "add_analyze_parser", "main", "run_analyze"]
 
@@ -66,6 +68,7 @@ def add_analyze_parser(subparsers: Any) -> None:
 
 def run_analyze(args: argparse.Namespace) -> int:
     """Analyse the file named in args and print JSON Lines; returns the exit status."""
+    keep_freed_memory()
     try:
         prepared = prepare(args)
     except InputError as problem:
@@ -82,6 +85,21 @@ def run_analyze(args: argparse.Namespace) -> int:
     except BrokenPipeError:   # e.g. piped into `head`: stop quietly, as other commands do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
     return 0
+
+
+def keep_freed_memory() -> None:
+    """Ask glibc's malloc to reuse freed memory rather than hand it back to the kernel.
+
+    The analysis makes and frees many arrays of a few megabytes; by default glibc maps
+    each afresh, and the page faults took 0.4-0.9 s of system time of a one-second
+    command (10,000 series x 100 rows). Elsewhere (no glibc) this does nothing.
+    """
+    try:
+        libc = ctypes.CDLL(None)
+        libc.mallopt(M_TRIM_THRESHOLD, 1 << 30)
+        libc.mallopt(M_MMAP_THRESHOLD, 1 << 28)   # arrays below 256 MiB from the reused heap
+    except (OSError, AttributeError, TypeError):
+        pass
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -69,10 +69,15 @@ def text_tokens(texts: list[str]) -> Tokens:
     return Tokens(blob, np.cumsum(lengths) - lengths, lengths)
 
 
-def raw_text_tokens(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> Tokens | None:
-    """Tokens of UTF-8 fields taken straight from a buffer between quotes; None when a
-    field holds a quote, a backslash or a control character (then use ``text_tokens``)."""
-    unsafe = np.flatnonzero((buffer == QUOTE) | (buffer == BACKSLASH) | ((buffer < 0x20) & (buffer != 0x0A)))
+def unsafe_positions(buffer: np.ndarray) -> np.ndarray:
+    """Where a buffer holds a byte JSON must escape inside a string (quote, backslash,
+    control characters other than the line ends that separate fields)."""
+    return np.flatnonzero((buffer == QUOTE) | (buffer == BACKSLASH) | ((buffer < 0x20) & (buffer != 0x0A)))
+
+
+def raw_text_tokens(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray, unsafe: np.ndarray) -> Tokens | None:
+    """Tokens of UTF-8 fields taken straight from a buffer, to be put between quotes; None
+    when a field holds an ``unsafe_positions`` byte (then use ``text_tokens``)."""
     if len(unsafe) and (np.searchsorted(unsafe, starts) != np.searchsorted(unsafe, ends)).any():
         return None
     return Tokens(buffer, starts, ends - starts)   # the quotes come with the keys (records)

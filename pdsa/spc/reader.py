@@ -30,6 +30,7 @@ import numpy as np
 
 SEPARATORS = (";", "\t", ",")
 SAMPLE_LINES = 100
+MANY_TEXTS = 50_000      # from this many fields on, decode the whole (ASCII) file once
 QUOTE, NEWLINE, SPACE, TAB = ord('"'), ord("\n"), ord(" "), ord("\t")
 UTF8_BOM = b"\xef\xbb\xbf"
 UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -74,6 +75,7 @@ class Table:
     _row_first: np.ndarray = field(default=None, repr=False)    # index of each row's first field
     _row_fields: np.ndarray = field(default=None, repr=False)   # number of fields of each row
     _raw: bytes = field(default=b"", repr=False)
+    _ascii: bool = field(default=False, repr=False)
     _spaces: bool = field(default=True, repr=False)    # the file holds a space or a tab
     _quotes: bool = field(default=True, repr=False)
     _ascii_text: str | None = field(default=None, repr=False)
@@ -112,7 +114,7 @@ def read_table(data: bytes | str, separator: str | None = None) -> Table:
     if b"\r" in raw:
         raw = raw.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
     raw = raw.lstrip(b"\n")
-    if not raw.strip():
+    if not raw or raw.isspace():
         raise ReadProblem("the file is empty")
     if not raw.endswith(b"\n"):
         raw += b"\n"
@@ -135,8 +137,7 @@ def read_table(data: bytes | str, separator: str | None = None) -> Table:
     header = tuple(_trimmed_text(buffer, header_fields))
     keep = np.flatnonzero(~blank)[1:]
     table = Table(header, len(keep), separator, encoding, buffer, _field_ends=ends, _row_first=line_first[keep],
-                  _row_fields=fields_per_line[keep], _raw=raw,
-                  _ascii_text=raw.decode("ascii") if raw.isascii() else None,
+                  _row_fields=fields_per_line[keep], _raw=raw, _ascii=raw.isascii(),
                   _spaces=b" " in raw or b"\t" in raw, _quotes=len(quotes) > 0)
     table.errors = _field_count_errors(table, len(header))
     return table
@@ -147,7 +148,9 @@ def field_text(table: Table, fields: Fields, rows: np.ndarray | None = None) -> 
     starts, ends, escaped = fields.starts, fields.ends, fields.escaped
     if rows is not None:
         starts, ends, escaped = starts[rows], ends[rows], escaped[rows]
-    if table._ascii_text is not None:   # byte offsets are character offsets
+    if table._ascii and len(starts) > MANY_TEXTS:   # one decode; byte offsets are character offsets
+        if table._ascii_text is None:
+            table._ascii_text = table._raw.decode("ascii")
         text = table._ascii_text
         found = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
     else:
@@ -211,7 +214,7 @@ def _as_utf8(data: bytes | str) -> tuple[bytes, str]:
 def _find_separator(raw: bytes) -> str:
     """The separator the header uses; when it holds several, the one every sampled line
     repeats as often; when it holds none (one column), one the data do not contain."""
-    lines = raw.split(b"\n", SAMPLE_LINES + 1)[: SAMPLE_LINES + 1]
+    lines = raw[: 1 << 18].split(b"\n")[: SAMPLE_LINES + 1]
     lines = [QUOTED.sub("", line.decode("utf-8", "replace")) for line in lines if line.strip()]
     header, sample = lines[0], lines[1:]
     present = [sep for sep in SEPARATORS if sep in header]
