@@ -9,7 +9,7 @@ import streamlit as st
 from pdsa.core.db import DatabaseError, DatabaseLocked
 from pdsa.core.fields import contains_cpr
 from pdsa.i18n import LANGUAGES
-from ui.state import cursor, language, t
+from ui.state import cursor, language, run_page, t
 
 st.set_page_config(page_title="PDSA", page_icon="📈", layout="wide")
 
@@ -47,4 +47,4 @@ pages = {
         st.Page("views/projects.py", title=t("projects.title"), icon=":material/flag:", url_path="projects"),
     ],
 }
-st.navigation(pages).run()
+run_page(st.navigation(pages))  # reopens a database DuckDB gave up on, and reruns once

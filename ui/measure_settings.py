@@ -23,7 +23,7 @@ from pdsa.models import CHARTS_FOR_DATA_TYPE, PROPORTION_DATA_TYPES, Measure
 from ui.actor import current_actor
 from ui.errors import show_validation_error
 from ui.format import fmt_datetime, fmt_period
-from ui.state import cursor, t
+from ui.state import cursor, database_error_text, t
 
 
 def _keys(measure_id: int) -> dict[str, str]:
@@ -91,7 +91,7 @@ def _save(measure: Measure) -> None:
         state[_result_key(measure.id)] = ("error", t("app.not_allowed"))
         return
     except DatabaseError as exc:
-        state[_result_key(measure.id)] = ("error", t("app.database_error", error=str(exc)))
+        state[_result_key(measure.id)] = ("error", database_error_text(exc))
         return
     state[_shown_version_key(measure.id)] = saved.version
     state[_result_key(measure.id)] = ("saved", t("settings.saved"))

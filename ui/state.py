@@ -21,7 +21,7 @@ from pdsa.core.db import (
     resolve_db_path,
 )
 from pdsa.core.fields import contains_cpr
-from pdsa.i18n import LANGUAGES, language_from_locale, translate
+from pdsa.i18n import LANGUAGES, catalogue, language_from_locale, translate
 
 
 @dataclass
@@ -180,3 +180,15 @@ def user_name() -> str:
     Empty when none was given, or when what was typed holds a CPR number."""
     name = (st.session_state.get("user_name") or "").strip()
     return "" if contains_cpr(name) else name
+
+
+def database_error_text(exc: Exception) -> str:
+    """A storage-core error in the user's language: its own sentence when the catalogue has its
+    code (write conflict, full disk, reopened database), else the general one with its words."""
+    key = f"app.{getattr(exc, 'code', '')}"
+    if key in catalogue(language()) and key != "app.database_error":
+        try:
+            return t(key)
+        except (KeyError, IndexError):
+            pass  # a sentence that needs values (a path) this caller does not have
+    return t("app.database_error", error=str(exc))

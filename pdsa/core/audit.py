@@ -20,6 +20,7 @@ import duckdb
 import pandas as pd
 from pydantic import BaseModel
 
+from pdsa.core.db import ConcurrentInsert
 from pdsa.core.fields import refuse_cpr
 
 
@@ -183,14 +184,22 @@ def insert_many_audited(
     cur.register("_new_rows", frame)
     cur.register("_new_events", events)
     try:
-        cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _new_rows")
+        try:
+            cur.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _new_rows")
+        except duckdb.ConstraintException as exc:
+            if "duplicate key" in str(exc).lower():  # someone saved the same key since this began
+                raise ConcurrentInsert(str(exc)) from exc
+            raise
         cur.execute(
             "INSERT INTO audit_event (who, actor_id, entity, entity_id, action, after)"
             " SELECT who, CAST(actor_id AS INTEGER), entity, entity_id, action, CAST(after AS JSON) FROM _new_events"
         )
     finally:
-        cur.unregister("_new_rows")
-        cur.unregister("_new_events")
+        for name in ("_new_rows", "_new_events"):
+            try:
+                cur.unregister(name)
+            except duckdb.Error:
+                pass  # an aborted transaction refuses it; the error that aborted it is the one to see
     return ids
 
 

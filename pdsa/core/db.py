@@ -15,6 +15,7 @@ for a new one so that a crash at any moment leaves either the old file or the ne
 from __future__ import annotations
 
 import os
+import random
 import re
 import threading
 import time
@@ -63,6 +64,11 @@ class WriteConflict(DatabaseError):
     """Someone else changed the same rows at the same moment, again and again."""
 
     code = "write_conflict"
+
+
+class ConcurrentInsert(Exception):
+    """Raised by a store when its insert met a key another transaction committed after this
+    one began (a position computed as max + 1): retried by :func:`write` like a conflict."""
 
 
 class DatabaseWriteFailed(DatabaseError):
@@ -593,12 +599,17 @@ def _cursors_in_transaction() -> set[int]:
     return _open_transactions.ids
 
 
+def _pause(attempt: int, backoff_seconds: float) -> None:
+    """Growing pauses with jitter, so writers that collided do not collide again in step."""
+    time.sleep(min(backoff_seconds * 2 ** (attempt - 1), 0.25) * random.uniform(0.5, 1.5))
+
+
 def write(
     cur: duckdb.DuckDBPyConnection,
     change: Callable[[duckdb.DuckDBPyConnection], T],
     *,
-    attempts: int = 5,
-    backoff_seconds: float = 0.02,
+    attempts: int = 10,
+    backoff_seconds: float = 0.01,
 ) -> T:
     """Run ``change(cur)`` in one transaction: all of it is saved or none of it.
 
@@ -642,7 +653,15 @@ def write(
                     "Someone else changed the same data at the same moment, and saving failed "
                     f"{attempts} times. Nothing was saved; please try again."
                 ) from exc
-            time.sleep(backoff_seconds * 2 ** (attempt - 1))
+            _pause(attempt, backoff_seconds)
+        except ConcurrentInsert as exc:
+            _rollback_quietly(cur)
+            if attempt == attempts:
+                raise WriteConflict(
+                    "Someone else added the same kind of entry at the same moment, and saving failed "
+                    f"{attempts} times. Nothing was saved; please try again."
+                ) from exc
+            _pause(attempt, backoff_seconds)
         except BaseException:
             _rollback_quietly(cur)
             raise

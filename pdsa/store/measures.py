@@ -118,6 +118,8 @@ def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint])
             raise ValueError(f"measure_id: point for measure {point.measure_id} given to measure {measure.id}")
 
     def change(c: Cursor) -> int:
+        if points:  # first: two saves on one measure then collide at once, before any work is done
+            bump_data_version(c, measure.id)
         new_rows = []
         if measure.data_type in EVENT_DATA_TYPES:
             last_event = dict(c.execute(
@@ -146,8 +148,6 @@ def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint])
                 else:
                     new_rows.append(_row(measure, point, event_no=0))
         insert_many_audited(c, "data_point", new_rows)
-        if points:
-            bump_data_version(c, measure.id)
         return len(points)
 
     return write(cur, change)

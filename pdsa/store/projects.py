@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pdsa.core.audit import insert_audited, record_event, update_audited
-from pdsa.core.db import fetch_records, write
+from pdsa.core.db import ConcurrentInsert, fetch_records, write
 from pdsa.models import PROJECT_STATUSES, ChangeIdea, Driver, DriverDiagram, ProgressScore, Project, TeamMember, Theme
 
 Cursor = duckdb.DuckDBPyConnection
@@ -40,7 +40,12 @@ def add_team_member(cur: Cursor, project_id: int, member: TeamMember, *, positio
             "SELECT coalesce(max(position), 0) + 1 FROM team_member WHERE project_id = ?", [project_id]
         ).fetchone()[0]
         values = {"project_id": project_id, **member.model_dump(exclude=_EDIT_STATE | {"position"}), "position": pos}
-        return insert_audited(c, "team_member", values)
+        try:
+            return insert_audited(c, "team_member", values)
+        except duckdb.ConstraintException as exc:
+            if "duplicate key" in str(exc).lower():  # someone added a member since this began
+                raise ConcurrentInsert(str(exc)) from exc
+            raise
 
     return write(cur, change)
 

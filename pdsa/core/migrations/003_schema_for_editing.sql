@@ -24,7 +24,7 @@
 --     change ideas; a measure may be the project's key measure; operational definitions;
 --   * step order kept in its own unreferenced table with a unique position per pathway, and a
 --     unique position per project for team members (max + 1 no longer collides: a concurrent
---     duplicate fails at commit and is retried);
+--     duplicate fails, at the insert or at commit, and the action is retried);
 --   * a problem's impact and effort stay empty until it is triaged.
 --
 -- Ids and sequences are kept. Old tables are copied aside, dropped children first, recreated,
