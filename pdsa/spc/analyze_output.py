@@ -38,7 +38,7 @@ POINT_KEYS = ["i", "x", "y", "part", "baseline", "include", "cl", "lcl", "ucl", 
 PART_KEYS = ("part", "n_obs", "n_useful", "longest_run", "longest_run_max", "n_crossings",
              "n_crossings_min", "runs_signal")
 RUNS_KEYS = PART_KEYS[3:7]
-CHUNK_POINTS = 1 << 16
+CHUNK_POINTS = 1 << 14     # points per assembled piece of output: bounded memory
 POINT_TYPE_TOKENS = [dumps(name) for name in POINT_TYPES]
 
 

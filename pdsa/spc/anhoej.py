@@ -54,20 +54,59 @@ def n_crossings_min(n_useful: int) -> int:
     return binomial_half_quantile_05(max(n_useful - 1, 0))
 
 
+EXACT_UP_TO = 20_000        # trials; above, the search runs in floating point (see below)
+CHEN_LEVEL = 0.05
+
+
 @lru_cache(maxsize=4096)
 def binomial_half_quantile_05(trials: int) -> int:
     """Smallest k with P(X <= k) >= 0.05 for X ~ Binomial(trials, 1/2).
 
-    Exact integer arithmetic: P(X <= k) >= 1/20  <=>  20 * S(k) >= 2**trials with
-    S(k) = sum_{i<=k} C(trials, i). (R's qbinom searches on floating-point
-    probabilities; 1/20 is never a binomial(., 1/2) cumulative probability, so
-    the exact answer is R's answer.)
-
-    By symmetry S(h) is known at the middle h = trials // 2, so the search walks
-    down from there, about sqrt(trials) steps instead of trials / 2.
+    Up to EXACT_UP_TO trials in exact integer arithmetic (``_exact_quantile``). Beyond,
+    the integers have tens of thousands of digits and a million trials took seconds, so
+    the tail probabilities are summed in floating point from lgamma, which is accurate
+    to about 1e-9 there; only if a tail lies within a millionth of 0.05 (never seen) is
+    the exact search run after all.
     """
     if trials < 0:
         raise ValueError("number of trials must be 0 or more")
+    if trials <= EXACT_UP_TO:
+        return _exact_quantile(trials)
+    k = int(trials / 2 - 1.6448536269514722 * math.sqrt(trials) / 2)   # normal approximation
+    margin = CHEN_LEVEL * max(1e-6, 1e-14 * math.lgamma(trials + 1))
+    while _lower_tail(trials, k) >= CHEN_LEVEL:
+        k -= 1
+    while _lower_tail(trials, k) < CHEN_LEVEL:
+        k += 1
+    if min(abs(_lower_tail(trials, k) - CHEN_LEVEL), abs(_lower_tail(trials, k - 1) - CHEN_LEVEL)) < margin:
+        return _exact_quantile(trials)
+    return k
+
+
+def _lower_tail(trials: int, k: int) -> float:
+    """P(X <= k) for X ~ Binomial(trials, 1/2), k below the mean: terms summed from k down
+    (each the one before times j / (trials - j + 1)) until they no longer count."""
+    if k < 0:
+        return 0.0
+    term = math.exp(math.lgamma(trials + 1) - math.lgamma(k + 1) - math.lgamma(trials - k + 1)
+                    - trials * math.log(2))
+    total, j = 0.0, k
+    while j >= 0 and term > total * 1e-17:
+        total += term
+        term *= j / (trials - j + 1)
+        j -= 1
+    return total
+
+
+def _exact_quantile(trials: int) -> int:
+    """binomial_half_quantile_05 in exact integers: P(X <= k) >= 1/20 <=> 20 * S(k) >= 2**trials
+    with S(k) = sum_{i<=k} C(trials, i). (R's qbinom searches on floating-point
+    probabilities; 1/20 is never a binomial(., 1/2) cumulative probability, so the exact
+    answer is R's answer.)
+
+    By symmetry S(h) is known at the middle h = trials // 2, so the search walks down
+    from there, about sqrt(trials) steps instead of trials / 2.
+    """
     total = 1 << trials
     k = trials // 2
     term = math.comb(trials, k)                              # C(trials, k)

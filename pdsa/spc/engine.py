@@ -5,6 +5,15 @@ runs analysis in anhoej.py); Making Data Count rules reproduce
 NHSRplotthedots 0.2.2's ptd_spc() for XmR charts (mdc.py). Points are taken in
 the order given: qicharts2 sorts subgroups by x and NHSRplotthedots by date,
 so callers pass series already in time order.
+
+One deliberate difference from qicharts2 0.8.1: an xbar or s chart with an empty
+subgroup (an x whose values are all missing). qicharts2 counts it as a subgroup of
+size 0 in the pooled standard deviation: the size 0 makes the sizes look unequal, so it
+pools, and the 0 - 1 takes one off the denominator sum(n_i - 1). We follow the textbook
+(Montgomery 6.29/6.31) and leave the empty subgroup out of both: subgroups of 4, 4, 0
+and 4 values give the mean of the three standard deviations here, and
+sqrt(3 (s1^2 + s2^2 + s4^2) / 8) in qicharts2. The vectorised engine (many.py) does the
+same, so a chart and the portfolio always agree.
 """
 
 from __future__ import annotations

@@ -135,3 +135,20 @@ def test_no_useful_points_gives_no_limits_and_no_signal():
     assert (result.n_obs, result.n_useful) == (3, 0)
     assert (result.longest_run, result.longest_run_max, result.n_crossings, result.n_crossings_min) == (None,) * 4
     assert result.signal is False
+
+
+def test_crossings_limit_for_long_parts_is_fast_and_exact(monkeypatch):
+    """Above EXACT_UP_TO trials the quantile is searched in floating point; it agrees with
+    the exact integer search wherever that is affordable, and for a million points
+    (499177 and 124588 were checked once with the exact search, which takes seconds)."""
+    import time
+
+    import pdsa.spc.anhoej as anhoej
+
+    monkeypatch.setattr(anhoej, "EXACT_UP_TO", 0)
+    search = anhoej.binomial_half_quantile_05.__wrapped__
+    for trials in [*range(0, 1500), *range(20_001, 20_400, 13), 50_000, 123_457]:
+        assert search(trials) == anhoej._exact_quantile(trials), trials
+    start = time.perf_counter()
+    assert (search(999_999), search(249_999)) == (499_177, 124_588)
+    assert time.perf_counter() - start < 1.0
