@@ -252,8 +252,12 @@ def _centre_and_limits(rows: Rows, pts: Points, cfg: Settings, layout: Layout) -
                  mdc=(cfg.rules == "mdc")[pts.code])
     base = layout.baseline & layout.include
     screen_seg = cfg.screen[layout.seg_code]
-    for chart_type in CHART_TYPES:
-        idx = np.flatnonzero((cfg.chart == chart_type)[pts.code] & ~out.mdc)
+    anhoej_charts = [c for c in CHART_TYPES if ((cfg.chart == c) & (cfg.rules != "mdc")).any()]
+    for chart_type in anhoej_charts:
+        if len(anhoej_charts) == 1 and not out.mdc.any():
+            idx = np.arange(size)   # one chart type for all (the command line): no selection
+        else:
+            idx = np.flatnonzero((cfg.chart == chart_type)[pts.code] & ~out.mdc)
         if idx.size:
             chart_input = ChartInput(
                 seg=layout.seg[idx], n_segments=layout.n_segments, y=pts.y[idx],

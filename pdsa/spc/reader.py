@@ -134,7 +134,7 @@ def read_table(data: bytes | str, separator: str | None = None) -> Table:
     line_starts = np.concatenate(([0], line_ends[:-1] + 1))
     blank = (fields_per_line == 1) & (line_ends == line_starts)
     header_fields = Fields(*_header_offsets(ends, fields_per_line[0]), np.zeros(fields_per_line[0], bool))
-    header = tuple(_trimmed_text(buffer, header_fields))
+    header = tuple(_trimmed_text(buffer, raw, header_fields))
     keep = np.flatnonzero(~blank)[1:]
     table = Table(header, len(keep), separator, encoding, buffer, _field_ends=ends, _row_first=line_first[keep],
                   _row_fields=fields_per_line[keep], _raw=raw, _ascii=raw.isascii(),
@@ -256,9 +256,8 @@ def _trimmed(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray, spaces: b
     return Fields(starts, ends, escaped)
 
 
-def _trimmed_text(buffer: np.ndarray, fields: Fields) -> list[str]:
+def _trimmed_text(buffer: np.ndarray, raw: bytes, fields: Fields) -> list[str]:
     trimmed = _trimmed(buffer, fields.starts, fields.ends)
-    raw = buffer.tobytes()
     return [raw[a:b].decode("utf-8").replace('""', '"') for a, b in zip(trimmed.starts, trimmed.ends)]
 
 
