@@ -23,6 +23,7 @@ import numpy as np
 
 from pdsa.spc import mdc
 from pdsa.spc.limits import PartData, chart_lines
+from pdsa.spc.many_segments import whole_segments
 from pdsa.spc.rstats import r_divide, r_mean, r_sd, r_sum
 
 if TYPE_CHECKING:
@@ -30,6 +31,11 @@ if TYPE_CHECKING:
 
 HAIR = 2.0**-46
 MEDIAN_CENTRE = frozenset({"run", "g"})
+# The values a chart's centre line is summed from (an attribute of Points, or a product of
+# two): when they are whole numbers the float64 sums are exact and the centre line is the
+# correctly rounded one already (ratio of two exact sums, or exact sum over a count).
+SUMMED = {"i": ("y",), "mr": ("y",), "c": ("y_sum",), "p": ("y_sum", "n"), "pp": ("y_sum", "n"),
+          "u": ("y_sum", "n"), "up": ("y_sum", "n"), "xbar": ("y_len", "y_mean")}
 
 
 def settle_anhoej_ties(chart: str, idx: np.ndarray, out: "Values", rows: "Rows", pts: "Points",
@@ -38,8 +44,12 @@ def settle_anhoej_ties(chart: str, idx: np.ndarray, out: "Values", rows: "Rows",
     point within a hair of its centre line (unless a median) or 3-sigma limits."""
     if chart == "run":
         return
-    lines = [out.lcl[idx], out.ucl[idx]] + ([] if chart in MEDIAN_CENTRE else [out.cl[idx]])
-    for seg_id, where in _touching_parts(layout.seg[idx], out.y[idx], lines):
+    seg = layout.seg[idx]
+    lines = [_unclipped(out.lcl[idx], 0.0), _unclipped(out.ucl[idx], 1.0 if chart in ("p", "pp") else None)]
+    if chart not in MEDIAN_CENTRE:
+        exact_cl = _exact_centre(chart, seg, pts, idx)
+        lines.append(np.where(exact_cl, np.nan, out.cl[idx]))
+    for seg_id, where in _touching_parts(seg, out.y[idx], lines):
         points = idx[where]
         data = _exact_part(chart, points, rows, pts, base[points])
         exact = chart_lines(chart, data, bool(screen_seg[seg_id]))
@@ -51,13 +61,38 @@ def settle_mdc_ties(idx: np.ndarray, out: "Values", pts: "Points", layout: "Layo
                     screen_seg: np.ndarray) -> None:
     """The same for Making Data Count groups: mean, process limits and the 2-sigma lines
     (the two-in-three rule reads those)."""
-    lines = [out.cl[idx], out.lcl[idx], out.ucl[idx], out.lcl_95[idx], out.ucl_95[idx]]
-    for seg_id, where in _touching_parts(layout.seg[idx], out.y[idx], lines):
+    seg = layout.seg[idx]
+    exact_cl = _exact_centre("i", seg, pts, idx)
+    lines = [np.where(exact_cl, np.nan, out.cl[idx]), out.lcl[idx], out.ucl[idx], out.lcl_95[idx], out.ucl_95[idx]]
+    for seg_id, where in _touching_parts(seg, out.y[idx], lines):
         points = idx[where]
         exact = mdc.xmr_limits(pts.y[points], base[points], screen_outliers=bool(screen_seg[seg_id]))
         for name, value in (("cl", exact.mean), ("lcl", exact.lpl), ("ucl", exact.upl),
                             ("lcl_95", exact.near_lpl), ("ucl_95", exact.near_upl)):
             getattr(out, name)[points] = value
+
+
+def _unclipped(line: np.ndarray, bound: float | None) -> np.ndarray:
+    """The line, without the points where it sits on a bound it was clipped to (0 for lower
+    limits, 1 for proportions): those are set, not computed, and the same everywhere."""
+    return line if bound is None else np.where(line == bound, np.nan, line)
+
+
+def _exact_centre(chart: str, seg: np.ndarray, pts: "Points", idx: np.ndarray) -> np.ndarray:
+    """Per point: is its part's centre line certainly the correctly rounded one (whole
+    numbers summed exactly, see SUMMED)? The MR chart sums the moving ranges of y."""
+    names = SUMMED.get(chart)
+    if names is None:
+        return np.zeros(len(seg), dtype=bool)
+    values = [getattr(pts, name)[idx].astype(float) for name in names]
+    if chart == "xbar":
+        values = [values[0] * values[1]]
+    n_segments = int(seg.max()) + 1 if len(seg) else 0
+    local = seg - seg.min() if len(seg) else seg
+    whole = np.ones(n_segments - (int(seg.min()) if len(seg) else 0), dtype=bool)
+    for value in values:
+        whole &= whole_segments(local, value, len(whole))
+    return whole[local]
 
 
 def _touching_parts(seg: np.ndarray, y: np.ndarray, lines: list[np.ndarray]):

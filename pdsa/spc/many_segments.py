@@ -54,8 +54,18 @@ def segment_mean(seg: np.ndarray, values: np.ndarray, mask: np.ndarray, n_segmen
     with np.errstate(invalid="ignore", divide="ignore"):
         mean = _segment_totals(seg_used, val_used, n_segments) / count
         correction = _segment_totals(seg_used, val_used - mean[seg_used], n_segments)
-        mean = mean + correction / count
-    return mean
+        refined = mean + correction / count
+    # whole numbers summing below 2**53: the sum is exact, one division rounds correctly
+    return np.where(whole_segments(seg_used, val_used, n_segments), mean, refined)
+
+
+def whole_segments(seg: np.ndarray, values: np.ndarray, n_segments: int) -> np.ndarray:
+    """Per segment: all values (NaN aside) are whole numbers and their absolute sum is below
+    2**53, so any float64 sum of them is exact."""
+    finite = ~np.isnan(values)
+    fraction = finite & (values != np.floor(values))
+    size = np.bincount(seg[finite], weights=np.abs(values[finite]), minlength=n_segments)
+    return (np.bincount(seg[fraction], minlength=n_segments) == 0) & (size < 2.0**53)
 
 
 def segment_median(seg: np.ndarray, values: np.ndarray, mask: np.ndarray, n_segments: int) -> np.ndarray:
