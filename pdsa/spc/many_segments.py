@@ -62,10 +62,15 @@ def segment_mean(seg: np.ndarray, values: np.ndarray, mask: np.ndarray, n_segmen
 def whole_segments(seg: np.ndarray, values: np.ndarray, n_segments: int) -> np.ndarray:
     """Per segment: all values (NaN aside) are whole numbers and their absolute sum is below
     2**53, so any float64 sum of them is exact."""
-    finite = ~np.isnan(values)
-    fraction = finite & (values != np.floor(values))
-    size = np.bincount(seg[finite], weights=np.abs(values[finite]), minlength=n_segments)
-    return (np.bincount(seg[fraction], minlength=n_segments) == 0) & (size < 2.0**53)
+    fractional = (values != np.floor(values)) & ~np.isnan(values)
+    if fractional.all():
+        return np.zeros(n_segments, dtype=bool)
+    whole = np.bincount(seg[fractional], minlength=n_segments) == 0
+    magnitude = np.abs(values)
+    if len(values) and np.nanmax(magnitude, initial=0.0) * len(values) >= 2.0**53:
+        finite = ~np.isnan(values)
+        whole &= np.bincount(seg[finite], weights=magnitude[finite], minlength=n_segments) < 2.0**53
+    return whole
 
 
 def segment_median(seg: np.ndarray, values: np.ndarray, mask: np.ndarray, n_segments: int) -> np.ndarray:
