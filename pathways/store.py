@@ -103,7 +103,7 @@ def _write_step_order(cur: Cursor, pathway_id: int, order: list[int]) -> None:
 _STEPS_SQL = (
     "SELECT o.pathway_id, s.id, o.position, s.name, s.sector, s.unit_id, s.description, s.version, s.archived"
     " FROM pathway_step s JOIN pathway_step_position o ON o.step_id = s.id"
-    " WHERE NOT s.archived AND (? IS NULL OR o.pathway_id = CAST(? AS INTEGER)) ORDER BY o.pathway_id, o.position"
+    " WHERE NOT s.archived AND (CAST(? AS INTEGER) IS NULL OR o.pathway_id = CAST(? AS INTEGER)) ORDER BY o.pathway_id, o.position"
 )
 
 
@@ -235,8 +235,8 @@ def list_problems(
     rows = fetch_records(
         cur,
         f"SELECT {_PROBLEM_COLUMNS} FROM problem"
-        " WHERE (NOT archived OR id = CAST(? AS INTEGER)) AND (? IS NULL OR id = ?) AND (? IS NULL OR pathway_id = ?)"
-        " AND (? IS NULL OR id IN (SELECT problem_id FROM problem_project WHERE project_id = ?))"
+        " WHERE (NOT archived OR id = CAST(? AS INTEGER)) AND (CAST(? AS INTEGER) IS NULL OR id = ?) AND (CAST(? AS INTEGER) IS NULL OR pathway_id = ?)"
+        " AND (CAST(? AS INTEGER) IS NULL OR id IN (SELECT problem_id FROM problem_project WHERE project_id = ?))"
         " ORDER BY reported_on DESC, id DESC",
         [problem_id, problem_id, problem_id, pathway_id, pathway_id, project_id, project_id],
     )

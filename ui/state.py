@@ -8,18 +8,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import psycopg
 import streamlit as st
 
 from pdsa.core.db import (
     INVALIDATED,
     DatabaseInvalidated,
     DatabaseLocation,
-    connect,
     db_from_argv,
     is_empty,
     is_invalidated,
+    open_database,
     resolve_db_path,
 )
+from pdsa.core.postgres import is_postgres_url
 from pdsa.core.fields import contains_cpr
 from pdsa.i18n import LANGUAGES, catalogue, language_from_locale, translate
 
@@ -36,7 +38,9 @@ class Database:
 
 @st.cache_resource(show_spinner=False)
 def _open(path: str, is_default: bool) -> Database:
-    con = connect(Path(path))
+    """``path`` is the DuckDB file, or the PostgreSQL URL (the cache key; never shown)."""
+    location = DatabaseLocation(None, False, url=path) if is_postgres_url(path) else DatabaseLocation(Path(path), is_default)
+    con = open_database(location)
     return Database(con=con, path=path, is_default=is_default, needs_demo=is_default and _never_used(con))
 
 
@@ -58,7 +62,7 @@ def database_location() -> DatabaseLocation:
 
 def database() -> Database:
     location = database_location()
-    db = _open(str(location.path), location.is_default)
+    db = _open(location.url or str(location.path), location.is_default)
     if db.needs_demo:
         _load_demo_once(db)
     return db
@@ -91,6 +95,8 @@ def _answers(con: duckdb.DuckDBPyConnection) -> bool:
         if is_invalidated(exc) or isinstance(exc, duckdb.ConnectionException):
             return False
         raise
+    except psycopg.OperationalError:
+        return False  # the server went away or restarted: open new connections
 
 
 def reopen_if_invalidated() -> Database:
@@ -108,7 +114,7 @@ def reopen_if_invalidated() -> Database:
         _open.clear(db.path, db.is_default)
         try:
             db.con.close()  # closes every thread's cursor too; DuckDB reopens the file only once all are closed
-        except duckdb.Error:
+        except (duckdb.Error, psycopg.Error):
             pass
         return database()
 

@@ -22,6 +22,7 @@ from pydantic import BaseModel
 
 from pdsa.core.db import ConcurrentInsert
 from pdsa.core.fields import refuse_cpr
+from pdsa.core.postgres import dialect_of
 
 
 class AuditEvent(BaseModel):
@@ -45,6 +46,13 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Decimal):
         return float(value)
     raise TypeError(f"cannot record {type(value).__name__} in the audit trail")
+
+
+def _from_json(value: Any) -> dict | None:
+    """A JSON column as read back: text on DuckDB, already parsed by psycopg on PostgreSQL."""
+    if value is None or isinstance(value, dict):
+        return value
+    return json.loads(value)
 
 
 def _to_json(values: dict[str, Any] | None) -> str | None:
@@ -173,7 +181,12 @@ def insert_many_audited(
     if not rows:
         return []
     author = current_author()
-    ids = [r[0] for r in cur.execute(f"SELECT nextval('{table}_id_seq') FROM range(?)", [len(rows)]).fetchall()]
+    ids = [r[0] for r in cur.execute(
+        f"SELECT nextval('{table}_id_seq') FROM generate_series(1, CAST(? AS INTEGER))", [len(rows)]
+    ).fetchall()]
+    if dialect_of(cur) == "postgresql":
+        _insert_many_rows_postgres(cur, table, ids, rows, author)
+        return ids
     frame = pd.DataFrame([{"id": row_id, **row} for row_id, row in zip(ids, rows)]).astype(object)
     frame = frame.where(frame.notna(), None)  # NULL, not NaN, for missing values
     events = pd.DataFrame({
@@ -201,6 +214,21 @@ def insert_many_audited(
             except duckdb.Error:
                 pass  # an aborted transaction refuses it; the error that aborted it is the one to see
     return ids
+
+
+def _insert_many_rows_postgres(cur, table: str, ids: list[int], rows: list[dict[str, Any]], author: Author) -> None:
+    """PostgreSQL has no registered DataFrames: the rows and their events go in as two batches
+    (psycopg pipelines executemany)."""
+    columns = ["id", *rows[0]]
+    placeholders = ", ".join("?" for _ in columns)
+    cur.executemany(
+        f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({placeholders})",
+        [[row_id, *row.values()] for row_id, row in zip(ids, rows)],
+    )
+    cur.executemany(
+        "INSERT INTO audit_event (who, actor_id, entity, entity_id, action, after) VALUES (?, ?, ?, ?, 'create', ?)",
+        [[author.name, author.user_id, table, row_id, _to_json(row)] for row_id, row in zip(ids, rows)],
+    )
 
 
 def update_audited(
@@ -235,14 +263,14 @@ def list_events(
     """Newest first."""
     rows = cur.execute(
         "SELECT id, happened_at, who, actor_id, entity, entity_id, action, before, after FROM audit_event"
-        " WHERE (? IS NULL OR entity = ?) AND (? IS NULL OR entity_id = ?)"
+        " WHERE (CAST(? AS VARCHAR) IS NULL OR entity = ?) AND (CAST(? AS INTEGER) IS NULL OR entity_id = ?)"
         " ORDER BY id DESC LIMIT ?",
         [entity, entity, entity_id, entity_id, limit],
     ).fetchall()
     return [
         AuditEvent(
             id=r[0], happened_at=r[1], who=r[2], actor_id=r[3], entity=r[4], entity_id=r[5], action=r[6],
-            before=json.loads(r[7]) if r[7] else None, after=json.loads(r[8]) if r[8] else None,
+            before=_from_json(r[7]), after=_from_json(r[8]),
         )
         for r in rows
     ]

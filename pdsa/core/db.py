@@ -26,6 +26,17 @@ from pathlib import Path
 from typing import TypeVar
 
 import duckdb
+import psycopg
+
+from pdsa.core.postgres import (
+    CONFLICT_ERRORS,
+    DISK_ERRORS,
+    DUPLICATE_KEY_ERRORS,
+    PgDatabase,
+    dialect_of,
+    is_postgres_url,
+    without_password,
+)
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent.parent
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "pdsa.duckdb"
@@ -141,8 +152,17 @@ def is_invalidated(exc: BaseException) -> bool:
 
 @dataclass(frozen=True)
 class DatabaseLocation:
-    path: Path
+    """A DuckDB file (``path``) or a PostgreSQL server (``url``, when the value given starts with
+    ``postgresql://``)."""
+
+    path: Path | None
     is_default: bool
+    url: str | None = None
+
+    @property
+    def shown(self) -> str:
+        """How the location is named in messages: never with a password."""
+        return without_password(self.url) if self.url else str(self.path)
 
 
 def resolve_db_path(explicit: str | os.PathLike | None = None) -> DatabaseLocation:
@@ -156,6 +176,8 @@ def resolve_db_path(explicit: str | os.PathLike | None = None) -> DatabaseLocati
             raise DatabaseUnusable(
                 "--db was given an empty path. Name the database file, for example --db data/ward.duckdb."
             )
+        if is_postgres_url(os.fspath(explicit)):
+            return DatabaseLocation(None, False, url=os.fspath(explicit).strip())
         return DatabaseLocation(Path(explicit).expanduser().resolve(), False)
     from_env = os.environ.get(DB_ENV_VAR)
     if from_env is not None:
@@ -164,6 +186,8 @@ def resolve_db_path(explicit: str | os.PathLike | None = None) -> DatabaseLocati
                 f"The environment variable {DB_ENV_VAR} is set but empty. Name the database file in it, "
                 f"or unset it to use {DEFAULT_DB_PATH}."
             )
+        if is_postgres_url(from_env):
+            return DatabaseLocation(None, False, url=from_env.strip())
         return DatabaseLocation(Path(from_env).expanduser().resolve(), False)
     return DatabaseLocation(DEFAULT_DB_PATH, True)
 
@@ -338,6 +362,10 @@ def remove_database_files(path: Path) -> None:
 
 def _schema_version(con: duckdb.DuckDBPyConnection) -> int | None:
     """The highest migration recorded in the file, read without writing anything."""
+    if dialect_of(con) == "postgresql":
+        if con.execute("SELECT to_regclass('schema_migration')").fetchone()[0] is None:
+            return None
+        return con.execute("SELECT max(version) FROM schema_migration").fetchone()[0]
     has_table = con.execute(
         "SELECT count(*) FROM duckdb_tables() WHERE database_name = current_database()"
         " AND schema_name = 'main' AND table_name = 'schema_migration'"
@@ -375,6 +403,45 @@ def _open_file(path: Path, *, is_new: bool = False) -> duckdb.DuckDBPyConnection
         return duckdb.connect(str(path), config=CONNECT_CONFIG)
     except duckdb.Error as exc:
         raise _opening_error(path, exc, is_new=is_new) from exc
+
+
+def open_database(location: DatabaseLocation):
+    """The database at a location, opened and migrated: a DuckDB connection, or a
+    :class:`~pdsa.core.postgres.PgDatabase` that stands in for it."""
+    if location.url:
+        return connect_postgres(location.url)
+    return connect(location.path)
+
+
+def connect_postgres(url: str) -> PgDatabase:
+    """Open and migrate a PostgreSQL database; a server that cannot be reached or refuses the
+    password is said in one sentence that never holds the password."""
+    shown = without_password(url)
+    database = PgDatabase(url)
+    try:
+        cur = database.cursor()
+    except psycopg.OperationalError as exc:
+        text = str(exc).lower()
+        if "password" in text or "authentication" in text:
+            reason = "it refused the user name or password"
+        elif "does not exist" in text:
+            reason = "the database does not exist on the server"
+        else:
+            reason = "the server could not be reached"
+        raise DatabaseUnusable(
+            f"Could not open the PostgreSQL database {shown}: {reason}. Nothing was changed; check the "
+            "address, the user and the password (PDSA_DB or --db)."
+        ) from None
+    try:
+        cur.execute("SELECT pg_advisory_lock(727274)")  # one app server migrates at a time
+        try:
+            migrate(cur)
+        finally:
+            cur.execute("SELECT pg_advisory_unlock(727274)")
+    except BaseException:
+        database.close()
+        raise
+    return database
 
 
 def connect(path: Path) -> duckdb.DuckDBPyConnection:
@@ -547,7 +614,7 @@ def applied_migrations(con: duckdb.DuckDBPyConnection) -> list[int]:
         con.execute(
             "CREATE TABLE IF NOT EXISTS schema_migration ("
             " version INTEGER PRIMARY KEY, name VARCHAR NOT NULL,"
-            " applied_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp())"
+            " applied_at TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP)"
         )
     return [row[0] for row in con.execute("SELECT version FROM schema_migration ORDER BY version").fetchall()]
 
@@ -586,7 +653,7 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
 def _rollback_quietly(cur: duckdb.DuckDBPyConnection) -> None:
     try:
         cur.execute("ROLLBACK")
-    except duckdb.Error:
+    except (duckdb.Error, psycopg.Error):
         pass  # the transaction is already gone; nothing left to undo
 
 
@@ -654,20 +721,42 @@ def write(
                     f"{attempts} times. Nothing was saved; please try again."
                 ) from exc
             _pause(attempt, backoff_seconds)
-        except ConcurrentInsert as exc:
+        except CONFLICT_ERRORS + DUPLICATE_KEY_ERRORS + (ConcurrentInsert,) as exc:
             _rollback_quietly(cur)
             if attempt == attempts:
                 raise WriteConflict(
-                    "Someone else added the same kind of entry at the same moment, and saving failed "
+                    "Someone else changed the same data at the same moment, and saving failed "
                     f"{attempts} times. Nothing was saved; please try again."
                 ) from exc
             _pause(attempt, backoff_seconds)
+        except DISK_ERRORS as exc:
+            _rollback_quietly(cur)
+            raise DatabaseWriteFailed(WRITE_FAILED) from exc
+        except psycopg.OperationalError as exc:
+            _rollback_quietly(cur)
+            raise DatabaseError(
+                "The database server stopped answering while saving. The change may not have been saved; "
+                "reload the page and check it."
+            ) from exc
         except BaseException:
             _rollback_quietly(cur)
             raise
         finally:
             open_ids.discard(id(cur))
     raise AssertionError("unreachable")
+
+
+def empty_all_tables(cur) -> None:
+    """Delete every row of every table but the migration record, inside the caller's
+    transaction (PostgreSQL's demo --replace); the sequences continue."""
+    if dialect_of(cur) == "postgresql":
+        tables = [r[0] for r in cur.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+            " AND table_type = 'BASE TABLE' AND table_name <> 'schema_migration'").fetchall()]
+        if tables:
+            cur.execute(f"TRUNCATE {', '.join(tables)}")
+        return
+    raise NotImplementedError("on DuckDB the database is replaced whole: replace_database()")
 
 
 def is_empty(cur: duckdb.DuckDBPyConnection) -> bool:
@@ -683,3 +772,7 @@ def fetch_records(cur: duckdb.DuckDBPyConnection, sql: str, params: list | None 
     result = cur.execute(sql, params or [])
     columns = [d[0] for d in result.description]
     return [dict(zip(columns, row)) for row in result.fetchall()]
+
+
+# The error a broken link (a foreign key) raises, on either engine.
+INTEGRITY_ERRORS = (duckdb.ConstraintException, psycopg.IntegrityError)

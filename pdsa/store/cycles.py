@@ -56,7 +56,7 @@ def _save_measure_links(cur: Cursor, cycle_id: int, cycle: PdsaCycle) -> None:
 def _measure_links(cur: Cursor, cycle_ids: list[int]) -> dict[int, list[int]]:
     links: dict[int, list[int]] = {}
     for cycle_id, measure_id in cur.execute(
-        "SELECT cycle_id, measure_id FROM cycle_measure WHERE list_contains(?, cycle_id) ORDER BY cycle_id, measure_id",
+        "SELECT cycle_id, measure_id FROM cycle_measure WHERE cycle_id IN (SELECT unnest(CAST(? AS INTEGER[]))) ORDER BY cycle_id, measure_id",
         [cycle_ids],
     ).fetchall():
         links.setdefault(cycle_id, []).append(measure_id)
@@ -95,7 +95,7 @@ def list_cycles(cur: Cursor, *, project_id: int | None = None) -> list[PdsaCycle
     rows = fetch_records(
         cur,
         f"SELECT id, {', '.join(_CYCLE_FIELDS)} FROM pdsa_cycle"
-        " WHERE NOT archived AND (? IS NULL OR project_id = ?)"
+        " WHERE NOT archived AND (CAST(? AS INTEGER) IS NULL OR project_id = ?)"
         " ORDER BY project_id, coalesce(do_start, DATE '9999-12-31'), id",
         [project_id, project_id],
     )

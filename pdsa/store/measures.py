@@ -78,7 +78,7 @@ def _save_splits(cur: Cursor, measure_id: int, splits: list) -> None:
 def _splits_by_measure(cur: Cursor, measure_ids: list[int]) -> dict[int, list]:
     splits: dict[int, list] = {}
     for measure_id, starts_on in cur.execute(
-        "SELECT measure_id, starts_on FROM measure_split WHERE list_contains(?, measure_id)"
+        "SELECT measure_id, starts_on FROM measure_split WHERE measure_id IN (SELECT unnest(CAST(? AS INTEGER[])))"
         " ORDER BY measure_id, starts_on",
         [measure_ids],
     ).fetchall():
@@ -97,7 +97,7 @@ def list_measures(cur: Cursor, *, project_id: int | None = None) -> list[Measure
     """Outcome measures first, then process, then balancing — the order teams read them in."""
     rows = fetch_records(
         cur,
-        f"SELECT {_MEASURE_COLUMNS} FROM measure WHERE NOT archived AND (? IS NULL OR project_id = ?)"
+        f"SELECT {_MEASURE_COLUMNS} FROM measure WHERE NOT archived AND (CAST(? AS INTEGER) IS NULL OR project_id = ?)"
         " ORDER BY project_id, CASE kind WHEN 'outcome' THEN 1 WHEN 'process' THEN 2 ELSE 3 END, id",
         [project_id, project_id],
     )
@@ -183,7 +183,7 @@ def data_points_frame(cur: Cursor, measure_ids: list[int] | None = None) -> pd.D
     """All points of the given measures (all measures when None) as one table, in period order."""
     return cur.execute(
         "SELECT measure_id, period, event_no, value, numerator, denominator, note, excluded"
-        " FROM data_point WHERE ? IS NULL OR list_contains(?, measure_id)"
+        " FROM data_point WHERE CAST(? AS INTEGER[]) IS NULL OR measure_id IN (SELECT unnest(CAST(? AS INTEGER[])))"
         " ORDER BY measure_id, period, event_no",
         [measure_ids, measure_ids],
     ).df()

@@ -45,8 +45,8 @@ def list_observations(
 ) -> list[Observation]:
     rows = fetch_records(
         cur,
-        f"SELECT {_COLUMNS} FROM observation WHERE NOT archived AND (? IS NULL OR pathway_id = ?)"
-        " AND (? IS NULL OR project_id = ?)"
+        f"SELECT {_COLUMNS} FROM observation WHERE NOT archived AND (CAST(? AS INTEGER) IS NULL OR pathway_id = ?)"
+        " AND (CAST(? AS INTEGER) IS NULL OR project_id = ?)"
         " ORDER BY observed_on DESC, id DESC",
         [pathway_id, pathway_id, project_id, project_id],
     )

@@ -20,10 +20,11 @@ WITH raw AS (
            m.data_type, m.rules,
            lag(d.period) OVER (PARTITION BY d.measure_id ORDER BY d.period, d.event_no) AS previous_event
     FROM data_point d JOIN measure m ON m.id = d.measure_id
+    WHERE NOT m.archived
 ), plotted AS (
     SELECT measure_id, period, event_no, excluded,
            CASE WHEN data_type IN ('proportion', 'rate') THEN numerator
-                WHEN data_type = 'days_between' THEN date_diff('day', previous_event, period)
+                WHEN data_type = 'days_between' THEN period - previous_event
                 ELSE value END AS y,
            CASE WHEN data_type IN ('proportion', 'rate') THEN denominator END AS n
     FROM raw
@@ -32,45 +33,46 @@ WITH raw AS (
 )
 SELECT measure_id AS series,
        row_number() OVER (PARTITION BY measure_id ORDER BY period, event_no) AS x,
-       period, CAST(y AS DOUBLE) AS y, n, excluded AS exclude
+       period, CAST(y AS DOUBLE PRECISION) AS y, n, excluded AS exclude
 FROM plotted
 ORDER BY series, x
 """
 
-# Freeze and splits are stored as dates; here they become positions in the plotted series,
-# kept only where they fall inside it (as pdsa.series.freeze_position/split_positions).
-# It reads the points already fetched (registered as _points), so data_point is scanned once.
-_POSITIONS_SQL = """
-WITH lengths AS (SELECT series, count(*) AS n_points FROM _points GROUP BY series),
-frozen AS (
-    SELECT m.id AS series, count(p.x) AS k
-    FROM measure m JOIN _points p ON p.series = m.id AND p.period <= m.freeze_until
-    GROUP BY m.id
-),
-splits AS (
-    SELECT s.measure_id AS series, s.starts_on, count(p.x) AS k
-    FROM measure_split s LEFT JOIN _points p ON p.series = s.measure_id AND p.period < s.starts_on
-    GROUP BY s.measure_id, s.starts_on
-)
-SELECT l.series, l.n_points,
-       (SELECT f.k FROM frozen f WHERE f.series = l.series AND f.k > 0 AND f.k < l.n_points) AS freeze,
-       (SELECT list(DISTINCT s.k ORDER BY s.k) FROM splits s
-         WHERE s.series = l.series AND s.k > 0 AND s.k < l.n_points) AS part
-FROM lengths l
-ORDER BY l.series
-"""
-
-
 def all_measure_series(cur: Cursor) -> pd.DataFrame:
     """series (measure id), x (1-based position), period, y, n, exclude — one row per plotted point."""
-    return cur.execute(_SERIES_SQL).df()
+    frame = cur.execute(_SERIES_SQL).df()
+    frame["period"] = pd.to_datetime(frame["period"])
+    return frame
 
 
 def chart_positions(cur: Cursor, points: pd.DataFrame) -> pd.DataFrame:
-    """series, n_points, freeze (or NULL), part (list or NULL) for every measure in points
-    (as all_measure_series returns them)."""
-    cur.register("_points", points[["series", "x", "period"]])
-    try:
-        return cur.execute(_POSITIONS_SQL).df()
-    finally:
-        cur.unregister("_points")
+    """series, n_points, freeze (or NA), part (list or None) for every measure in points (as
+    all_measure_series returns them).
+
+    Freeze and splits are stored as dates; here they become positions in the plotted series,
+    kept only where they fall inside it (as pdsa.series.freeze_position/split_positions). The
+    points already fetched are counted in pandas, so data_point is scanned once, the same way
+    on both engines.
+    """
+    periods = points[["series", "period"]]
+    lengths = periods.groupby("series").size().rename("n_points")
+    freezes = cur.execute("SELECT id AS series, freeze_until FROM measure WHERE freeze_until IS NOT NULL").df()
+    splits = cur.execute("SELECT measure_id AS series, starts_on FROM measure_split").df()
+    freezes["freeze_until"] = pd.to_datetime(freezes["freeze_until"])
+    splits["starts_on"] = pd.to_datetime(splits["starts_on"])
+
+    frozen = periods.merge(freezes, on="series")
+    freeze = (frozen["period"] <= frozen["freeze_until"]).groupby(frozen["series"]).sum().rename("freeze")
+
+    split_points = splits.merge(periods, on="series", how="inner")
+    before = (split_points["period"] < split_points["starts_on"]).groupby(
+        [split_points["series"], split_points["starts_on"]]).sum().rename("k").reset_index()
+    before = before.merge(lengths, left_on="series", right_index=True)
+    before = before[(before["k"] > 0) & (before["k"] < before["n_points"])]
+    parts = before.groupby("series")["k"].agg(lambda ks: sorted({int(k) for k in ks})).rename("part")
+
+    result = lengths.to_frame().join(freeze).join(parts)
+    inside = (result["freeze"] > 0) & (result["freeze"] < result["n_points"])
+    result["freeze"] = result["freeze"].where(inside).astype("Float64")
+    result["part"] = result["part"].where(result["part"].notna(), None)
+    return result.reset_index()

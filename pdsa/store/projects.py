@@ -66,15 +66,15 @@ def _team_and_progress(cur: Cursor, project_ids: list[int]) -> tuple[dict, dict]
     for row in fetch_records(
         cur,
         "SELECT project_id, id, name, discipline, sector, role, user_id, position, version, archived FROM team_member"
-        " WHERE NOT archived AND list_contains(?, project_id) ORDER BY project_id, position",
+        " WHERE NOT archived AND project_id IN (SELECT unnest(CAST(? AS INTEGER[]))) ORDER BY project_id, position",
         [project_ids],
     ):
         team.setdefault(row.pop("project_id"), []).append(TeamMember(**row))
     progress: dict[int, list[ProgressScore]] = {}
     for row in fetch_records(
         cur,
-        "SELECT project_id, id, scored_on, CAST(score AS DOUBLE) AS score, comment FROM progress_score"
-        " WHERE list_contains(?, project_id) ORDER BY project_id, scored_on, id",
+        "SELECT project_id, id, scored_on, CAST(score AS DOUBLE PRECISION) AS score, comment FROM progress_score"
+        " WHERE project_id IN (SELECT unnest(CAST(? AS INTEGER[]))) ORDER BY project_id, scored_on, id",
         [project_ids],
     ):
         progress.setdefault(row.pop("project_id"), []).append(ProgressScore(**row))
@@ -84,7 +84,7 @@ def _team_and_progress(cur: Cursor, project_ids: list[int]) -> tuple[dict, dict]
 def _units(cur: Cursor, project_ids: list[int]) -> dict[int, list[int]]:
     units: dict[int, list[int]] = {}
     for project_id, unit_id in cur.execute(
-        "SELECT project_id, unit_id FROM project_unit WHERE list_contains(?, project_id) ORDER BY project_id, unit_id",
+        "SELECT project_id, unit_id FROM project_unit WHERE project_id IN (SELECT unnest(CAST(? AS INTEGER[]))) ORDER BY project_id, unit_id",
         [project_ids],
     ).fetchall():
         units.setdefault(project_id, []).append(unit_id)
@@ -102,7 +102,7 @@ def _projects(cur: Cursor, rows: list[dict]) -> list[Project]:
 def list_projects(cur: Cursor, *, pathway_id: int | None = None) -> list[Project]:
     rows = fetch_records(
         cur,
-        f"SELECT {_PROJECT_COLUMNS} FROM project WHERE NOT archived AND (? IS NULL OR pathway_id = ?) ORDER BY title",
+        f"SELECT {_PROJECT_COLUMNS} FROM project WHERE NOT archived AND (CAST(? AS INTEGER) IS NULL OR pathway_id = ?) ORDER BY title",
         [pathway_id, pathway_id],
     )
     return _projects(cur, rows)

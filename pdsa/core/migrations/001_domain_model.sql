@@ -1,6 +1,7 @@
 -- The domain model: pathways and their problems, improvement projects, driver diagrams,
 -- measures and their data, PDSA cycles, observations and the audit trail.
 -- Foreign keys point only at ids, which never change (see DuckDB's foreign-key limits).
+-- Every migration runs unchanged on DuckDB and PostgreSQL (portable types and defaults).
 
 CREATE SEQUENCE unit_id_seq;
 CREATE TABLE unit (
@@ -115,7 +116,7 @@ CREATE TABLE measure (
     data_type VARCHAR NOT NULL CHECK (data_type IN ('proportion', 'rate', 'count', 'continuous', 'days_between', 'cases_between')),
     period VARCHAR NOT NULL CHECK (period IN ('day', 'week', 'month')),
     direction VARCHAR NOT NULL CHECK (direction IN ('up', 'down')),
-    target DOUBLE,
+    target DOUBLE PRECISION,
     unit VARCHAR
 );
 
@@ -127,13 +128,13 @@ CREATE TABLE data_point (
     measure_id INTEGER NOT NULL REFERENCES measure (id),
     period DATE NOT NULL,
     event_no INTEGER NOT NULL DEFAULT 0,
-    value DOUBLE,
-    numerator DOUBLE CHECK (numerator >= 0),
-    denominator DOUBLE CHECK (denominator > 0),
+    value DOUBLE PRECISION,
+    numerator DOUBLE PRECISION CHECK (numerator >= 0),
+    denominator DOUBLE PRECISION CHECK (denominator > 0),
     note VARCHAR,
     excluded BOOLEAN NOT NULL DEFAULT false,
     entered_by VARCHAR,
-    entered_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    entered_at TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP,
     UNIQUE (measure_id, period, event_no)
 );
 
@@ -182,7 +183,7 @@ CREATE TABLE observation (
 CREATE SEQUENCE audit_event_id_seq;
 CREATE TABLE audit_event (
     id INTEGER PRIMARY KEY DEFAULT nextval('audit_event_id_seq'),
-    happened_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    happened_at TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP,
     who VARCHAR NOT NULL,
     entity VARCHAR NOT NULL,
     entity_id INTEGER NOT NULL,

@@ -22,7 +22,7 @@ CREATE TABLE measure (
     data_type VARCHAR NOT NULL CHECK (data_type IN ('proportion', 'rate', 'count', 'continuous', 'days_between', 'cases_between')),
     period VARCHAR NOT NULL CHECK (period IN ('day', 'week', 'month')),
     direction VARCHAR NOT NULL CHECK (direction IN ('up', 'down')),
-    target DOUBLE,
+    target DOUBLE PRECISION,
     unit VARCHAR,
     chart VARCHAR CHECK (chart IN ('run', 'i', 'mr', 'xbar', 's', 't', 'p', 'pp', 'c', 'u', 'up', 'g')),
     rules VARCHAR NOT NULL DEFAULT 'anhoej' CHECK (rules IN ('anhoej', 'mdc')),
@@ -36,13 +36,13 @@ CREATE TABLE data_point (
     measure_id INTEGER NOT NULL REFERENCES measure (id),
     period DATE NOT NULL,
     event_no INTEGER NOT NULL DEFAULT 0,
-    value DOUBLE,
-    numerator DOUBLE CHECK (numerator >= 0),
-    denominator DOUBLE CHECK (denominator > 0),
+    value DOUBLE PRECISION,
+    numerator DOUBLE PRECISION CHECK (numerator >= 0),
+    denominator DOUBLE PRECISION CHECK (denominator > 0),
     note VARCHAR,
     excluded BOOLEAN NOT NULL DEFAULT false,
     entered_by VARCHAR,
-    entered_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    entered_at TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP,
     UNIQUE (measure_id, period, event_no)
 );
 INSERT INTO data_point (id, measure_id, period, event_no, value, numerator, denominator, note, excluded, entered_by, entered_at)

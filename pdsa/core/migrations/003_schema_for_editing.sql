@@ -76,7 +76,7 @@ CREATE TABLE app_user (
     disabled BOOLEAN NOT NULL DEFAULT false,
     failed_sign_ins INTEGER NOT NULL DEFAULT 0,
     last_failed_at TIMESTAMP,
-    created_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    created_at TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP,
     version INTEGER NOT NULL DEFAULT 1
 );
 
@@ -93,7 +93,7 @@ CREATE TABLE app_user_identity (
     user_id INTEGER,
     display_name VARCHAR,
     email VARCHAR,
-    first_seen TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    first_seen TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP,
     PRIMARY KEY (issuer, subject)
 );
 
@@ -154,7 +154,7 @@ CREATE TABLE theme (
     archived BOOLEAN NOT NULL DEFAULT false
 );
 INSERT INTO theme (id, name)
-    SELECT nextval('theme_id_seq'), name FROM (SELECT DISTINCT theme AS name FROM old_project WHERE theme IS NOT NULL) ORDER BY name;
+    SELECT nextval('theme_id_seq'), name FROM (SELECT DISTINCT theme AS name FROM old_project WHERE theme IS NOT NULL) AS themes ORDER BY name;
 
 CREATE TABLE project (
     id INTEGER PRIMARY KEY DEFAULT nextval('project_id_seq'),
@@ -290,7 +290,7 @@ CREATE TABLE measure (
     data_type VARCHAR NOT NULL CHECK (data_type IN ('proportion', 'rate', 'count', 'continuous', 'days_between', 'cases_between')),
     period VARCHAR NOT NULL CHECK (period IN ('day', 'week', 'month')),
     direction VARCHAR NOT NULL CHECK (direction IN ('up', 'down')),
-    target DOUBLE,
+    target DOUBLE PRECISION,
     unit VARCHAR,
     is_key BOOLEAN NOT NULL DEFAULT false,
     chart VARCHAR CHECK (chart IN ('run', 'i', 'mr', 'xbar', 's', 't', 'p', 'pp', 'c', 'u', 'up', 'g')),
@@ -319,13 +319,13 @@ CREATE TABLE data_point (
     measure_id INTEGER NOT NULL REFERENCES measure (id),
     period DATE NOT NULL,
     event_no INTEGER NOT NULL DEFAULT 0,
-    value DOUBLE,
-    numerator DOUBLE CHECK (numerator >= 0),
-    denominator DOUBLE CHECK (denominator > 0),
+    value DOUBLE PRECISION,
+    numerator DOUBLE PRECISION CHECK (numerator >= 0),
+    denominator DOUBLE PRECISION CHECK (denominator > 0),
     note VARCHAR,
     excluded BOOLEAN NOT NULL DEFAULT false,
     entered_by VARCHAR,
-    entered_at TIMESTAMP NOT NULL DEFAULT current_localtimestamp(),
+    entered_at TIMESTAMP NOT NULL DEFAULT LOCALTIMESTAMP,
     UNIQUE (measure_id, period, event_no)
 );
 INSERT INTO data_point (id, measure_id, period, event_no, value, numerator, denominator, note, excluded, entered_by, entered_at)
