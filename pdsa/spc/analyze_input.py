@@ -218,8 +218,12 @@ def _points(table: Table, codes: np.ndarray, x_column: str | None, chart: str) -
 
 def _engine_input(options: Options, table: Table, codes, labels, y, n, point_of_row, order, x_column) -> Prepared:
     n_series = len(labels) if labels is not None else 1
-    code = codes[order]
-    point = point_of_row[order]
+    in_file_order = len(order) < 2 or bool((np.diff(order) == 1).all())
+    if in_file_order:   # series one after the other (the usual file): no copies
+        code, point = codes, point_of_row
+    else:
+        code, point, y = codes[order], point_of_row[order], y[order]
+        n = n[order] if n is not None else None
     new_point = np.ones(len(order), dtype=bool)
     new_point[1:] = point[1:] != point[:-1]
     exclude = np.zeros(len(order), dtype=bool)
@@ -227,8 +231,7 @@ def _engine_input(options: Options, table: Table, codes, labels, y, n, point_of_
         position = _position_in_series(point, code, n_series)
         exclude = np.isin(position, options.exclude)
     got_n = np.full(n_series, n is not None)
-    rows = Rows(code, new_point, y[order], (n[order] if n is not None else np.full(len(order), np.nan)),
-                exclude, got_n, n_series)
+    rows = Rows(code, new_point, y, n if n is not None else np.full(len(order), np.nan), exclude, got_n, n_series)
     settings = uniform_settings(n_series, options.chart, options.freeze, options.part, options.screen_mr,
                                 options.rules, options.direction, options.target)
     return Prepared(options, table, rows, settings, order, labels, x_column)

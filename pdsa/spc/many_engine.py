@@ -163,7 +163,11 @@ def subgroups(rows: Rows) -> Points:
     rows_in_group = np.diff(np.r_[first, len(y)])
     # One row per point is the common case: its statistics are the row itself. Only rows
     # of multi-row points (xbar, s, or repeated x) go through the segment reductions.
-    y_sum, y_mean, n_sum = y[first], y[first], n[first]
+    if len(first) == len(y):   # one row per point: the rows are the points (shared, read only)
+        y_sum = y_mean = y
+        n_sum = n
+    else:
+        y_sum, y_mean, n_sum = y[first], y[first], n[first]
     y_len = (~np.isnan(y_sum)).astype(np.int64)
     y_sd = np.full(len(first), np.nan)
     if len(first) < len(y):
@@ -253,12 +257,13 @@ def _centre_and_limits(rows: Rows, pts: Points, cfg: Settings, layout: Layout) -
     base = layout.baseline & layout.include
     screen_seg = cfg.screen[layout.seg_code]
     anhoej_charts = [c for c in CHART_TYPES if ((cfg.chart == c) & (cfg.rules != "mdc")).any()]
+    every = slice(None)   # one chart type for all (the command line): views, not copies
     for chart_type in anhoej_charts:
         if len(anhoej_charts) == 1 and not out.mdc.any():
-            idx = np.arange(size)   # one chart type for all (the command line): no selection
+            idx = every
         else:
             idx = np.flatnonzero((cfg.chart == chart_type)[pts.code] & ~out.mdc)
-        if idx.size:
+        if idx is every or idx.size:
             chart_input = ChartInput(
                 seg=layout.seg[idx], n_segments=layout.n_segments, y=pts.y[idx],
                 y_sum=pts.y_sum[idx], y_len=pts.y_len[idx], y_mean=pts.y_mean[idx],
@@ -268,8 +273,8 @@ def _centre_and_limits(rows: Rows, pts: Points, cfg: Settings, layout: Layout) -
             _store(out, idx, limits)
             settle_anhoej_ties(chart_type, idx, out, rows, pts, layout, base, screen_seg)
 
-    idx = np.flatnonzero(out.mdc)
-    if idx.size:
+    idx = every if out.mdc.all() else np.flatnonzero(out.mdc)
+    if idx is every or idx.size:
         seg = layout.seg[idx]
         limits = mdc_limits(seg, pts.y[idx], base[idx], screen_seg, layout.n_segments)
         _store(out, idx, limits, y=pts.y[idx])
@@ -284,7 +289,7 @@ def _centre_and_limits(rows: Rows, pts: Points, cfg: Settings, layout: Layout) -
     return out
 
 
-def _store(out: Values, idx: np.ndarray, limits, y=None) -> None:
+def _store(out: Values, idx: np.ndarray | slice, limits, y=None) -> None:
     out.y[idx] = limits.y if y is None else y
     for name in ("cl", "lcl", "ucl", "lcl_95", "ucl_95"):
         getattr(out, name)[idx] = getattr(limits, name)

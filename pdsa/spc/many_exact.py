@@ -50,7 +50,7 @@ def settle_anhoej_ties(chart: str, idx: np.ndarray, out: "Values", rows: "Rows",
         exact_cl = _exact_centre(chart, seg, pts, idx)
         lines.append(np.where(exact_cl, np.nan, out.cl[idx]))
     for seg_id, where in _touching_parts(seg, out.y[idx], lines):
-        points = idx[where]
+        points = _points(idx, where)
         data = _exact_part(chart, points, rows, pts, base[points])
         exact = chart_lines(chart, data, bool(screen_seg[seg_id]))
         for name in ("y", "cl", "lcl", "ucl", "lcl_95", "ucl_95"):
@@ -65,11 +65,19 @@ def settle_mdc_ties(idx: np.ndarray, out: "Values", pts: "Points", layout: "Layo
     exact_cl = _exact_centre("i", seg, pts, idx)
     lines = [np.where(exact_cl, np.nan, out.cl[idx]), out.lcl[idx], out.ucl[idx], out.lcl_95[idx], out.ucl_95[idx]]
     for seg_id, where in _touching_parts(seg, out.y[idx], lines):
-        points = idx[where]
+        points = _points(idx, where)
         exact = mdc.xmr_limits(pts.y[points], base[points], screen_outliers=bool(screen_seg[seg_id]))
         for name, value in (("cl", exact.mean), ("lcl", exact.lpl), ("ucl", exact.upl),
                             ("lcl_95", exact.near_lpl), ("ucl_95", exact.near_upl)):
             getattr(out, name)[points] = value
+
+
+def _points(idx: np.ndarray | slice, where: slice) -> np.ndarray:
+    """Positions (into all points) of a part given by ``where`` within the selection ``idx``
+    (an index array, or ``slice(None)`` for all points)."""
+    if isinstance(idx, slice):
+        return np.arange(where.start, where.stop)
+    return idx[where]
 
 
 def _unclipped(line: np.ndarray, bound: float | None) -> np.ndarray:

@@ -48,7 +48,7 @@ class Scan:
     fields: Fields
     missing: np.ndarray       # empty or NA
     plain: np.ndarray         # sign, 1..15 digits, at most one mark
-    digits: np.ndarray        # the digits as an integer (plain fields)
+    digits: np.ndarray        # the digits as a whole number, exact in float64 (plain fields)
     decimals: np.ndarray      # digits after the mark
     mark: np.ndarray          # 0, POINT or COMMA
     negative: np.ndarray
@@ -61,51 +61,49 @@ def scan(table: Table, fields: Fields) -> Scan:
     buffer = table.buffer
     starts, length = fields.starts, fields.ends - fields.starts
     count = len(starts)
-    padded = np.concatenate([buffer, np.zeros(MAX_PLAIN_WIDTH + 1, dtype=np.uint8)])
+    padded = buffer   # reads run at most MAX_PLAIN_WIDTH bytes past a field: into reader.PADDING
     missing = (length == 0) | ((length == 2) & (padded[starts] == ord("N")) & (padded[starts + 1] == ord("A")))
-    where = np.flatnonzero(~missing & (length <= MAX_PLAIN_WIDTH) & ~fields.escaped)
-    at, size = starts[where], length[where]
+    candidate = ~missing & (length <= MAX_PLAIN_WIDTH) & ~fields.escaped
+    everything = bool(candidate.all())
+    where = None if everything else np.flatnonzero(candidate)
+    at, size = (starts, length) if everything else (starts[where], length[where])
     first = padded[at]
     negative = first == MINUS
+    value = np.zeros(len(at))
+    n_digits = np.zeros(len(at), dtype=np.int8)
+    after = np.zeros(len(at), dtype=np.int8)
+    n_marks = np.zeros(len(at), dtype=np.int8)
+    mark = np.zeros(len(at), dtype=np.uint8)
+    wrong = np.zeros(len(at), dtype=bool)
     signed = negative | (first == PLUS)
-    value = np.zeros(len(where), dtype=np.int64)
-    n_digits = np.zeros(len(where), dtype=np.int64)
-    after = np.zeros(len(where), dtype=np.int64)
-    n_marks = np.zeros(len(where), dtype=np.int64)
-    mark = np.zeros(len(where), dtype=np.uint8)
-    wrong = np.zeros(len(where), dtype=bool)
-    for column in range(int(size.max()) if len(where) else 0):
+    for column in range(int(size.max()) if len(at) else 0):   # arithmetic: table look-ups are slower
         byte = padded[at + column]
-        inside = column < size
-        digit = (byte - np.uint8(ZERO)) <= 9
-        digit &= inside
-        is_mark = inside & ((byte == POINT) | (byte == COMMA))
-        other = inside & ~digit & ~is_mark
-        if column == 0:
-            other &= ~signed
-        wrong |= other
-        value = np.where(digit, value * 10 + (byte.astype(np.int64) - ZERO), value)
+        inside = size > column
+        digit_value = byte - np.uint8(ZERO)
+        digit = (digit_value <= 9) & inside
+        value = np.where(digit, value * 10 + digit_value, value)
         n_digits += digit
         after += digit & (n_marks > 0)
+        is_mark = ((byte == POINT) | (byte == COMMA)) & inside
         n_marks += is_mark
         mark = np.where(is_mark, byte, mark)
-    plain_here = ~wrong & (n_marks <= 1) & (n_digits >= 1) & (n_digits <= MAX_DIGITS)
+        other = inside & ~digit & ~is_mark
+        wrong |= (other & ~signed) if column == 0 else other
+    plain = ~wrong & (n_marks <= 1) & (n_digits >= 1) & (n_digits <= MAX_DIGITS)
     before = n_digits - after
-    leading_zero = padded[at + signed] == ZERO
-    plain = np.zeros(count, dtype=bool)
-    plain[where] = plain_here
-    digits = np.zeros(count, dtype=np.int64)
-    digits[where] = np.where(plain_here, value, 0)
-    decimals = np.zeros(count, dtype=np.int64)
-    decimals[where] = np.where(plain_here, after, 0)
-    marks = np.zeros(count, dtype=np.uint8)
-    marks[where] = np.where(plain_here, mark, 0)
-    signs = np.zeros(count, dtype=bool)
-    signs[where] = plain_here & negative
-    thousands_like = np.zeros(count, dtype=bool)
-    thousands_like[where] = (plain_here & (mark == POINT) & (before >= 1) & (before <= 3) & ~leading_zero
-                             & (after == 3))
-    return Scan(fields, missing, plain, digits, decimals, marks, signs, thousands_like)
+    thousands_like = (plain & (mark == POINT) & (before >= 1) & (before <= 3) & (after == 3)
+                      & (padded[at + signed] != ZERO))
+    found = (plain, np.where(plain, value, 0.0), np.where(plain, after, 0), np.where(plain, mark, 0),
+             plain & negative, thousands_like)
+    if not everything:
+        found = tuple(_spread(part, where, count) for part in found)
+    return Scan(fields, missing, *found)
+
+
+def _spread(values: np.ndarray, where: np.ndarray, count: int) -> np.ndarray:
+    spread = np.zeros(count, dtype=values.dtype)
+    spread[where] = values
+    return spread
 
 
 def decimal_mark(table: Table, columns: list[str], scans: dict[str, Scan] | None = None) -> str:
@@ -139,7 +137,7 @@ def parse_numbers(table: Table, name: str, mark: str, found: Scan | None = None)
     values = np.full(len(found.missing), np.nan)
     fast = found.plain & ((found.mark == 0) | (found.mark == ord(mark)))
     with np.errstate(invalid="ignore"):
-        magnitude = found.digits[fast].astype(float) / POWERS[found.decimals[fast]]
+        magnitude = found.digits[fast] / POWERS[found.decimals[fast]]
     values[fast] = np.where(found.negative[fast], -magnitude, magnitude)
     rest = np.flatnonzero(~fast & ~found.missing)
     bad = []

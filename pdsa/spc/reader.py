@@ -30,6 +30,7 @@ import numpy as np
 
 SEPARATORS = (";", "\t", ",")
 SAMPLE_LINES = 100
+PADDING = 32             # zero bytes after the file in Table.buffer
 MANY_TEXTS = 50_000      # from this many fields on, decode the whole (ASCII) file once
 QUOTE, NEWLINE, SPACE, TAB = ord('"'), ord("\n"), ord(" "), ord("\t")
 UTF8_BOM = b"\xef\xbb\xbf"
@@ -69,7 +70,8 @@ class Table:
     n_rows: int
     separator: str
     encoding: str                     # "utf-8", "utf-8-sig" or "iso-8859-1"
-    buffer: np.ndarray                # the file as UTF-8 bytes (uint8), ending in a newline
+    buffer: np.ndarray                # the file as UTF-8 bytes (uint8), ending in a newline, then
+                                      # PADDING zero bytes
     errors: list[RowError] = field(default_factory=list)
     _field_ends: np.ndarray = field(default=None, repr=False)   # separator position ending each field
     _row_first: np.ndarray = field(default=None, repr=False)    # index of each row's first field
@@ -118,7 +120,8 @@ def read_table(data: bytes | str, separator: str | None = None) -> Table:
         raise ReadProblem("the file is empty")
     if not raw.endswith(b"\n"):
         raw += b"\n"
-    buffer = np.frombuffer(raw, dtype=np.uint8)
+    buffer = np.zeros(len(raw) + PADDING, dtype=np.uint8)   # zeros after the end: reads may overrun
+    buffer[: len(raw)] = np.frombuffer(raw, dtype=np.uint8)
     quotes = np.flatnonzero(buffer == QUOTE)
     if len(quotes) % 2:
         line = int(np.count_nonzero(buffer[: quotes[-1]] == NEWLINE))
@@ -184,10 +187,10 @@ def equal_neighbours(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -
     length = ends - starts
     same = length[1:] == length[:-1]
     width = int(length.max()) if len(length) else 0
-    padded = np.concatenate([buffer, np.zeros(width + 1, dtype=np.uint8)])
+    last = len(buffer) - 1
     beyond = length[1:]
     for column in range(width):
-        byte = padded[starts + column]
+        byte = buffer[np.minimum(starts + column, last)]
         same &= (byte[1:] == byte[:-1]) | (column >= beyond)
     return same
 
