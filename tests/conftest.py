@@ -9,12 +9,26 @@
 
 from __future__ import annotations
 
+import os
 import shutil
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 
-from pdsa.core.db import connect
+from pdsa.core.db import connect, connect_postgres
+
+ENGINES = ("duckdb", "postgresql")
+# An administrator's connection to the PostgreSQL server the tests may create databases on;
+# .ci/run starts Debian's cluster and creates this role.
+PG_ADMIN_URL = os.environ.get("PDSA_TEST_POSTGRES", "postgresql://pdsa:pdsa@localhost:5432/postgres")
+
+
+def pytest_generate_tests(metafunc):
+    """Every test that takes ``db`` or ``demo_db`` runs on both engines, unless its module
+    says ``ENGINES = ("duckdb",)`` (tests of the DuckDB file itself)."""
+    if {"db", "demo_db"} & set(metafunc.fixturenames):
+        metafunc.parametrize("engine", getattr(metafunc.module, "ENGINES", ENGINES))
 
 
 def _open(path: Path):
@@ -22,9 +36,92 @@ def _open(path: Path):
     return con, con.cursor()
 
 
+class PostgresServer:
+    """Creates and drops the tests' databases: one template per session (migrated, and one
+    with the demo), and a copy of it for each test."""
+
+    def __init__(self, admin_url: str):
+        import psycopg
+
+        self.admin_url = admin_url
+        self.admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
+        self.prefix = f"pdsa_test_{os.getpid()}"
+        self.count = 0
+
+    def url(self, name: str) -> str:
+        from urllib.parse import urlsplit, urlunsplit
+
+        return urlunsplit(urlsplit(self.admin_url)._replace(path=f"/{name}"))
+
+    def create(self, name: str, template: str | None = None) -> str:
+        self.admin.execute(f"DROP DATABASE IF EXISTS {name}")
+        self.admin.execute(f"CREATE DATABASE {name}" + (f" TEMPLATE {template}" if template else ""))
+        return name
+
+    def new_copy(self, template: str) -> str:
+        self.count += 1
+        return self.create(f"{self.prefix}_{self.count}", template)
+
+    def drop(self, name: str) -> None:
+        self.admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """The PostgreSQL server, or a skip with the reason (a failure under CI=true)."""
+    import psycopg
+
+    try:
+        server = PostgresServer(PG_ADMIN_URL)
+    except psycopg.Error as exc:
+        reason = f"PostgreSQL is not reachable at {PG_ADMIN_URL.split('@')[-1]} ({str(exc).strip().splitlines()[0]})"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason + " — .ci/run starts it")
+        pytest.skip(reason)
+    created = []
+    yield server, created
+    for name in created:
+        server.drop(name)
+    server.admin.close()
+
+
+@pytest.fixture(scope="session")
+def pg_templates(pg_server):
+    """Two template databases: migrated and empty, and with the demo loaded."""
+    from actions.demo import load_demo
+
+    server, created = pg_server
+    empty = server.create(f"{server.prefix}_empty")
+    created.append(empty)
+    database = connect_postgres(server.url(empty))
+    database.close()
+    demo = server.create(f"{server.prefix}_demo", template=empty)
+    created.append(demo)
+    database = connect_postgres(server.url(demo))
+    load_demo(database.cursor())
+    database.close()
+    return {"empty": empty, "demo": demo}
+
+
+@contextmanager
+def _postgres_cursor(request, template: str):
+    server, created = request.getfixturevalue("pg_server")
+    name = server.new_copy(request.getfixturevalue("pg_templates")[template])
+    database = connect_postgres(server.url(name))
+    try:
+        yield database.cursor()
+    finally:
+        database.close()
+        server.drop(name)
+
+
 @pytest.fixture
-def db(tmp_path):
-    """A cursor on a fresh, migrated, empty database file."""
+def db(request, engine, tmp_path):
+    """A cursor on a fresh, migrated, empty database of the engine (DuckDB file or PostgreSQL)."""
+    if engine == "postgresql":
+        with _postgres_cursor(request, "empty") as cur:
+            yield cur
+        return
     con, cur = _open(tmp_path / "test.duckdb")
     yield cur
     cur.close()
@@ -33,7 +130,7 @@ def db(tmp_path):
 
 @pytest.fixture(scope="session")
 def demo_db_file(tmp_path_factory) -> Path:
-    """A database file with the demo loaded, made once per session; copy it, do not open it."""
+    """A DuckDB file with the demo loaded, made once per session; copy it, do not open it."""
     from actions.demo import load_demo
 
     path = tmp_path_factory.mktemp("demo") / "demo.duckdb"
@@ -46,8 +143,12 @@ def demo_db_file(tmp_path_factory) -> Path:
 
 
 @pytest.fixture
-def demo_db(demo_db_file, tmp_path):
-    """A cursor on this test's own copy of the demo database."""
+def demo_db(request, engine, demo_db_file, tmp_path):
+    """A cursor on this test's own copy of the demo database, on the engine."""
+    if engine == "postgresql":
+        with _postgres_cursor(request, "demo") as cur:
+            yield cur
+        return
     path = tmp_path / "demo.duckdb"
     shutil.copyfile(demo_db_file, path)
     con, cur = _open(path)

@@ -8,6 +8,9 @@ import duckdb
 
 ROOT = Path(__file__).resolve().parent.parent
 
+ENGINES = ("duckdb",)  # the DuckDB file itself: opening, locking, faults
+
+
 
 def pdsa(*args: str, env_db: str | None = None) -> subprocess.CompletedProcess:
     import os

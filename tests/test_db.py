@@ -20,6 +20,9 @@ from pdsa.core.db import (
     write,
 )
 
+ENGINES = ("duckdb",)  # the DuckDB file itself: opening, locking, faults
+
+
 
 def test_migrations_create_the_schema_and_are_recorded(tmp_path):
     con = connect(tmp_path / "new.duckdb")

@@ -52,6 +52,9 @@ def pdsa(*args: str, env_db: str | None = None) -> subprocess.CompletedProcess:
         env["PDSA_DB"] = env_db
     return subprocess.run([sys.executable, "-m", "pdsa", *args], cwd=ROOT, env=env, capture_output=True, text=True)
 
+ENGINES = ("duckdb",)  # the DuckDB file itself: opening, locking, faults
+
+
 
 def state(path: Path) -> dict[str, tuple[bytes, int] | None]:
     """Bytes and modification time of the database file and its .wal (None: no such file)."""

@@ -2,7 +2,6 @@
 
 from datetime import date
 
-import duckdb
 import pytest
 
 from pathways.models import Pathway, PathwayStep, Problem, Unit
@@ -19,6 +18,7 @@ from pathways.store import (
     set_problem_status,
 )
 from pdsa.core.audit import Author, StaleEdit, acting_as, list_events
+from pdsa.core.db import INTEGRITY_ERRORS
 from pdsa.models import (
     ChangeIdea,
     DataPoint,
@@ -291,7 +291,7 @@ def test_every_change_leaves_an_audit_event_with_before_and_after(db, pathway, p
 
 def test_a_refused_write_leaves_neither_row_nor_audit_event(db, pathway):
     before = len(list_events(db))
-    with pytest.raises(duckdb.ConstraintException):
+    with pytest.raises(INTEGRITY_ERRORS):
         add_problem(db, Problem(title="X", pathway_id=pathway.id, source="staff", reported_on=date(2026, 1, 1),
                                 project_ids=[424242]))  # no such project: the link fails
     assert list_problems(db) == []

@@ -15,13 +15,25 @@ from pdsa.spc.result import CHART_TYPES as ENGINE_CHART_TYPES
 _IN_LIST = re.compile(r'\("?(\w+)"? IN \(([^)]*)\)\)')
 
 
+_PG_ANY = re.compile(r"\(+(\w+)\)?::text = ANY \(\(ARRAY\[([^\]]*)\]")
+
+
 def _check_lists(cur) -> dict[tuple[str, str], tuple[str, ...]]:
     """(table, column) -> the values its CHECK (column IN (...)) allows, as the database has it."""
+    if getattr(cur, "dialect", "duckdb") == "postgresql":  # PostgreSQL keeps IN (...) as = ANY (ARRAY[...])
+        rows = cur.execute(
+            "SELECT conrelid::regclass::text, pg_get_constraintdef(oid) FROM pg_constraint WHERE contype = 'c'"
+            " AND conrelid <> 0 AND connamespace = current_schema()::regnamespace"
+        ).fetchall()
+        pattern = _PG_ANY
+    else:
+        rows = cur.execute(
+            "SELECT table_name, constraint_text FROM duckdb_constraints() WHERE constraint_type = 'CHECK'"
+        ).fetchall()
+        pattern = _IN_LIST
     found = {}
-    for table, expression in cur.execute(
-        "SELECT table_name, constraint_text FROM duckdb_constraints() WHERE constraint_type = 'CHECK'"
-    ).fetchall():
-        for column, values in _IN_LIST.findall(expression):
+    for table, expression in rows:
+        for column, values in pattern.findall(expression):
             found[(table, column)] = tuple(re.findall(r"'([^']*)'", values))
     return found
 
