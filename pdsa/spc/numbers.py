@@ -63,7 +63,7 @@ def scan(table: Table, fields: Fields) -> Scan:
     count = len(starts)
     padded = buffer   # reads run at most MAX_PLAIN_WIDTH bytes past a field: into reader.PADDING
     missing = (length == 0) | ((length == 2) & (padded[starts] == ord("N")) & (padded[starts + 1] == ord("A")))
-    candidate = ~missing & (length <= MAX_PLAIN_WIDTH) & ~fields.escaped
+    candidate = (length <= MAX_PLAIN_WIDTH) & ~fields.escaped   # missing ones come out not plain
     everything = bool(candidate.all())
     where = None if everything else np.flatnonzero(candidate)
     at, size = (starts, length) if everything else (starts[where], length[where])
