@@ -1,12 +1,9 @@
 """From the ``analyze`` command's options and CSV file to the vectorised engine's rows.
 
 Everything the command refuses is refused here, before anything is written, with one
-sentence naming the row and column (rows count from 1, the header not counted). The
-checks and their wording are the single-series engine's (``series.check_values``,
-``positions``); with ``--series`` the first series (in order of appearance) with a
-problem is reported, and within it the problem that engine would meet first: text
-that is not a number in y, then in n, infinite values, then value checks row by row,
-then positions outside the data.
+sentence naming the row and column (rows count from 1, the header not counted): bad
+options, a file that is not a table, a row that does not fit the header, an unclear
+decimal mark, and (pdsa.spc.analyze_checks) the values and positions the chart cannot take.
 """
 
 from __future__ import annotations
@@ -18,33 +15,20 @@ from typing import Any
 
 import numpy as np
 
+from .analyze_checks import Column, Options, first_problem
 from .many_engine import Rows, Settings, uniform_settings
-from .numbers import POINT_NUMBER, AmbiguousDecimal, decimal_mark, parse_numbers, read_number, scan
+from .numbers import POINT_NUMBER, AmbiguousDecimal, decimal_mark, parse_numbers, scan
 from .reader import ReadProblem, Table, read_table
-from .result import CHART_TYPES, CHARTS_NEEDING_N, PROPORTION_CHARTS
+from .result import CHART_TYPES, CHARTS_NEEDING_N
 
 RULES = ("anhoej", "mdc")
 DIRECTIONS = ("increase", "decrease", "neutral")
 SUBGROUP_CHARTS = frozenset({"xbar", "s"})
-COUNT_CHARTS = frozenset({"c", "u", "up", "g", "p", "pp"})
 DECIMAL_MARKS = (",", ".")
 
 
 class InputError(Exception):
     """Bad input, worded for the person running the command."""
-
-
-@dataclass
-class Options:
-    chart: str
-    rules: str
-    direction: str
-    screen_mr: bool
-    freeze: int | None
-    part: list[int] | None
-    exclude: list[int] | None
-    target: float | None
-    decimal: str | None
 
 
 @dataclass
@@ -108,7 +92,8 @@ def prepare(args: Any) -> Prepared:
     if table.n_rows == 0 and labels is None:
         raise InputError("y is empty: nothing to analyse")
     point_of_row, order = _points(table, codes, columns["x"], options.chart)
-    problem = _first_problem(table, columns, options, mark, codes, y, bad_y, n, bad_n, point_of_row)
+    problem = first_problem(table, options, mark, Column(columns["y"], y, bad_y), Column(columns["n"], n, bad_n),
+                            codes, point_of_row)
     if problem:
         raise InputError(problem)
     return _engine_input(options, table, codes, labels, y, n, point_of_row, order, columns["x"])
@@ -243,114 +228,3 @@ def _position_in_series(point: np.ndarray, code: np.ndarray, n_series: int) -> n
     starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]]) if len(code) else np.zeros(0, np.int64)
     first_point[code[starts]] = point[starts]
     return point - first_point[code] + 1
-
-
-# --- checks -----------------------------------------------------------------------------------
-
-
-def _first_problem(table, columns, options, mark, codes, y, bad_y, n, bad_n, point_of_row) -> str | None:
-    """The message for the first problem, in the single-series engine's order (module docstring)."""
-    n_rows = len(codes)
-    n_series = int(codes.max()) + 1 if n_rows else 0
-    if n_series == 0:
-        return None
-    chart = options.chart
-    nothing = np.zeros(0, dtype=np.int64)
-    checks: list[tuple[np.ndarray, str, Any]] = [
-        (bad_y, columns["y"], "text"),
-        (bad_n, columns["n"], "text"),
-        (np.flatnonzero(np.isinf(y)), columns["y"], "inf"),
-        (np.flatnonzero(np.isinf(n)) if n is not None else nothing, columns["n"], "inf"),
-    ]
-    with np.errstate(invalid="ignore"):
-        nn = n if n is not None else np.full(n_rows, np.nan)
-        conditions = [
-            (nn <= 0, "n", lambda r: f"denominator {_show(nn[r])} must be above 0"),
-            ((y < 0) if chart in COUNT_CHARTS else np.zeros(n_rows, bool), "y",
-             lambda r: f"negative count {_show(y[r])}; chart {chart} needs counts of 0 or more"),
-            ((y > nn) if chart in PROPORTION_CHARTS else np.zeros(n_rows, bool), "n",
-             lambda r: f"denominator {_show(nn[r])} is below the numerator {_show(y[r])}; "
-                       f"a proportion cannot exceed 1"),
-            ((y <= 0) if chart == "t" else np.zeros(n_rows, bool), "y",
-             lambda r: f"time between events {_show(y[r])} must be above 0"),
-        ]
-    value_rows = np.zeros(n_rows, dtype=bool)
-    for flags, _, _ in conditions:
-        value_rows |= flags
-    checks.append((np.flatnonzero(value_rows), None, "value"))
-
-    # per series: the first check (in order) that fails, and its first row
-    best_check = np.full(n_series, len(checks), dtype=np.int64)
-    best_row = np.full(n_series, n_rows, dtype=np.int64)
-    for number, (rows, _, _) in enumerate(checks):
-        if len(rows) == 0:
-            continue
-        series_of, first = np.unique(codes[rows], return_index=True)
-        fresh = best_check[series_of] == len(checks)
-        best_check[series_of[fresh]] = number
-        best_row[series_of[fresh]] = rows[first[fresh]]
-    lengths = _points_per_series(codes, point_of_row, n_series)
-    layout_bad = _layout_bad(options, lengths)
-    failing = np.flatnonzero((best_check < len(checks)) | layout_bad)
-    if len(failing) == 0:
-        return None
-    series = int(failing[0])
-    if best_check[series] == len(checks):
-        return _layout_problem(options, int(lengths[series]))
-    number, row = int(best_check[series]), int(best_row[series])
-    rows, column, kind = checks[number]
-    if kind == "text":
-        text = table.text(column, np.array([row]))[0].strip()
-        return f"row {row + 1}, column {column}: '{text}' is not a number{_hint(text, mark)}"
-    if kind == "inf":
-        value = float((y if number == 2 else n)[row])
-        return f"row {row + 1}, column {column}: {value!r} is not a finite number"
-    for flags, field, describe in conditions:
-        if flags[row]:
-            return f"row {row + 1}, column {columns[field]}: {describe(row)}"
-    return None
-
-
-def _points_per_series(codes: np.ndarray, point_of_row: np.ndarray, n_series: int) -> np.ndarray:
-    last = np.full(n_series, -1, dtype=np.int64)
-    first = np.full(n_series, np.iinfo(np.int64).max, dtype=np.int64)
-    np.maximum.at(last, codes, point_of_row)
-    np.minimum.at(first, codes, point_of_row)
-    return last - first + 1
-
-
-def _layout_bad(options: Options, lengths: np.ndarray) -> np.ndarray:
-    """Per series: a freeze, part or exclude position outside its points."""
-    bad = np.zeros(len(lengths), dtype=bool)
-    if options.freeze is not None:
-        bad |= (options.freeze < 1) | (options.freeze > lengths)
-    for position in options.part or []:
-        bad |= (position < 1) | (position > lengths - 1)
-    for position in options.exclude or []:
-        bad |= (position < 1) | (position > lengths)
-    return bad
-
-
-def _layout_problem(options: Options, length: int) -> str | None:
-    """positions.anhoej_layout / mdc_layout's message for a series of ``length`` points."""
-    if options.freeze is not None and not 1 <= options.freeze <= length:
-        return f"freeze {options.freeze} is outside the data (1..{length})"
-    for name, positions, high in (("part", options.part, length - 1), ("exclude", options.exclude, length)):
-        for value in positions or []:
-            if not 1 <= value <= high:
-                span = f"1..{high}" if 1 <= high else "none: there are too few points"
-                return f"{name} position {value} is outside the data (allowed: {span})"
-    return None
-
-
-def _hint(text: str, mark: str) -> str:
-    other = "." if mark == "," else ","
-    if read_number(text, other) is not None:
-        word = "comma" if other == "," else "point"
-        return f" (the decimal mark here is '{mark}'; pass --decimal {other} for a decimal {word})"
-    return ""
-
-
-def _show(number: float) -> str:
-    """A number as a person would write it (5, not 5.0)."""
-    return str(int(number)) if float(number).is_integer() else repr(float(number))
