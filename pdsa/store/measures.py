@@ -181,9 +181,11 @@ def list_data_points(cur: Cursor, measure_id: int) -> list[DataPoint]:
 
 def data_points_frame(cur: Cursor, measure_ids: list[int] | None = None) -> pd.DataFrame:
     """All points of the given measures (all measures when None) as one table, in period order."""
-    return cur.execute(
+    frame = cur.execute(
         "SELECT measure_id, period, event_no, value, numerator, denominator, note, excluded"
         " FROM data_point WHERE CAST(? AS INTEGER[]) IS NULL OR measure_id IN (SELECT unnest(CAST(? AS INTEGER[])))"
         " ORDER BY measure_id, period, event_no",
         [measure_ids, measure_ids],
     ).df()
+    frame["period"] = pd.to_datetime(frame["period"])  # dates as timestamps on both engines
+    return frame
