@@ -229,3 +229,16 @@ def test_subprocess_every_bad_shape_exits_2_with_one_line(tmp_path):
                                    cwd=REPO, capture_output=True, text=True, timeout=60)
         assert completed.returncode == 2 and completed.stdout == "", name
         assert len(completed.stderr.splitlines()) == 1 and completed.stderr.startswith("error: row "), name
+
+
+def test_x_texts_that_need_escaping_are_written_as_json(capsys, tmp_path):
+    content = 'x;y\n"uge 1 ""A""";3\nuge 2\\1;4\nÆble, 3;5\n"tab\there";6\n'.encode("utf-8")
+    status, out, _ = run(capsys, tmp_path, content, "--chart", "i")
+    assert status == 0
+    assert [p["x"] for p in json.loads(out)["points"]] == ['uge 1 "A"', "uge 2\\1", "Æble, 3", "tab\there"]
+
+
+def test_plain_non_ascii_x_texts_are_written_unescaped(capsys, tmp_path):
+    status, out, _ = run(capsys, tmp_path, "x;y\nuge 1 Æ;3\nuge 2 ø;4\n".encode("iso-8859-1"), "--chart", "i")
+    assert status == 0 and '"x":"uge 1 Æ"' in out
+    assert [p["x"] for p in json.loads(out)["points"]] == ["uge 1 Æ", "uge 2 ø"]
