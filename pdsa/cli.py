@@ -1,4 +1,4 @@
-"""The command line: ``python -m pdsa init | demo | analyze``.
+"""The command line: ``python -m pdsa init | demo | backup | restore | analyze``.
 
 Commands that open the database need the file to themselves: DuckDB lets one process hold
 it, so they refuse clearly while the app is running on the same file.
@@ -105,6 +105,60 @@ def _demo_on_postgres(location, replace: bool) -> int:
     return 0
 
 
+def run_backup(args: argparse.Namespace) -> int:
+    """Every table to Parquet files with a manifest; on DuckDB the app must be stopped (one
+    process holds the file) — or the backup is started from inside the app."""
+    from pdsa.core.backup import backup, check_backup_folder
+
+    location = resolve_db_path(args.db)
+    if location.path is not None and not location.path.exists():
+        print(f"There is no database at {location.path}, so nothing was backed up.", file=sys.stderr)
+        return 1
+    check_backup_folder(args.directory)  # before the database is opened
+    database = open_database(location)
+    try:
+        cur = database.cursor()
+        try:
+            summary = backup(cur, args.directory)
+        finally:
+            cur.close()
+    finally:
+        database.close()
+    print(f"Backed up {location.shown} to {summary.directory}: {summary.tables} tables, {summary.rows} rows, "
+          f"schema version {summary.schema_version}, in {summary.seconds:.1f} s.")
+    return 0
+
+
+def run_restore(args: argparse.Namespace) -> int:
+    """Fill an empty database of either engine from a backup, all or nothing."""
+    from pdsa.core.backup import restore, verify_backup
+    from pdsa.core.db import remove_database_files
+
+    location = resolve_db_path(args.db)
+    manifest = verify_backup(args.directory)  # a damaged backup is refused before any database is touched
+    created = location.path is not None and not location.path.exists()
+    try:
+        database = open_database(location)
+        try:
+            cur = database.cursor()
+            try:
+                summary = restore(cur, args.directory, manifest=manifest, shown=location.shown)
+            finally:
+                cur.close()
+            if location.path is not None:
+                checkpoint(database)
+        finally:
+            database.close()
+    except BaseException:
+        if created:  # a database file this command made is not left behind empty
+            remove_database_files(location.path)
+        raise
+    print(f"Restored the backup {summary.directory} (made {summary.created_at} on {summary.source_engine}) into "
+          f"{location.shown}: {summary.tables} tables, {summary.rows} rows, schema version {summary.schema_version}, "
+          f"in {summary.seconds:.1f} s. New ids continue after the restored ones, and the demo sign-in is off.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     from pdsa.spc.cli import add_analyze_parser
 
@@ -119,6 +173,26 @@ def build_parser() -> argparse.ArgumentParser:
     _add_db_option(demo)
     demo.add_argument("--replace", action="store_true", help="delete everything in the database first")
     demo.set_defaults(run=run_demo)
+
+    backup = commands.add_parser(
+        "backup", help="write every table to Parquet files with a manifest (DuckDB: stop the app first)",
+        description="Write every table of the database to DIR (a new or empty folder) as Parquet files, with "
+                    "manifest.json: schema version, engine, row counts, checksums and sequence values. On a "
+                    "DuckDB file the app must be stopped (one program holds the file at a time).",
+    )
+    backup.add_argument("directory", metavar="DIR", help="a new or empty folder for the backup")
+    _add_db_option(backup)
+    backup.set_defaults(run=run_backup)
+
+    restore = commands.add_parser(
+        "restore", help="fill an empty database (DuckDB file or PostgreSQL) from a backup",
+        description="Fill an empty database of either engine from the backup in DIR, in one transaction. A "
+                    "database that holds data, a backup of another schema version and a damaged backup are "
+                    "refused without writing anything. The restored database does not let the demo users sign in.",
+    )
+    restore.add_argument("directory", metavar="DIR", help="a folder written by python -m pdsa backup")
+    _add_db_option(restore)
+    restore.set_defaults(run=run_restore)
 
     add_analyze_parser(commands)
     return parser
