@@ -7,8 +7,8 @@ your own (precedence: --db, then PDSA_DB, then data/pdsa.duckdb).
 import streamlit as st
 
 from pdsa.core.db import DatabaseError, DatabaseLocked
-from pdsa.core.fields import contains_cpr
 from pdsa.i18n import LANGUAGES
+from ui.auth import sign_in_page, sign_out, signed_in_actor
 from ui.state import cursor, language, run_page, t
 
 st.set_page_config(page_title="PDSA", page_icon="📈", layout="wide")
@@ -22,9 +22,6 @@ with st.sidebar:
         key="lang",
         horizontal=True,
     )
-    st.text_input(t("app.your_name"), key="user_name", help=t("app.your_name_help"))
-    if contains_cpr(st.session_state.get("user_name") or ""):
-        st.error(t("app.name_has_cpr"))
 
 # The database: --db after "--" on the command line, else PDSA_DB, else data/pdsa.duckdb. Taking
 # the cursor opens it (loading the demo into a new default database) and reopens one DuckDB gave
@@ -37,6 +34,16 @@ except DatabaseLocked as exc:
 except DatabaseError as exc:
     st.error(t("app.database_error", error=str(exc)))
     st.stop()
+
+# Everyone signs in; someone who is not signed in sees the sign-in page and nothing else.
+actor = signed_in_actor()
+if actor is None:
+    sign_in_page()
+    st.stop()
+with st.sidebar:
+    st.text(t("app.signed_in_as", name=actor.name))
+    st.caption(", ".join(t(f"user_role.{role}") for role in sorted(actor.roles)) or t("app.no_role"))
+    st.button(t("app.sign_out"), on_click=sign_out, key="sign-out")
 
 pages = {
     t("nav.section_overview"): [

@@ -12,6 +12,7 @@ first: nothing saved, the user's input kept), :class:`NotAllowed`, and the stora
 ``DatabaseError`` family (a conflict that kept repeating, a full disk ...).
 """
 
+from actions.accounts import create_user, disable_user, grant_identity, set_user_password, set_user_roles
 from actions.actor import DEMO_LOADER, Actor
 from actions.cycles import start_cycle, update_cycle
 from actions.measures import define_measure, record_data_points, set_point_excluded, update_chart_settings
@@ -44,4 +45,5 @@ __all__ = [
     "create_project", "create_theme", "define_measure", "link_problem_to_change_idea", "link_problem_to_project",
     "move_pathway_step", "record_data_points", "record_progress", "register_problem", "set_point_excluded",
     "set_project_status", "start_cycle", "triage_problem", "update_chart_settings", "update_cycle",
+    "create_user", "disable_user", "grant_identity", "set_user_password", "set_user_roles",
 ]

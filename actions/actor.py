@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import getpass
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from pdsa.core.audit import Author
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Actor:
     """A person (or the command line) acting in the app: an id, a name and the roles held.
 
@@ -19,6 +20,9 @@ class Actor:
     user_id: int | None
     name: str
     roles: frozenset[str] = field(default_factory=frozenset)
+    # team roles per project (from the team list) and pathways attached to as patient partner
+    project_roles: Mapping[int, frozenset[str]] = field(default_factory=dict)
+    attached_pathways: frozenset[int] = field(default_factory=frozenset)
 
     @property
     def author(self) -> Author:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from actions.actor import Actor
 from actions.perform import Cursor, perform
+from actions.permissions import Scope
 from pdsa.models import PdsaCycle
 from pdsa.store import cycles as store
 
@@ -12,7 +13,7 @@ def start_cycle(cur: Cursor, actor: Actor, cycle: PdsaCycle) -> PdsaCycle:
     """Plan a cycle; with ``parent_id`` it is the next cycle of that ramp."""
     cycle = cycle.model_copy(update={"created_by": actor.user_id})
     return perform(cur, actor, "start_cycle", lambda c: store.get_cycle(c, store.add_cycle(c, cycle)),
-                   target=cycle.project_id)
+                   target=Scope(project_id=cycle.project_id))
 
 
 def update_cycle(cur: Cursor, actor: Actor, cycle: PdsaCycle) -> PdsaCycle:
@@ -25,4 +26,5 @@ def update_cycle(cur: Cursor, actor: Actor, cycle: PdsaCycle) -> PdsaCycle:
         store.update_cycle(c, cycle)
         return store.get_cycle(c, cycle.id)
 
-    return perform(cur, actor, "update_cycle", change, target=cycle.project_id)
+    return perform(cur, actor, "update_cycle", change,
+                   target=lambda c: Scope(project_id=store.get_cycle(c, cycle.id).project_id))

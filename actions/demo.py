@@ -18,6 +18,8 @@ from actions.perform import Cursor, perform
 from actions.projects import add_change_idea, add_driver, create_project, create_theme
 from pathways.models import Pathway, PathwayStep, Problem, Unit
 from pdsa.core.db import is_empty
+from pdsa.store import users
+from pdsa.store.projects import get_project, link_team_member_to_user
 from pdsa.demo import POINTS_CSV, Progress, as_period, read_demo, read_points_csv
 from pdsa.models import ChangeIdea, Driver, Measure, Observation, PdsaCycle, ProgressScore, Project, TeamMember, Theme
 
@@ -167,11 +169,34 @@ def load_demo(cur: Cursor, actor: Actor = DEMO_LOADER, *, progress: Progress | N
             )
             add_observation(c, actor, observation)
             summary.observations += 1
+        _add_demo_users(c, keys("project", files.projects[0]["key"]))
         return summary
 
     summary = perform(cur, actor, "load_demo", change)
     report(1.0, "Demodata indlæst")
     return summary
+
+
+# One demo user per role; "sign in as" works only while the database carries the demo mark.
+# The team roles come from the first project's team list (its lead, a member, its patient partner).
+DEMO_USERS: tuple[tuple[str, str, frozenset[str], str | None], ...] = (
+    ("demo-admin", "Demo-administrator", frozenset({"administrator"}), None),
+    ("demo-leader", "Hanne Dalgaard", frozenset({"leader"}), "sponsor"),
+    ("demo-lead", "Mette Kjær Andersen", frozenset({"staff"}), "lead"),
+    ("demo-member", "Søren Holst", frozenset({"staff"}), "member"),
+    ("demo-patient", "Birthe Mortensen", frozenset({"patient_representative"}), "patient_partner"),
+    ("demo-reader", "Demo-læser", frozenset({"reader"}), None),
+)
+
+
+def _add_demo_users(cur: Cursor, project_id: int) -> None:
+    team = get_project(cur, project_id).team
+    for username, name, roles, team_role in DEMO_USERS:
+        user = users.add_user(cur, username, name, password_hash=None, roles=set(roles))
+        member = next((m for m in team if m.role == team_role and m.name == name), None)
+        if member is not None:
+            link_team_member_to_user(cur, member.id, user)
+    users.set_mark(cur, users.DEMO_MARK, "loaded by python -m pdsa demo or the first start")
 
 
 def _load_pathway(cur: Cursor, actor: Actor, raw: Mapping, keys: _Keys) -> None:

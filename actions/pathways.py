@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from actions.actor import Actor
 from actions.perform import Cursor, perform
+from actions.permissions import Scope
 from pathways import store
+from pdsa.store.projects import change_idea_project
 from pathways.models import Pathway, PathwayStep, Problem, Unit
 
 
@@ -25,7 +27,7 @@ def add_pathway_step(cur: Cursor, actor: Actor, pathway_id: int, step: PathwaySt
         store.add_step(c, pathway_id, step)
         return store.get_pathway(c, pathway_id)
 
-    return perform(cur, actor, "add_pathway_step", change, target=pathway_id)
+    return perform(cur, actor, "add_pathway_step", change, target=Scope(pathway_id=pathway_id))
 
 
 def move_pathway_step(cur: Cursor, actor: Actor, pathway_id: int, step_id: int, new_position: int) -> Pathway:
@@ -33,13 +35,14 @@ def move_pathway_step(cur: Cursor, actor: Actor, pathway_id: int, step_id: int, 
         store.move_step(c, pathway_id, step_id, new_position)
         return store.get_pathway(c, pathway_id)
 
-    return perform(cur, actor, "move_pathway_step", change, target=pathway_id)
+    return perform(cur, actor, "move_pathway_step", change, target=Scope(pathway_id=pathway_id))
 
 
 def register_problem(cur: Cursor, actor: Actor, problem: Problem) -> Problem:
     """A problem as it is first told: title, pathway and source are enough; triage comes later."""
     problem = problem.model_copy(update={"created_by": actor.user_id})
-    return perform(cur, actor, "register_problem", lambda c: store.get_problem(c, store.add_problem(c, problem)))
+    return perform(cur, actor, "register_problem", lambda c: store.get_problem(c, store.add_problem(c, problem)),
+                   target=Scope(pathway_id=problem.pathway_id))
 
 
 def triage_problem(
@@ -55,7 +58,12 @@ def triage_problem(
         store.triage_problem(c, triaged)
         return store.get_problem(c, problem_id)
 
-    return perform(cur, actor, "triage_problem", change, target=problem_id)
+    return perform(cur, actor, "triage_problem", change, target=lambda c: _problem_scope(c, problem_id))
+
+
+def _problem_scope(cur: Cursor, problem_id: int) -> Scope:
+    problem = store.get_problem(cur, problem_id)
+    return Scope(pathway_id=problem.pathway_id, created_by=problem.created_by)
 
 
 def link_problem_to_project(cur: Cursor, actor: Actor, problem_id: int, project_id: int) -> Problem:
@@ -63,7 +71,7 @@ def link_problem_to_project(cur: Cursor, actor: Actor, problem_id: int, project_
         store.link_problem_to_project(c, problem_id, project_id)
         return store.get_problem(c, problem_id)
 
-    return perform(cur, actor, "link_problem_to_project", change, target=project_id)
+    return perform(cur, actor, "link_problem_to_project", change, target=Scope(project_id=project_id))
 
 
 def link_problem_to_change_idea(cur: Cursor, actor: Actor, problem_id: int, change_idea_id: int) -> Problem:
@@ -73,4 +81,5 @@ def link_problem_to_change_idea(cur: Cursor, actor: Actor, problem_id: int, chan
         store.link_problem_to_change_idea(c, problem_id, change_idea_id)
         return store.get_problem(c, problem_id)
 
-    return perform(cur, actor, "link_problem_to_change_idea", change, target=change_idea_id)
+    return perform(cur, actor, "link_problem_to_change_idea", change,
+                   target=lambda c: Scope(project_id=change_idea_project(c, change_idea_id)))

@@ -1,8 +1,10 @@
-"""Who may do what: one table, one function.
+"""Who may do what: one table (the permission matrix), one function.
 
-Every action asks :func:`require` before it touches the database. Until people sign in
-(the login issue fills in the roles per action) every named actor may do every action; an
-action missing from the table is refused, so a new action cannot slip through unlisted.
+Every action asks :func:`require` with the actor and the action's *scope* (the project,
+pathway or theme it touches, and whose row it is) before it touches the database. The pages
+also hide what a person may not do, but hiding is not the protection: this is. The README's
+table is generated from :data:`PERMISSIONS` (``python -m actions.permissions``), and a test
+fails when the two disagree.
 """
 
 from __future__ import annotations
@@ -23,60 +25,103 @@ class NotAllowed(Exception):
 
 
 @dataclass(frozen=True)
+class Scope:
+    """What an action touches: its project, pathway or theme, and the author of an edited row."""
+
+    project_id: int | None = None
+    pathway_id: int | None = None
+    theme_id: int | None = None
+    created_by: int | None = None
+
+
+@dataclass(frozen=True)
 class Rule:
-    """Which roles may do an action. ``anyone_named``: any actor with a name (for now)."""
+    """Who may do an action (an administrator may do everything).
+
+    roles: roles that may, anywhere. team: team roles on the scope's project that may.
+    theme_roles: roles that may when the scope is a theme (a leader's own measures).
+    attached: a patient representative may, on a pathway or project they are attached to.
+    own_only: the patient representative's permission covers only rows they created.
+    """
 
     roles: frozenset[str] = frozenset()
-    anyone_named: bool = False
+    team: frozenset[str] = frozenset()
+    theme_roles: frozenset[str] = frozenset()
+    attached: bool = False
+    own_only: bool = False
 
 
-ANYONE_NAMED = Rule(anyone_named=True)
+def _rule(roles=(), team=(), theme_roles=(), attached=False, own_only=False) -> Rule:
+    return Rule(frozenset(roles), frozenset(team), frozenset(theme_roles), attached, own_only)
 
-# action name -> rule; the names are the functions in actions/.
+
+TEAM = ("lead", "member")
+
+# action name -> who may; the names are the functions in actions/.
 PERMISSIONS: dict[str, Rule] = {
     # units, pathways, problems
-    "add_unit": ANYONE_NAMED,
-    "create_pathway": ANYONE_NAMED,
-    "add_pathway_step": ANYONE_NAMED,
-    "move_pathway_step": ANYONE_NAMED,
-    "register_problem": ANYONE_NAMED,
-    "triage_problem": ANYONE_NAMED,
-    "link_problem_to_project": ANYONE_NAMED,
-    "link_problem_to_change_idea": ANYONE_NAMED,
+    "add_unit": _rule(roles=["staff"]),
+    "create_pathway": _rule(roles=["staff"]),
+    "add_pathway_step": _rule(roles=["staff"]),
+    "move_pathway_step": _rule(roles=["staff"]),
+    "register_problem": _rule(roles=["staff"], attached=True),
+    "triage_problem": _rule(roles=["staff"]),
+    "link_problem_to_project": _rule(roles=["staff"], team=TEAM),
+    "link_problem_to_change_idea": _rule(roles=["staff"], team=TEAM),
     # themes, projects, teams, driver diagrams
-    "create_theme": ANYONE_NAMED,
-    "create_project": ANYONE_NAMED,
-    "set_project_status": ANYONE_NAMED,
-    "add_team_member": ANYONE_NAMED,
-    "record_progress": ANYONE_NAMED,
-    "add_driver": ANYONE_NAMED,
-    "add_change_idea": ANYONE_NAMED,
+    "create_theme": _rule(roles=["leader"]),
+    "create_project": _rule(roles=["staff"]),
+    "set_project_status": _rule(team=TEAM),
+    "add_team_member": _rule(team=["lead"]),
+    "record_progress": _rule(team=TEAM),
+    "add_driver": _rule(team=TEAM),
+    "add_change_idea": _rule(team=TEAM),
     # measures and data
-    "define_measure": ANYONE_NAMED,
-    "update_chart_settings": ANYONE_NAMED,
-    "record_data_points": ANYONE_NAMED,
-    "set_point_excluded": ANYONE_NAMED,
+    "define_measure": _rule(team=TEAM, theme_roles=["leader"]),
+    "update_chart_settings": _rule(team=TEAM, theme_roles=["leader"]),
+    "record_data_points": _rule(team=TEAM, theme_roles=["leader"]),
+    "set_point_excluded": _rule(team=TEAM, theme_roles=["leader"]),
     # PDSA cycles
-    "start_cycle": ANYONE_NAMED,
-    "update_cycle": ANYONE_NAMED,
+    "start_cycle": _rule(team=TEAM),
+    "update_cycle": _rule(team=TEAM),
     # patients' and staff's words
-    "add_observation": ANYONE_NAMED,
-    # the whole database
-    "load_demo": Rule(roles=frozenset({"administrator"})),
+    "add_observation": _rule(roles=["staff"], team=("lead", "member", "patient_partner"), attached=True),
+    # accounts and the whole database: administrators only
+    "create_user": _rule(),
+    "set_user_password": _rule(),
+    "set_user_roles": _rule(),
+    "disable_user": _rule(),
+    "grant_identity": _rule(),
+    "load_demo": _rule(),
 }
 
 
-def can(actor: Actor, action: str, target: object = None) -> bool:
-    """True when the actor may do the action (on the target, once rules depend on it)."""
+def is_named(actor: Actor) -> bool:
+    return bool(actor.name and actor.name.strip()) and not contains_cpr(actor.name)
+
+
+def can(actor: Actor, action: str, target: Scope | None = None) -> bool:
+    """True when the actor may do the action on the target (see :data:`PERMISSIONS`)."""
     rule = PERMISSIONS.get(action)
-    if rule is None:
+    if rule is None or not is_named(actor):
         return False
-    named = bool(actor.name and actor.name.strip()) and not contains_cpr(actor.name)
-    if not named:
-        return False
-    return rule.anyone_named or bool(rule.roles & actor.roles)
+    if "administrator" in actor.roles:
+        return True
+    scope = target or Scope()
+    if rule.roles & actor.roles:
+        return True
+    if scope.project_id is not None and rule.team & actor.project_roles.get(scope.project_id, frozenset()):
+        return True
+    if scope.theme_id is not None and rule.theme_roles & actor.roles:
+        return True
+    if rule.attached and "patient_representative" in actor.roles:
+        attached = (scope.pathway_id in actor.attached_pathways
+                    or "patient_partner" in actor.project_roles.get(scope.project_id, frozenset()))
+        own = not rule.own_only or (scope.created_by is not None and scope.created_by == actor.user_id)
+        return attached and own
+    return False
 
 
-def require(actor: Actor, action: str, target: object = None) -> None:
+def require(actor: Actor, action: str, target: Scope | None = None) -> None:
     if not can(actor, action, target):
         raise NotAllowed(actor, action)

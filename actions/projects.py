@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from actions.actor import Actor
 from actions.perform import Cursor, perform
+from actions.permissions import Scope
 from pdsa.models import ChangeIdea, Driver, ProgressScore, Project, TeamMember, Theme
 from pdsa.store import projects as store
 
@@ -19,9 +20,14 @@ def create_project(cur: Cursor, actor: Actor, project: Project) -> Project:
 
     def change(c: Cursor) -> Project:
         _check_project_links(c, project)
-        return store.get_project(c, store.add_project(c, project))
+        project_id = store.add_project(c, project)
+        if actor.user_id is not None and not any(m.user_id == actor.user_id for m in project.team):
+            # whoever creates a project becomes its lead
+            store.add_team_member(c, project_id, TeamMember(name=actor.name, sector="other", role="lead",
+                                                            user_id=actor.user_id))
+        return store.get_project(c, project_id)
 
-    return perform(cur, actor, "create_project", change)
+    return perform(cur, actor, "create_project", change, target=Scope(pathway_id=project.pathway_id))
 
 
 def _check_project_links(cur: Cursor, project: Project) -> None:
@@ -40,7 +46,7 @@ def set_project_status(cur: Cursor, actor: Actor, project_id: int, status: str, 
         store.set_project_status(c, project_id, status, expected_version=expected_version)
         return store.get_project(c, project_id)
 
-    return perform(cur, actor, "set_project_status", change, target=project_id)
+    return perform(cur, actor, "set_project_status", change, target=Scope(project_id=project_id))
 
 
 def add_team_member(cur: Cursor, actor: Actor, project_id: int, member: TeamMember) -> Project:
@@ -49,7 +55,7 @@ def add_team_member(cur: Cursor, actor: Actor, project_id: int, member: TeamMemb
         store.add_team_member(c, project_id, member)
         return store.get_project(c, project_id)
 
-    return perform(cur, actor, "add_team_member", change, target=project_id)
+    return perform(cur, actor, "add_team_member", change, target=Scope(project_id=project_id))
 
 
 def record_progress(cur: Cursor, actor: Actor, project_id: int, score: ProgressScore) -> Project:
@@ -58,7 +64,7 @@ def record_progress(cur: Cursor, actor: Actor, project_id: int, score: ProgressS
         store.add_progress_score(c, project_id, score)
         return store.get_project(c, project_id)
 
-    return perform(cur, actor, "record_progress", change, target=project_id)
+    return perform(cur, actor, "record_progress", change, target=Scope(project_id=project_id))
 
 
 def add_driver(cur: Cursor, actor: Actor, project_id: int, driver: Driver) -> Driver:
@@ -66,7 +72,7 @@ def add_driver(cur: Cursor, actor: Actor, project_id: int, driver: Driver) -> Dr
         driver_id = store.add_driver(c, project_id, driver)
         return next(d for d in store.get_driver_diagram(c, project_id).drivers if d.id == driver_id)
 
-    return perform(cur, actor, "add_driver", change, target=project_id)
+    return perform(cur, actor, "add_driver", change, target=Scope(project_id=project_id))
 
 
 def add_change_idea(cur: Cursor, actor: Actor, project_id: int, idea: ChangeIdea) -> ChangeIdea:
@@ -74,4 +80,4 @@ def add_change_idea(cur: Cursor, actor: Actor, project_id: int, idea: ChangeIdea
         idea_id = store.add_change_idea(c, project_id, idea)
         return next(i for i in store.list_change_ideas(c, project_id) if i.id == idea_id)
 
-    return perform(cur, actor, "add_change_idea", change, target=project_id)
+    return perform(cur, actor, "add_change_idea", change, target=Scope(project_id=project_id))

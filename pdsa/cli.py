@@ -160,6 +160,7 @@ def run_restore(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    from pdsa.cli_users import add_user_parser
     from pdsa.spc.cli import add_analyze_parser
 
     parser = argparse.ArgumentParser(prog="python -m pdsa", description="Improvement tracker for patient pathways.")
@@ -195,6 +196,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(run=run_restore)
 
     add_analyze_parser(commands)
+    add_user_parser(commands, _add_db_option)
     return parser
 
 

@@ -168,7 +168,7 @@ def add_edge_case_measures(db):
     from pathways.models import Pathway
     from pdsa.models import Measure, Project
 
-    actor = Actor(user_id=None, name="test")
+    actor = Actor(user_id=None, name="test", roles=frozenset({"administrator"}))
     pathway = create_pathway(db, actor, Pathway(name="Forløb")).id
     project = create_project(db, actor, Project(title="P", pathway_id=pathway, aim_what="a", aim_how_much="b",
                                                aim_by_when=date(2027, 1, 1), start_date=date(2025, 1, 1))).id

@@ -8,6 +8,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import add_edge_case_measures
+from actions import Actor
 from pdsa.core.db import connect
 from pdsa.i18n import LANGUAGES, translate
 
@@ -21,18 +22,56 @@ def demo_path(demo_db_file):
 
 @pytest.fixture
 def empty_path(tmp_path):
+    """A new database with one administrator and nothing else."""
+    from actions.accounts import create_user
+
     path = tmp_path / "empty.duckdb"
-    connect(path).close()
+    con = connect(path)
+    create_user(con.cursor(), ADMIN, username="admin", display_name="Ada Admin", roles={"administrator"})
+    con.close()
     return path
 
 
-def open_page(monkeypatch, db_path, page: str, language: str) -> AppTest:
+ADMIN = Actor(None, "test", roles=frozenset({"administrator"}))
+
+
+def user_id(db_path, username: str) -> int:
+    """The account's id; an "admin" administrator is created in a database that has none."""
+    from actions.accounts import create_user
+    from pdsa.store.users import find_user
+
+    con = connect(db_path)
+    try:
+        user = find_user(con.cursor(), username)
+        if user is None and username == "admin":
+            user = create_user(con.cursor(), ADMIN, username="admin", display_name="Ada Admin",
+                               roles={"administrator"})
+        return user.id
+    finally:
+        con.close()
+
+
+def open_page(monkeypatch, db_path, page: str, language: str, user: str | None = "demo-admin") -> AppTest:
+    """The page as the user sees it once signed in (the demo's administrator unless told)."""
     monkeypatch.setenv("PDSA_DB", str(db_path))
     at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
     at.session_state["lang"] = language
+    if user is not None:
+        at.session_state["signed_in_user_id"] = user_id(db_path, user if user != "demo-admin" or _has_demo(db_path)
+                                                        else "admin")
     at.run()
     at.switch_page(page).run()
     return at
+
+
+def _has_demo(db_path) -> bool:
+    from pdsa.store.users import find_user
+
+    con = connect(db_path)
+    try:
+        return find_user(con.cursor(), "demo-admin") is not None
+    finally:
+        con.close()
 
 
 def texts(at: AppTest) -> str:
@@ -117,11 +156,14 @@ def test_first_start_on_the_default_database_loads_the_demo(monkeypatch, tmp_pat
     at.run()
     assert not at.exception, at.exception
     assert default.exists()
+    assert "DEMO" in at.warning[0].value, "the sign-in page says it is the demo"
+    at.button(key="demo-demo-lead").click().run()  # "sign in as" the demo team lead
+    assert not at.exception, at.exception
     assert not at.info, "the overview shows the demo, not the empty state"
     assert at.metric[0].value == "3"  # three demo pathways
 
 
-def test_a_named_database_starts_empty(monkeypatch, tmp_path):
+def test_a_named_database_starts_empty_and_asks_for_its_first_administrator(monkeypatch, tmp_path, capfd):
     named = tmp_path / "ward.duckdb"
     monkeypatch.setenv("PDSA_DB", str(named))
     at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
@@ -129,7 +171,22 @@ def test_a_named_database_starts_empty(monkeypatch, tmp_path):
     at.run()
     assert not at.exception
     assert named.exists()  # created and migrated on first start
-    assert "python -m pdsa demo" in at.info[0].value
+    assert "Nobody can sign in yet" in at.info[0].value and "python -m pdsa user add" in at.info[0].value
+    code = re.search(r"Setup code for the first administrator: (\S+)", capfd.readouterr().err).group(1)
+    assert code not in " ".join(e.value for kind in (at.markdown, at.info, at.caption) for e in kind)  # log only
+    at.text_input(key="setup_code").input("wrong").run()
+    at.text_input(key="setup_username").input("ada")
+    at.text_input(key="setup_name").input("Ada Admin")
+    at.text_input(key="setup_password").input("et langt kodeord")
+    at.text_input(key="setup_password_again").input("et langt kodeord")
+    at.button(key="FormSubmitter:first-administrator-Create the first administrator").click().run()
+    assert "setup code is not right" in at.error[0].value
+    at.text_input(key="setup_code").input(code)
+    at.text_input(key="setup_password").input("et langt kodeord")
+    at.text_input(key="setup_password_again").input("et langt kodeord")
+    at.button(key="FormSubmitter:first-administrator-Create the first administrator").click().run()
+    assert not at.exception, at.exception
+    assert "python -m pdsa demo" in at.info[0].value  # signed in: the empty overview says what to do
 
 
 def test_a_database_held_by_another_program_is_explained_in_the_users_language(monkeypatch, tmp_path):
@@ -181,8 +238,7 @@ def _settings_page(monkeypatch, source: Path, tmp_path, name: str):
 
     path = tmp_path / "settings.duckdb"
     shutil.copyfile(source, path)
-    at = open_page(monkeypatch, path, "views/projects.py", "en")
-    at.text_input(key="user_name").input(name).run()
+    at = open_page(monkeypatch, path, "views/projects.py", "en", user=name)
     return path, at
 
 
@@ -222,9 +278,9 @@ def test_chart_settings_are_saved_with_the_measure_and_its_audit_trail(monkeypat
         "SELECT m.id FROM measure m JOIN project p ON p.id = m.project_id WHERE m.data_type = 'proportion'"
         " ORDER BY p.title, m.id LIMIT 1").fetchone()
     measure = get_measure(cur, unfrozen[0])
-    update_chart_settings(cur, Actor(None, "setup"), measure.model_copy(update={"freeze_until": None, "target": None}))
+    update_chart_settings(cur, Actor(None, "setup", roles=frozenset({"administrator"})), measure.model_copy(update={"freeze_until": None, "target": None}))
     con.close()
-    path, at = _settings_page(monkeypatch, source, tmp_path, "Anna Sygeplejerske")
+    path, at = _settings_page(monkeypatch, source, tmp_path, "demo-admin")
     measure_id = unfrozen[0]
     freeze = _widget(at.selectbox, f"set-freeze-{measure_id}")
     periods = [d for d in freeze.options]
@@ -240,8 +296,9 @@ def test_chart_settings_are_saved_with_the_measure_and_its_audit_trail(monkeypat
     assert measure.freeze_until is not None and len(measure.splits) == 1
     assert len(periods) > 20
     events = [e for e in list_events(connect(path).cursor(), entity="measure", entity_id=measure_id) if e.action == "update"]
-    assert events and {e.who for e in events} == {"setup", "Anna Sygeplejerske"}
-    assert events[0].who == "Anna Sygeplejerske"  # newest first
+    assert events and {e.who for e in events} == {"setup", "Demo-administrator"}
+    assert events[0].who == "Demo-administrator"  # newest first, the signed-in user
+    assert events[0].actor_id == user_id(path, "demo-admin")
 
     _widget(at.selectbox, f"set-chart-{measure_id}").select_index(0)  # back to the data type's own chart
     _submit(at, measure_id)
@@ -255,18 +312,22 @@ def test_an_unchanged_save_keeps_settings_that_fall_between_the_plotted_periods(
     con.execute("CHECKPOINT")
     con.close()
     days = measures[2]  # days between events, frozen on a date that is not an event
-    path, at = _settings_page(monkeypatch, source, tmp_path, "Bo")
+    path, at = _settings_page(monkeypatch, source, tmp_path, "demo-admin")
     _submit(at, days.id)
     assert _stored(path, days.id).freeze_until == days.freeze_until
 
 
-def test_saving_settings_needs_a_name_and_a_valid_rule_set(monkeypatch, demo_db_file, tmp_path):
-    path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "")
+def test_only_those_who_may_change_a_measure_see_its_settings_and_a_bad_rule_set_is_refused(
+        monkeypatch, demo_db_file, tmp_path):
+    for user in ("demo-reader", "demo-patient"):
+        at = open_page(monkeypatch, demo_db_file, "views/projects.py", "en", user=user)
+        assert not at.exception, at.exception
+        assert not [w for w in at.number_input if w.key and w.key.startswith("set-target-")], user
+    path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "demo-lead")
+    own = next(i for i, title in enumerate(at.selectbox(key="project").options) if title.startswith("Hoftebrud – smertefri"))
+    at.selectbox(key="project").select_index(own).run()  # the project the demo lead leads
     measure_id = int(_widget(at.number_input, "set-target-").key.split("-")[2])
     before = _stored(path, measure_id)
-    _submit(at, measure_id)
-    assert "Write your name" in at.error[0].value
-    at.text_input(key="user_name").input("Bo").run()
     _widget(at.radio, f"set-rules-{measure_id}").set_value("mdc")
     _submit(at, measure_id)
     assert "Nothing was saved" in at.error[0].value and "**Rule set**: Making Data Count rules apply" in at.error[0].value
@@ -278,17 +339,17 @@ def test_a_form_opened_before_someone_else_saved_does_not_undo_their_change(monk
     saves nothing; her second Save then deliberately saves over Bo's."""
     from actions import Actor, update_chart_settings
 
-    path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "Anna")
+    path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "demo-admin")
     measure_id = int(_widget(at.number_input, "set-target-").key.split("-")[2])
     _widget(at.number_input, f"set-target-{measure_id}").set_value(33.0)
     other = _stored(path, measure_id).model_copy(update={"target": 0.8})
     con = connect(path)
-    update_chart_settings(con.cursor(), Actor(None, "Bo"), other)  # Bo saves first
+    update_chart_settings(con.cursor(), Actor(None, "Bo", roles=frozenset({"administrator"})), other)  # Bo saves first
     con.close()
     _submit(at, measure_id)
     assert _stored(path, measure_id).target == pytest.approx(0.8)  # Anna's stale form did not overwrite it
     [error] = at.error
-    assert error.value.startswith("Bo saved other settings for this measure at ")
+    assert error.value.startswith("Bo saved other settings for this measure at ")  # who saved first, and when
     assert "Nothing was saved" in error.value
     assert _widget(at.number_input, f"set-target-{measure_id}").value == pytest.approx(33.0)  # her input is kept
     _submit(at, measure_id)
@@ -302,7 +363,6 @@ def test_a_refused_setting_is_explained_in_danish(monkeypatch, demo_db_file, tmp
     path = tmp_path / "da.duckdb"
     shutil.copyfile(demo_db_file, path)
     at = open_page(monkeypatch, path, "views/projects.py", "da")
-    at.text_input(key="user_name").input("Bo").run()
     measure_id = int(_widget(at.number_input, "set-target-").key.split("-")[2])
     _widget(at.radio, f"set-rules-{measure_id}").set_value("mdc")
     _submit(at, measure_id)

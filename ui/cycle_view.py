@@ -6,6 +6,7 @@ import streamlit as st
 
 from pdsa.models import PdsaCycle
 from ui.format import fmt_date, label
+from ui.plain import plain
 from ui.state import t
 
 _STAGE_FIELDS = {
@@ -21,7 +22,7 @@ def _field_lines(cycle: PdsaCycle, names: tuple[str, ...]) -> None:
     for name in names:
         value = getattr(cycle, name)
         if value:
-            st.markdown(f"*{t('cycles.' + name)}:* {value}")
+            st.markdown(f"*{t('cycles.' + name)}:* {plain(value)}")
 
 
 def show_cycle(cycle: PdsaCycle) -> None:

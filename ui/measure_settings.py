@@ -17,7 +17,8 @@ from datetime import date
 import streamlit as st
 from pydantic import ValidationError
 
-from actions import NotAllowed, StaleEdit, update_chart_settings
+from actions import NotAllowed, StaleEdit, can, update_chart_settings
+from actions.permissions import Scope
 from pdsa.core.db import DatabaseError
 from pdsa.models import CHARTS_FOR_DATA_TYPE, PROPORTION_DATA_TYPES, Measure
 from ui.actor import current_actor
@@ -104,6 +105,10 @@ def chart_settings_form(measure: Measure, periods: list[date]) -> None:
     between them (an event measure, a point left out under Making Data Count), so an
     unchanged save never drops a setting.
     """
+    actor = current_actor()
+    if actor is None or not can(actor, "update_chart_settings", Scope(project_id=measure.project_id,
+                                                                    theme_id=measure.theme_id)):
+        return  # only those who may change it see the form (the action checks again)
     stored = [d for d in (measure.freeze_until, *measure.splits) if d is not None]
     periods = sorted({*periods, *stored})
     if st.session_state.get(_shown_version_key(measure.id)) is None or (

@@ -17,6 +17,7 @@ from pdsa.store.cycles import ramps
 from pdsa.store.measures import data_points_frame
 from ui.measure_settings import chart_settings_form
 from ui.format import fmt_number, fmt_percent, label
+from ui.plain import plain
 from ui.state import language, t
 
 
@@ -108,14 +109,14 @@ def _finding_text(analysis) -> None:
 def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) -> None:
     """A bordered card: name and definition, chart type choice, the chart, its finding."""
     with st.container(border=True):
-        st.markdown(f"#### {measure.name}")
+        st.markdown(f"#### {plain(measure.name, one_line=True)}")
         st.caption(
             f"{label('measure_kind', measure.kind)} · {label('data_type', measure.data_type)} · "
             f"{label('period', measure.period)} · {t('measures.direction')}: {label('direction', measure.direction)} · "
             f"{t('measures.target')}: {_target_text(measure)}"
         )
         if measure.definition:
-            st.markdown(f"*{t('measures.definition')}:* {measure.definition}")
+            st.markdown(f"*{t('measures.definition')}:* {plain(measure.definition)}")
         points = data_points_frame(cur, [measure.id])
         if points.empty:
             st.info(t("measures.no_data"))

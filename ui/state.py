@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sys
 import threading
 from dataclasses import dataclass, field
@@ -22,7 +23,6 @@ from pdsa.core.db import (
     resolve_db_path,
 )
 from pdsa.core.postgres import is_postgres_url
-from pdsa.core.fields import contains_cpr
 from pdsa.i18n import LANGUAGES, catalogue, language_from_locale, translate
 
 
@@ -32,6 +32,7 @@ class Database:
     path: str
     is_default: bool
     needs_demo: bool
+    setup_code: str | None = None  # one-time code for the first administrator, printed to the log only
     lock: threading.Lock = field(default_factory=threading.Lock)
     cursors: threading.local = field(default_factory=threading.local)
 
@@ -41,7 +42,22 @@ def _open(path: str, is_default: bool) -> Database:
     """``path`` is the DuckDB file, or the PostgreSQL URL (the cache key; never shown)."""
     location = DatabaseLocation(None, False, url=path) if is_postgres_url(path) else DatabaseLocation(Path(path), is_default)
     con = open_database(location)
-    return Database(con=con, path=path, is_default=is_default, needs_demo=is_default and _never_used(con))
+    db = Database(con=con, path=path, is_default=is_default, needs_demo=is_default and _never_used(con))
+    if not db.needs_demo:
+        db.setup_code = _setup_code_when_no_users(con)
+    return db
+
+
+def _setup_code_when_no_users(con) -> str | None:
+    """A database nobody can sign in to yet gets a one-time setup code for its first
+    administrator, written to the server's log — never shown on the page."""
+    cur = con.cursor()
+    if cur.execute("SELECT count(*) FROM app_user").fetchone()[0]:
+        return None
+    code = secrets.token_urlsafe(9)
+    print(f"PDSA: no user can sign in to this database yet. Setup code for the first administrator: {code} "
+          "(or create one on the command line: python -m pdsa user add)", file=sys.stderr, flush=True)
+    return code
 
 
 def _never_used(con: duckdb.DuckDBPyConnection) -> bool:
@@ -178,14 +194,6 @@ def language() -> str:
 def t(key: str, **values: object) -> str:
     """The text for key in the user's language."""
     return translate(language(), key, **values)
-
-
-def user_name() -> str:
-    """The name the user gave in the sidebar; the audit trail records who changed what.
-
-    Empty when none was given, or when what was typed holds a CPR number."""
-    name = (st.session_state.get("user_name") or "").strip()
-    return "" if contains_cpr(name) else name
 
 
 def database_error_text(exc: Exception) -> str:

@@ -168,6 +168,13 @@ def set_point_excluded(cur: Cursor, point_id: int, excluded: bool) -> None:
     write(cur, change)
 
 
+def point_measure(cur: Cursor, point_id: int) -> int:
+    row = cur.execute("SELECT measure_id FROM data_point WHERE id = ?", [point_id]).fetchone()
+    if row is None:
+        raise LookupError(f"data point {point_id} does not exist")
+    return row[0]
+
+
 def list_data_points(cur: Cursor, measure_id: int) -> list[DataPoint]:
     measure = get_measure(cur, measure_id)
     rows = fetch_records(

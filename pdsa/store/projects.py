@@ -50,6 +50,11 @@ def add_team_member(cur: Cursor, project_id: int, member: TeamMember, *, positio
     return write(cur, change)
 
 
+def link_team_member_to_user(cur: Cursor, member_id: int, user_id: int | None) -> None:
+    """The account that gives a team member their rights on the project (None: listed by name only)."""
+    write(cur, lambda c: update_audited(c, "team_member", member_id, {"user_id": user_id}))
+
+
 def add_progress_score(cur: Cursor, project_id: int, score: ProgressScore) -> int:
     values = {"project_id": project_id, **score.model_dump(exclude={"id"})}
     return write(cur, lambda c: insert_audited(c, "progress_score", values))
@@ -173,6 +178,13 @@ def add_change_idea(cur: Cursor, project_id: int, idea: ChangeIdea) -> int:
         return idea_id
 
     return write(cur, change)
+
+
+def change_idea_project(cur: Cursor, change_idea_id: int) -> int:
+    row = cur.execute("SELECT project_id FROM change_idea WHERE id = ?", [change_idea_id]).fetchone()
+    if row is None:
+        raise LookupError(f"change idea {change_idea_id} does not exist")
+    return row[0]
 
 
 def list_change_ideas(cur: Cursor, project_id: int) -> list[ChangeIdea]:
