@@ -307,3 +307,29 @@ def test_add_analyze_parser_mounts_on_another_programs_subparsers(counts_csv, ca
     args = parser.parse_args(["analyze", str(counts_csv), "--chart", "c", "--x", "month"])
     assert run_analyze(args) == 0
     assert json.loads(capsys.readouterr().out)["points"][0]["x"] == "jan"
+
+
+def test_engine_imports_only_the_standard_library_numpy_pandas_pydantic_and_orjson():
+    import ast
+
+    allowed = set(sys.stdlib_module_names) | {"numpy", "pandas", "pydantic", "orjson"}
+    folder = REPO / "pdsa" / "spc"
+    for path in sorted(folder.glob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0:
+                names = [node.module or ""]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                assert top in allowed or name.startswith("pdsa.spc"), f"{path.name} imports {name}"
+
+
+def test_the_command_line_path_does_not_import_pandas():
+    """pandas takes about half a second to import: the analyze command does without it."""
+    code = "import sys, pdsa.spc.cli; print(sorted(m for m in ('pandas', 'streamlit') if m in sys.modules))"
+    completed = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert completed.stdout.strip() == "[]", completed.stderr
