@@ -43,6 +43,46 @@ def test_cpr_numbers_are_found(text):
     assert contains_cpr(text)
 
 
+# Forms people really type or paste (issue 8): none of them was refused before.
+TYPED_FORMS = {
+    "slash": "010190/1234",
+    "dot": "010190.1234",
+    "spaced dash": "010190 - 1234",
+    "double dash": "010190--1234",
+    "non-breaking hyphen (Word)": "010190\u20111234",
+    "minus sign": "010190\u22121234",
+    "em dash": "010190\u20141234",
+    "figure dash": "010190\u20121234",
+    "narrow no-break space": "010190\u202f1234",
+    "tab": "010190\t1234",
+    "newline": "010190\n1234",
+    "zero-width space": "010190\u200b1234",
+    "date in spaced pairs": "01 01 90-1234",
+    "date in dashed pairs": "01-01-90-1234",
+    "date in dotted pairs": "01.01.90-1234",
+}
+
+
+@pytest.mark.parametrize("text", TYPED_FORMS.values(), ids=TYPED_FORMS.keys())
+def test_cpr_numbers_as_people_type_them_are_found(text):
+    assert contains_cpr(text)
+    assert contains_cpr(f"Min mor ({text}) ventede i 3 timer.")
+
+
+@pytest.mark.parametrize("text", [
+    "0101\u200b90\u00ad-1234",         # invisible characters inside the digits
+    "01/01/90 1234",
+    "01 01 90 1234",
+    "010190 \u2013 1234",               # en dash between spaces
+    "010190\u00a0-\u00a01234",          # no-break spaces around a dash
+    "\uff10\uff11\uff10\uff11\uff19\uff10-\uff11\uff12\uff13\uff14",  # full-width digits
+    "010190 -\r\n 1234",
+    "3,5 timer 010190-1234",           # a number before it, but not part of it
+])
+def test_more_typed_forms_are_found(text):
+    assert contains_cpr(text)
+
+
 @pytest.mark.parametrize("text", [
     "290201-1234",        # 29 Feb 1901 does not exist
     "290200-1234",        # digit 1 -> 1900, not a leap year
@@ -57,6 +97,31 @@ def test_non_cpr_numbers_pass(text):
     assert not contains_cpr(text)
 
 
+@pytest.mark.parametrize("text", [
+    "310290-1234",                     # 31 February is not a date
+    "310290 - 1234",
+    "31-02-90-1234",
+    "310290\u20111234",
+    "Tlf. 12 34 56 78",                # a phone number in pairs
+    "Ring på +45 12 34 56 78 eller 1234 5678",
+    "Mødet 01-01-2026 kl. 10.30",      # dates with a four-digit year
+    "01-01-2026",
+    "01.01.2026 - 31.12.2026",
+    "2026-01-01 1234",
+    "12-03-25 kl. 14.30",
+    "Perioden 01.01.90-31.12.99",      # two dates, no serial
+    "1234567890",                      # a ten-digit run that is not a date (month 34)
+    "9999999999",
+    "01019012345",                     # eleven digits
+    "Budget 120.190,50 kr.",
+    "3,1415926535",
+    "Journalnr. 2019-01-01-0042",
+    "Uge 2026-W10, 45 patienter, 12 % færre",
+])
+def test_near_misses_are_allowed(text):
+    assert not contains_cpr(text)
+
+
 def test_a_text_field_with_a_cpr_number_is_refused_and_the_field_named():
     with pytest.raises(ValidationError) as exc:
         Observation(text="Min mor (010190-1234) ventede", kind="experience",
@@ -64,6 +129,58 @@ def test_a_text_field_with_a_cpr_number_is_refused_and_the_field_named():
     assert error_fields(exc.value) == {"text"}
     assert "CPR" in messages(exc.value)
     assert "010190" not in messages(exc.value)  # the number is never echoed back
+
+
+@pytest.mark.parametrize("text", ["Min mor (010190-1234) ventede", "Min mor (010190\u20111234) ventede"])
+def test_the_error_text_never_repeats_the_number(text):
+    with pytest.raises(ValidationError) as exc:
+        Observation(text=text, kind="experience", observed_on=date(2026, 1, 5), pathway_id=1)
+    assert "CPR" in str(exc.value)
+    assert "010190" not in str(exc.value) and "1234" not in str(exc.value)
+    assert "010190" not in repr(exc.value)
+    observation = Observation(text="Ventede længe", kind="experience", observed_on=date(2026, 1, 5), pathway_id=1)
+    with pytest.raises(ValidationError) as exc:
+        observation.text = text  # an edit is checked the same way
+    assert "010190" not in str(exc.value)
+
+
+def test_other_refusals_do_not_repeat_the_input_either():
+    with pytest.raises(ValidationError) as exc:
+        Observation(text="x", kind="010190-1234", observed_on="010190-1234", pathway_id="010190-1234")
+    assert error_fields(exc.value) == {"kind", "observed_on", "pathway_id"}
+    assert "010190" not in str(exc.value)
+
+
+def test_a_period_holding_a_cpr_number_is_not_repeated_in_its_error():
+    with pytest.raises(ValidationError) as exc:
+        DataPoint(measure_id=1, period="010190-1234", value=1)
+    assert "is not a date" in str(exc.value) and "010190" not in str(exc.value)
+    assert all("010190" not in str(err.get("ctx")) for err in exc.value.errors())
+    with pytest.raises(ValidationError) as exc:
+        DataPoint(measure_id=1, period="2026-02-31", value=1)
+    assert "'2026-02-31' is not a date" in str(exc.value)  # other values are still said
+
+
+def test_the_demo_loader_does_not_repeat_a_cpr_number_in_its_traceback(monkeypatch, tmp_path):
+    import dataclasses
+    import traceback
+
+    import actions.demo
+    from pdsa.core.db import connect
+    from pdsa.demo import read_demo
+
+    files = read_demo()
+    units = [dict(files.units[0], name="Afsnit 010190-1234"), *files.units[1:]]
+    monkeypatch.setattr(actions.demo, "read_demo", lambda: dataclasses.replace(files, units=units))
+    con = connect(tmp_path / "demo.duckdb")
+    try:
+        with pytest.raises(Exception) as exc:
+            actions.demo.load_demo(con.cursor())
+    finally:
+        con.close()
+    told = "".join(traceback.format_exception(exc.value))
+    assert "CPR" in told
+    assert "010190" not in told
 
 
 _MINIMAL = {
@@ -97,6 +214,10 @@ def test_every_text_field_refuses_cpr(model, minimal, field):
     model(**minimal)  # the minimal record itself is valid
     with pytest.raises(ValidationError) as exc:
         model(**{**minimal, field: "Se 010190-1234 i journalen"})
+    assert error_fields(exc.value) == {field}
+    assert "010190" not in str(exc.value)
+    with pytest.raises(ValidationError) as exc:
+        model(**{**minimal, field: "Se 01 01 90\u20111234 i journalen"})
     assert error_fields(exc.value) == {field}
 
 

@@ -8,6 +8,7 @@ from pdsa.portfolio import evaluate_portfolio
 from pdsa.store.cycles import list_cycles
 from pdsa.store.projects import latest_progress, list_projects
 from ui.format import fmt_date, fmt_number, label, progress_label
+from ui.plain import plain
 from ui.state import cursor, t
 
 st.title(t("overview.title"))
@@ -32,12 +33,12 @@ cols[2].metric(t("overview.metric_active_projects"), sum(p.status == "active" fo
 cols[3].metric(t("overview.metric_running_cycles"), len(running_cycles))
 
 st.subheader(t("overview.projects_heading"))
-pathway_names = {p.id: p.name for p in pathways}
+pathway_names = {p.id: plain(p.name, one_line=True) for p in pathways}
 for project in projects:
     with st.container(border=True):
         left, right = st.columns([3, 2])
-        left.markdown(f"**{project.title}**  \n{pathway_names.get(project.pathway_id, '')}")
-        left.caption(t("overview.aim_line", what=project.aim_what, how_much=project.aim_how_much,
+        left.markdown(f"**{plain(project.title, one_line=True)}**  \n{pathway_names.get(project.pathway_id, '')}")
+        left.caption(t("overview.aim_line", what=plain(project.aim_what), how_much=plain(project.aim_how_much),
                        by_when=fmt_date(project.aim_by_when)))
         score = latest_progress(project)
         right.markdown(f"{t('projects.status')}: **{label('project_status', project.status)}**")
@@ -93,7 +94,7 @@ st.subheader(t("overview.recent_problems_heading"))
 if problems:
     for problem in problems[:5]:
         st.markdown(
-            f"- **{problem.title}** · {label('source', problem.source)} · "
+            f"- **{plain(problem.title, one_line=True)}** · {label('source', problem.source)} · "
             f"{label('problem_status', problem.status)} · {fmt_date(problem.reported_on)} · "
             f"{pathway_names.get(problem.pathway_id, '')}"
         )

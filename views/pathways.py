@@ -10,6 +10,7 @@ from pdsa.store.observations import list_observations
 from pdsa.store.projects import list_projects
 from ui.choice import choose
 from ui.format import fmt_date, label
+from ui.plain import plain
 from ui.state import cursor, t
 
 st.title(t("pathways.title"))
@@ -24,7 +25,7 @@ if not pathways:
 by_id = {p.id: p for p in pathways}
 chosen = by_id[choose(t("pathways.choose"), {p.id: p.name for p in pathways}, key="pathway")]
 if chosen.description:
-    st.markdown(chosen.description)
+    st.markdown(plain(chosen.description))
 
 units = {u.id: u.name for u in list_units(cur)}
 problems = list_problems(cur, pathway_id=chosen.id)
@@ -42,9 +43,10 @@ if chosen.steps:
     )
     with st.expander(t("pathways.step_details")):
         for step in chosen.steps:
-            st.markdown(f"**{step.position}. {step.name}** · {units.get(step.unit_id, '')} · {label('sector', step.sector)}")
+            st.markdown(f"**{step.position}. {plain(step.name, one_line=True)}** · "
+                        f"{plain(units.get(step.unit_id, ''), one_line=True)} · {label('sector', step.sector)}")
             if step.description:
-                st.caption(step.description)
+                st.caption(plain(step.description))
 else:
     st.info(t("pathways.no_steps"))
 
@@ -67,10 +69,10 @@ if problems:
     st.dataframe(table, hide_index=True, width="stretch")
     for problem in problems:
         if problem.description:
-            with st.expander(problem.title):
-                st.markdown(problem.description)
+            with st.expander(plain(problem.title, one_line=True)):
+                st.markdown(plain(problem.description))
                 if problem.reported_by_role:
-                    st.caption(t("problems.reported_by", role=problem.reported_by_role))
+                    st.caption(t("problems.reported_by", role=plain(problem.reported_by_role, one_line=True)))
 else:
     st.info(t("pathways.no_problems"))
 
@@ -79,8 +81,8 @@ observations = list_observations(cur, pathway_id=chosen.id)
 if observations:
     for obs in observations:
         with st.container(border=True):
-            st.markdown(f"“{obs.text}”")
-            who = obs.author_role or t("observations.anonymous")
+            st.markdown(f"“{plain(obs.text)}”")
+            who = plain(obs.author_role, one_line=True) or t("observations.anonymous")
             st.caption(f"{label('observation_kind', obs.kind)} · {who} · {fmt_date(obs.observed_on)}")
 else:
     st.info(t("pathways.no_observations"))

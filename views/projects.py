@@ -10,6 +10,7 @@ from pdsa.store.measures import list_measures
 from pdsa.store.observations import list_observations
 from pdsa.store.projects import get_driver_diagram, latest_progress, list_change_ideas, list_projects, list_themes
 from ui.format import fmt_date, fmt_number, label, progress_label
+from ui.plain import plain
 from ui.choice import choose
 from ui.cycle_view import show_cycle
 from ui.measure_view import show_measure
@@ -26,12 +27,12 @@ if not projects:
 
 by_id = {p.id: p for p in projects}
 project = by_id[choose(t("projects.choose"), {p.id: p.title for p in projects}, key="project")]
-pathway_names = {p.id: p.name for p in list_pathways(cur)}
-theme_names = {theme.id: theme.name for theme in list_themes(cur)}
+pathway_names = {p.id: plain(p.name, one_line=True) for p in list_pathways(cur)}
+theme_names = {theme.id: plain(theme.name, one_line=True) for theme in list_themes(cur)}
 
 with st.container(border=True):
     st.markdown(f"#### {t('projects.aim_heading')}")
-    st.markdown(t("projects.aim_sentence", what=project.aim_what, how_much=project.aim_how_much,
+    st.markdown(t("projects.aim_sentence", what=plain(project.aim_what), how_much=plain(project.aim_how_much),
                   by_when=fmt_date(project.aim_by_when)))
     cols = st.columns(4)
     cols[0].markdown(f"**{t('projects.pathway')}**  \n{pathway_names.get(project.pathway_id, '–')}")
@@ -92,14 +93,14 @@ with tab_cycles:
     cycles = list_cycles(cur, project_id=project.id)
     if not cycles:
         st.info(t("cycles.empty"))
-    ideas = {i.id: i.text for i in list_change_ideas(cur, project.id)}
+    ideas = {i.id: plain(i.text, one_line=True) for i in list_change_ideas(cur, project.id)}
     for number, ramp in enumerate(ramps(cycles), start=1):
         idea = ideas.get(ramp[0].change_idea_id)
         st.markdown(f"#### {t('cycles.ramp', number=number)}" + (f" · {idea}" if idea else ""))
         for cycle in ramp:
             stage = label("cycle_stage", cycle.stage)
             decision = f" · {label('decision', cycle.act_decision)}" if cycle.act_decision else ""
-            heading = f"PDSA {number}.{cycle.cycle_number} · {cycle.title} — {stage}{decision}"
+            heading = f"PDSA {number}.{cycle.cycle_number} · {plain(cycle.title, one_line=True)} — {stage}{decision}"
             with st.expander(heading):
                 show_cycle(cycle)
 
@@ -108,7 +109,7 @@ with tab_voices:
     st.markdown(f"#### {t('projects.problems_addressed')}")
     if problems:
         for problem in problems:
-            st.markdown(f"- **{problem.title}** · {label('source', problem.source)} · "
+            st.markdown(f"- **{plain(problem.title, one_line=True)}** · {label('source', problem.source)} · "
                         f"{label('problem_status', problem.status)}")
     else:
         st.info(t("projects.no_problems"))
@@ -116,6 +117,7 @@ with tab_voices:
     observations = list_observations(cur, project_id=project.id)
     if observations:
         for obs in observations:
-            st.markdown(f"> {obs.text}  \n> — {obs.author_role or t('observations.anonymous')}, {fmt_date(obs.observed_on)}")
+            who = plain(obs.author_role, one_line=True) or t("observations.anonymous")
+            st.markdown(f"> {plain(obs.text)}  \n> — {who}, {fmt_date(obs.observed_on)}")
     else:
         st.info(t("projects.no_observations"))

@@ -7,6 +7,7 @@ identities, so every free-text field goes through :func:`refuse_cpr`.
 from __future__ import annotations
 
 import re
+import unicodedata
 from datetime import date
 from typing import Annotated
 
@@ -15,9 +16,37 @@ from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Fie
 from pdsa.core.validation import invalid
 from pdsa.core.vocabulary import SECTORS, Sector  # noqa: F401 (shared field types live here)
 
-# Six digits (DDMMYY), an optional dash or space, four digits — not part of a longer number.
-# Pasted text often carries an en dash or a non-breaking space instead, so those count too.
-_CPR_PATTERN = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{2})[-\u2013\u00a0 ]?(\d)\d{3}(?!\d)")
+# What people really type, once dashes and spaces are made plain by _normalise: six digits
+# (DDMMYY), optionally written in pairs with one separator used throughout (01 01 90,
+# 01-01-90, 01.01.90, 01/01/90), then the four-digit serial, either right after or after a
+# separator of up to two dashes, slashes or dots with a space either side (010190-1234,
+# 010190 - 1234, 010190--1234, 010190/1234, 010190.1234, 010190 1234). Not inside a longer
+# number or a decimal number. Wrapped in a lookahead, so candidates may overlap (one that is
+# not a date does not hide one that is).
+_CPR_PATTERN = re.compile(
+    r"(?<!\d)(?<!\d[.,])(?="
+    r"(?P<day>\d{2})(?P<sep>[ ./-]?)(?P<month>\d{2})(?P=sep)(?P<yy>\d{2})"
+    r" ?(?:[-/.]{1,2} ?)?"
+    r"(?P<seventh>\d)\d{3}(?!\d)(?![.,]\d))"
+)
+# Dashes of every kind (Word's non-breaking hyphen, en, em and figure dashes, the minus sign...)
+# become "-"; every kind of space, tab and line break becomes one space; invisible characters
+# (zero-width space, soft hyphen, word joiner, byte order mark) go.
+_MINUS_SIGNS = "\u2212\u2043\u02d7\u2796\u2e3a\u2e3b"
+_WHITESPACE_RUN = re.compile(r"\s+")
+
+
+def _normalise(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    chars = []
+    for char in text:
+        category = unicodedata.category(char)
+        if category == "Cf":
+            continue
+        if category == "Pd" or char in _MINUS_SIGNS:
+            char = "-"
+        chars.append(char)
+    return _WHITESPACE_RUN.sub(" ", "".join(chars))
 
 
 def cpr_birth_year(yy: int, seventh_digit: int) -> int:
@@ -34,9 +63,11 @@ def contains_cpr(text: str) -> bool:
     """True when the text holds something that is a valid CPR number by pattern and date.
 
     No modulus-11 check: numbers issued since 2007 may fail it, so a valid date decides.
+    Unicode dashes, spaces and invisible characters are made plain first, so a number pasted
+    from Word or a web page is found as well as one typed on a keyboard.
     """
-    for match in _CPR_PATTERN.finditer(text):
-        day, month, yy, seventh = (int(g) for g in match.groups())
+    for match in _CPR_PATTERN.finditer(_normalise(text)):
+        day, month, yy, seventh = (int(match[name]) for name in ("day", "month", "yy", "seventh"))
         try:
             date(cpr_birth_year(yy, seventh), month, day)
         except ValueError:
@@ -95,9 +126,11 @@ Score1to5 = Annotated[int, Field(ge=1, le=5)]
 
 class DomainModel(BaseModel):
     """Base of every model: unknown fields are refused, and NaN and infinity are never a
-    measurement, so they are refused before they reach the charts."""
+    measurement, so they are refused before they reach the charts. A refused value is never
+    repeated in the error's text (a CPR number would end up in logs and tracebacks)."""
 
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False)
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, allow_inf_nan=False,
+                              hide_input_in_errors=True)
 
 
 class EditableModel(DomainModel):
