@@ -35,16 +35,6 @@ except DatabaseError as exc:
     st.error(t("app.database_error", error=str(exc)))
     st.stop()
 
-# Everyone signs in; someone who is not signed in sees the sign-in page and nothing else.
-actor = signed_in_actor()
-if actor is None:
-    sign_in_page()
-    st.stop()
-with st.sidebar:
-    st.text(t("app.signed_in_as", name=actor.name))
-    st.caption(", ".join(t(f"user_role.{role}") for role in sorted(actor.roles)) or t("app.no_role"))
-    st.button(t("app.sign_out"), on_click=sign_out, key="sign-out")
-
 pages = {
     t("nav.section_overview"): [
         st.Page("views/overview.py", title=t("overview.title"), icon=":material/dashboard:", default=True, url_path="overview"),
@@ -54,4 +44,17 @@ pages = {
         st.Page("views/projects.py", title=t("projects.title"), icon=":material/flag:", url_path="projects"),
     ],
 }
-run_page(st.navigation(pages))  # reopens a database DuckDB gave up on, and reruns once
+
+# Everyone signs in; someone who is not signed in sees the sign-in page and nothing else. The
+# navigation is still declared (hidden), so the address of a deep link survives signing in.
+actor = signed_in_actor()
+navigation = st.navigation(pages, position="sidebar" if actor else "hidden")
+if actor is None:
+    sign_in_page()
+    st.stop()
+with st.sidebar:
+    st.text(t("app.signed_in_as", name=actor.name))
+    st.caption(", ".join(t(f"user_role.{role}") for role in sorted(actor.roles)) or t("app.no_role"))
+    st.button(t("app.sign_out"), on_click=sign_out, key="sign-out")
+
+run_page(navigation)  # reopens a database DuckDB gave up on, and reruns once

@@ -125,3 +125,38 @@ def can(actor: Actor, action: str, target: Scope | None = None) -> bool:
 def require(actor: Actor, action: str, target: Scope | None = None) -> None:
     if not can(actor, action, target):
         raise NotAllowed(actor, action)
+
+
+# --- the README's table ------------------------------------------------------------------------
+
+_ROLE_COLUMNS = ("administrator", "leader", "staff", "team lead", "team member", "patient representative", "reader")
+
+
+def _cell(rule: Rule, column: str) -> str:
+    if column == "administrator":
+        return "yes"
+    if column in ("leader", "staff", "reader"):
+        if column in rule.roles:
+            return "yes"
+        return "own theme's" if column == "leader" and column in rule.theme_roles else ""
+    if column == "team lead":
+        return "own project" if "lead" in rule.team else ""
+    if column == "team member":
+        return "own project" if "member" in rule.team else ""
+    if column == "patient representative":
+        if rule.attached:
+            return "attached pathway or project" + (" (own rows)" if rule.own_only else "")
+        return "own project" if "patient_partner" in rule.team else ""
+    raise ValueError(column)
+
+
+def markdown_table() -> str:
+    """The permission matrix as the README shows it (generated: ``python -m actions.permissions``)."""
+    lines = ["| action | " + " | ".join(_ROLE_COLUMNS) + " |", "|---|" + "---|" * len(_ROLE_COLUMNS)]
+    for action, rule in PERMISSIONS.items():
+        lines.append(f"| `{action}` | " + " | ".join(_cell(rule, c) for c in _ROLE_COLUMNS) + " |")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    print(markdown_table())

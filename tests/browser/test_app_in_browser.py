@@ -7,8 +7,14 @@ from playwright.sync_api import expect
 TIMEOUT = 30_000
 
 
+def sign_in_as(page, name: str) -> None:
+    """The demo's sign-in page: "sign in as" one of its people (the database carries the demo mark)."""
+    page.get_by_role("button", name=re.compile(f"^{re.escape(name)}")).click()
+
+
 def test_overview_opens_in_danish_with_the_demo(page, app_url, screenshot_dir):
     page.goto(app_url)
+    sign_in_as(page, "Mette Kjær Andersen")
     expect(page.get_by_role("heading", name="Overblik")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("Forbedringsprojekter").first).to_be_visible()
     page.screenshot(path=str(screenshot_dir / "overview.png"), full_page=True)
@@ -18,6 +24,7 @@ def test_overview_opens_in_danish_with_the_demo(page, app_url, screenshot_dir):
 
 def test_switching_to_english_changes_the_texts(page, app_url):
     page.goto(app_url)
+    sign_in_as(page, "Mette Kjær Andersen")
     expect(page.get_by_role("heading", name="Overblik")).to_be_visible(timeout=TIMEOUT)
     page.get_by_text("English", exact=True).click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT)
@@ -25,6 +32,7 @@ def test_switching_to_english_changes_the_texts(page, app_url):
 
 def test_a_project_shows_its_measures_as_charts(page, app_url, screenshot_dir):
     page.goto(f"{app_url}/projects")
+    sign_in_as(page, "Mette Kjær Andersen")
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
     page.get_by_role("tab", name="Indikatorer").click()
     charts = page.locator('[data-testid="stVegaLiteChart"]')
@@ -35,8 +43,41 @@ def test_a_project_shows_its_measures_as_charts(page, app_url, screenshot_dir):
 
 def test_a_pathway_shows_its_steps_and_problems(page, app_url, screenshot_dir):
     page.goto(f"{app_url}/pathways")
+    sign_in_as(page, "Mette Kjær Andersen")
     expect(page.get_by_role("heading", name="Patientforløb")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("heading", name="Problemer i forløbet")).to_be_visible()
     expect(page.locator('[data-testid="stGraphVizChart"]').first).to_be_visible(timeout=TIMEOUT)
     page.screenshot(path=str(screenshot_dir / "pathways.png"), full_page=True)
     assert not re.search(r"\bpathway_id\b|\bNone\b", page.locator("main").inner_text())
+
+
+def test_an_anonymous_visitor_sees_no_project_data(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/projects?project=1")
+    expect(page.get_by_role("heading", name="Log ind")).to_be_visible(timeout=TIMEOUT)
+    body = page.locator("main").inner_text()
+    assert "Hoftebrud" not in body and "Indikatorer" not in body
+    page.screenshot(path=str(screenshot_dir / "sign-in.png"), full_page=True)
+
+
+def test_the_patient_representative_sees_no_settings_and_a_team_member_changes_one(page, app_url, screenshot_dir):
+    page.goto(f"{app_url}/projects")
+    sign_in_as(page, "Birthe Mortensen")
+    expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_role("tab", name="Indikatorer").click()
+    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible(timeout=TIMEOUT)
+    assert page.get_by_text("Diagramindstillinger").count() == 0, "no settings for a patient representative"
+    page.screenshot(path=str(screenshot_dir / "patient-representative.png"), full_page=True)
+    page.get_by_role("button", name="Log ud").click()
+
+    sign_in_as(page, "Søren Holst")
+    expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
+    project = page.get_by_test_id("stSelectbox").first
+    project.click()
+    page.get_by_role("option", name=re.compile("^Hoftebrud – smertefri")).click()
+    page.get_by_role("tab", name="Indikatorer").click()
+    page.get_by_text("Diagramindstillinger").first.click()
+    target = page.get_by_label("Mål (%)").first
+    target.fill("77")
+    page.get_by_role("button", name="Gem indstillinger").first.click()
+    expect(page.get_by_text("Indstillingerne er gemt.")).to_be_visible(timeout=TIMEOUT)
+    page.screenshot(path=str(screenshot_dir / "team-member-saved.png"), full_page=True)

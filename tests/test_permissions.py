@@ -1,0 +1,157 @@
+"""The permission matrix, tried through the actions themselves: every action by every role —
+a team lead, member and patient partner on their own project and on another one — is
+allowed or refused as the expectations below say (written out here, not read from the code),
+and the README's table is the one the code generates."""
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+import actions
+from actions import Actor, NotAllowed
+from actions.accounts import actor_for
+from actions.permissions import PERMISSIONS, markdown_table
+from pdsa.core.audit import acting_as
+from pathways.models import Pathway, PathwayStep, Problem, Unit
+from pdsa.models import ChangeIdea, Driver, Measure, Observation, PdsaCycle, ProgressScore, Project, TeamMember, Theme
+from pdsa.store import users
+from pdsa.store.measures import list_data_points, list_measures
+from pdsa.store.cycles import list_cycles
+from pdsa.store.projects import list_change_ideas, list_projects
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Who may, per action: a role name, or "lead"/"member"/"partner" = that team role on the
+# action's own project (the demo lead's project); "patient" = a patient representative on
+# an attached pathway. An administrator may always.
+EXPECTED = {
+    "add_unit": {"staff"}, "create_pathway": {"staff"}, "add_pathway_step": {"staff"},
+    "move_pathway_step": {"staff"}, "register_problem": {"staff", "patient"}, "triage_problem": {"staff"},
+    "link_problem_to_project": {"staff", "lead", "member"}, "link_problem_to_change_idea": {"staff", "lead", "member"},
+    "create_theme": {"leader"}, "create_project": {"staff"}, "set_project_status": {"lead", "member"},
+    "add_team_member": {"lead"}, "record_progress": {"lead", "member"}, "add_driver": {"lead", "member"},
+    "add_change_idea": {"lead", "member"}, "define_measure": {"lead", "member"},
+    "update_chart_settings": {"lead", "member"}, "record_data_points": {"lead", "member"},
+    "set_point_excluded": {"lead", "member"}, "start_cycle": {"lead", "member"}, "update_cycle": {"lead", "member"},
+    "add_observation": {"staff", "lead", "member", "partner", "patient"},
+    "create_user": set(), "set_user_password": set(), "set_user_roles": set(), "disable_user": set(),
+    "grant_identity": set(), "load_demo": set(),
+}
+
+# (profile, global roles, team role on the demo lead's project or None)
+PROFILES = [
+    ("administrator", {"administrator"}, None), ("leader", {"leader"}, None), ("staff", {"staff"}, None),
+    ("lead", {"staff"}, "lead"), ("member", {"staff"}, "member"), ("partner", {"patient_representative"}, "patient_partner"),
+    ("reader", {"reader"}, None), ("lead elsewhere", {"reader"}, "lead of another project"),
+]
+
+
+def _actor(cur, name, roles, team_role) -> Actor:
+    projects = list_projects(cur)
+    own = next(p for p in projects if p.title.startswith("Hoftebrud – smertefri"))
+    other = next(p for p in projects if p.id != own.id)
+    user = actions.create_user(cur, ADMIN, username=f"u-{name.replace(' ', '-')}", display_name=name.title(),
+                               roles=roles)
+    if team_role:
+        project = other if team_role.endswith("another project") else own
+        actions.add_team_member(cur, ADMIN, project.id, TeamMember(name=name, sector="hospital",
+                                                                    role=team_role.split()[0], user_id=user.id))
+    return actor_for(cur, user), own
+
+
+ADMIN = Actor(None, "setup", roles=frozenset({"administrator"}))
+
+
+def _calls(cur, own):
+    """One real call per action, on the demo lead's project (or its pathway) where it has one."""
+    pathway = own.pathway_id
+    measure = next(m for m in list_measures(cur, project_id=own.id) if m.data_type == "proportion")
+    point = list_data_points(cur, measure.id)[0]
+    cycle = list_cycles(cur, project_id=own.id)[0]
+    idea = list_change_ideas(cur, own.id)[0]
+    problem = actions.register_problem(cur, ADMIN, Problem(title="Til test", pathway_id=pathway, source="staff",
+                                                           reported_on=date(2026, 3, 1)))
+    n = iter(range(1, 10_000))
+    return {
+        "add_unit": lambda a: actions.add_unit(cur, a, Unit(name=f"Enhed {next(n)}", sector="hospital")),
+        "create_pathway": lambda a: actions.create_pathway(cur, a, Pathway(name=f"Forløb {next(n)}")),
+        "add_pathway_step": lambda a: actions.add_pathway_step(cur, a, pathway, PathwayStep(position=1, name="Nyt",
+                                                                                              sector="hospital")),
+        "move_pathway_step": lambda a: actions.move_pathway_step(
+            cur, a, pathway, actions.pathways.store.get_pathway(cur, pathway).steps[0].id, 2),
+        "register_problem": lambda a: actions.register_problem(cur, a, Problem(
+            title="Ny", pathway_id=pathway, source="patient_or_relative", reported_on=date(2026, 3, 1))),
+        "triage_problem": lambda a: actions.triage_problem(
+            cur, a, problem.id, status="triaged", impact=3, effort=2,
+            expected_version=actions.pathways.store.get_problem(cur, problem.id).version),
+        "link_problem_to_project": lambda a: actions.link_problem_to_project(cur, a, problem.id, own.id),
+        "link_problem_to_change_idea": lambda a: actions.link_problem_to_change_idea(cur, a, problem.id, idea.id),
+        "create_theme": lambda a: actions.create_theme(cur, a, Theme(name=f"Tema {next(n)}")),
+        "create_project": lambda a: actions.create_project(cur, a, Project(
+            title=f"Nyt {next(n)}", pathway_id=pathway, aim_what="a", aim_how_much="b",
+            aim_by_when=date(2027, 1, 1), start_date=date(2026, 1, 1))),
+        "set_project_status": lambda a: actions.set_project_status(
+            cur, a, own.id, "active", expected_version=actions.projects.store.get_project(cur, own.id).version),
+        "add_team_member": lambda a: actions.add_team_member(cur, a, own.id, TeamMember(name="Ny", sector="region")),
+        "record_progress": lambda a: actions.record_progress(cur, a, own.id, ProgressScore(scored_on=date(2026, 3, 1),
+                                                                                           score=2.0)),
+        "add_driver": lambda a: actions.add_driver(cur, a, own.id, Driver(kind="primary", text="Ny driver")),
+        "add_change_idea": lambda a: actions.add_change_idea(cur, a, own.id, ChangeIdea(text="Ny idé")),
+        "define_measure": lambda a: actions.define_measure(cur, a, Measure(project_id=own.id, name="Ny", kind="process",
+                                                                           data_type="count", period="month")),
+        "update_chart_settings": lambda a: actions.update_chart_settings(
+            cur, a, actions.measures.store.get_measure(cur, measure.id).model_copy(update={"target": 0.5})),
+        "record_data_points": lambda a: actions.record_data_points(cur, a, measure.id, [
+            {"period": point.period, "numerator": 1, "denominator": 2}]),
+        "set_point_excluded": lambda a: actions.set_point_excluded(cur, a, point.id, True),
+        "start_cycle": lambda a: actions.start_cycle(cur, a, PdsaCycle(project_id=own.id, title="Ny")),
+        "update_cycle": lambda a: actions.update_cycle(cur, a, actions.cycles.store.get_cycle(cur, cycle.id).model_copy(
+            update={"study_learning": "lært"})),
+        "add_observation": lambda a: actions.add_observation(cur, a, Observation(
+            text="Godt", kind="experience", observed_on=date(2026, 3, 1), pathway_id=pathway)),
+        "create_user": lambda a: actions.create_user(cur, a, username=f"ny{next(n)}", display_name="Ny", roles=set()),
+        "set_user_password": lambda a: actions.set_user_password(cur, a, problem.id and 1, "et langt kodeord"),
+        "set_user_roles": lambda a: actions.set_user_roles(cur, a, 1, {"administrator"}),
+        "disable_user": lambda a: actions.disable_user(cur, a, 2, False),
+        "grant_identity": lambda a: _grant(cur, a),
+        "load_demo": lambda a: actions.demo.load_demo(cur, a),
+    }
+
+
+def _grant(cur, actor):
+    with acting_as(ADMIN.author):
+        users.add_waiting_identity(cur, "https://login.example", f"s{id(actor)}", "Ny", None)
+    return actions.grant_identity(cur, actor, "https://login.example", f"s{id(actor)}", roles={"reader"})
+
+
+def test_every_action_by_every_role(demo_db):
+    import actions.demo  # noqa: F401 (load_demo is called through the module)
+
+    assert set(EXPECTED) == set(PERMISSIONS), "every action has its expectation here"
+    results = []
+    for profile, roles, team_role in PROFILES:
+        actor, own = _actor(demo_db, profile, roles, team_role)
+        for action, call in _calls(demo_db, own).items():
+            allowed = profile == "administrator" or profile in EXPECTED[action] or bool(
+                roles & EXPECTED[action]) or (profile == "partner" and "patient" in EXPECTED[action])
+            try:
+                call(actor)
+                outcome = True
+            except NotAllowed:
+                outcome = False
+            except ValueError as exc:  # allowed, then refused for what it was asked (load_demo on data)
+                assert "already holds data" in str(exc), (action, profile, exc)
+                outcome = True
+            results.append((action, profile, allowed, outcome))
+    wrong = [(a, p, "expected allowed" if e else "expected refused") for a, p, e, o in results if e != o]
+    assert wrong == [], wrong
+    assert len(results) == len(PROFILES) * len(PERMISSIONS)  # 8 x 28 = 224 tries
+
+
+def test_the_readme_shows_the_matrix_the_code_has():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = re.search(r"<!-- permissions:start -->\n(.*?)\n<!-- permissions:end -->", readme, re.S)
+    assert shown, "the README has the generated table between its markers"
+    assert shown.group(1).strip() == markdown_table().strip(), "run python -m actions.permissions and paste it"
