@@ -48,6 +48,10 @@ pages = {
 # Everyone signs in; someone who is not signed in sees the sign-in page and nothing else. The
 # navigation is still declared (hidden), so the address of a deep link survives signing in.
 actor = signed_in_actor()
+if actor is not None and "administrator" in actor.roles:
+    pages[t("nav.section_admin")] = [
+        st.Page("views/admin.py", title=t("admin.title"), icon=":material/admin_panel_settings:", url_path="admin"),
+    ]
 navigation = st.navigation(pages, position="sidebar" if actor else "hidden")
 if actor is None:
     sign_in_page()

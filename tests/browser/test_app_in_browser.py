@@ -53,7 +53,7 @@ def test_a_pathway_shows_its_steps_and_problems(page, app_url, screenshot_dir):
 
 def test_an_anonymous_visitor_sees_no_project_data(page, app_url, screenshot_dir):
     page.goto(f"{app_url}/projects?project=1")
-    expect(page.get_by_role("heading", name="Log ind")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Log ind", exact=True)).to_be_visible(timeout=TIMEOUT)
     body = page.locator("main").inner_text()
     assert "Hoftebrud" not in body and "Indikatorer" not in body
     page.screenshot(path=str(screenshot_dir / "sign-in.png"), full_page=True)
