@@ -55,10 +55,15 @@ def _from_json(value: Any) -> dict | None:
     return json.loads(value)
 
 
+# Columns whose values never enter the audit trail: it says that they were set, not what to.
+SECRET_COLUMNS: frozenset[str] = frozenset({"password_hash"})
+
+
 def _to_json(values: dict[str, Any] | None) -> str | None:
     if values is None:
         return None
-    return json.dumps(values, default=_jsonable, ensure_ascii=False)
+    shown = {k: ("(set)" if v is not None else None) if k in SECRET_COLUMNS else v for k, v in values.items()}
+    return json.dumps(shown, default=_jsonable, ensure_ascii=False)
 
 
 @dataclass(frozen=True)
