@@ -235,3 +235,167 @@ def test_a_first_start_stopped_while_the_demo_loaded_loads_it_next_time(monkeypa
     at.run()
     assert not at.exception, at.exception
     assert at.metric[0].value == "3"  # the three demo pathways
+
+
+# --- PostgreSQL (issue 7) -----------------------------------------------------------------
+
+# Through the actions, as the app writes: one setup transaction (a pathway, a project and a weekly
+# measure, found again by name after a restart), then, over and over, a pathway with three steps
+# (create_pathway: the pathway, its steps, their positions and an audit event per row) and three
+# new weeks of the measure (record_data_points: the points, an audit event each, and the
+# measure's data_version bumped once), each action one transaction, its number printed after
+# it returned.
+PG_WRITER = r"""
+import sys
+sys.path.insert(0, sys.argv[3])
+from datetime import date, timedelta
+
+from actions import Actor, create_pathway, create_project, define_measure, record_data_points
+from pathways.models import Pathway, PathwayStep
+from pdsa.core.db import connect_postgres, write
+from pdsa.models import Measure, Project
+
+database = connect_postgres(sys.argv[1])
+cur = database.cursor()
+actor = Actor(user_id=None, name="crash-test", roles=frozenset({"administrator"}))
+
+
+def setup(c):
+    found = c.execute("SELECT id FROM measure WHERE name = 'crash measure'").fetchone()
+    if found:
+        return found[0]
+    pathway = create_pathway(c, actor, Pathway(name="crash setup")).id
+    project = create_project(c, actor, Project(
+        title="crash project", pathway_id=pathway, aim_what="a", aim_how_much="b", aim_by_when=date(2031, 1, 1),
+        start_date=date(2029, 1, 1))).id
+    return define_measure(c, actor, Measure(project_id=project, name="crash measure", kind="process",
+                                            data_type="continuous", period="week")).id
+
+
+measure_id = write(cur, setup)  # nested actions join this one transaction
+number = int(sys.argv[2])
+print("ready", flush=True)
+while True:
+    number += 1
+    create_pathway(cur, actor, Pathway(name=f"crash {number}", description="x" * 3000, steps=[
+        PathwayStep(position=k, name=f"crash {number} step {k}", sector="hospital") for k in (1, 2, 3)]))
+    print(f"pathway {number}", flush=True)
+    weeks = [date(2030, 1, 7) + timedelta(weeks=3 * number + k) for k in range(3)]
+    record_data_points(cur, actor, measure_id, [{"period": w, "value": number + k / 10, "note": f"crash {number}"}
+                                                for k, w in enumerate(weeks)])
+    print(f"points {number}", flush=True)
+"""
+
+
+def _pg_state(url: str) -> dict:
+    """What the PostgreSQL database holds, read as the app opens it (migrating it if a kill
+    stopped the first writer before it did): the action numbers found whole, and what is in part."""
+    from pdsa.core.db import connect_postgres
+
+    database = connect_postgres(url)
+    try:
+        cur = database.cursor()
+        setup = cur.execute(
+            "SELECT (SELECT count(*) FROM pathway WHERE name = 'crash setup'),"
+            " (SELECT count(*) FROM project WHERE title = 'crash project'),"
+            " (SELECT count(*) FROM measure WHERE name = 'crash measure')").fetchone()
+        pathways = cur.execute(
+            """
+            SELECT p.name,
+                   (SELECT count(*) FROM pathway_step s WHERE s.pathway_id = p.id AND s.name LIKE p.name || ' step %'),
+                   (SELECT count(*) FROM pathway_step_position o JOIN pathway_step s ON s.id = o.step_id
+                        WHERE o.pathway_id = p.id),
+                   (SELECT count(*) FROM audit_event e WHERE e.entity = 'pathway' AND e.entity_id = p.id
+                        AND e.action = 'create'),
+                   (SELECT count(*) FROM audit_event e JOIN pathway_step s ON e.entity = 'pathway_step'
+                        AND e.entity_id = s.id WHERE s.pathway_id = p.id AND e.action = 'create')
+            FROM pathway p WHERE p.name LIKE 'crash %' AND p.name <> 'crash setup'
+            """).fetchall()
+        points = cur.execute(
+            """
+            SELECT d.note, count(*),
+                   sum((SELECT count(*) FROM audit_event e WHERE e.entity = 'data_point' AND e.entity_id = d.id
+                        AND e.action = 'create'))
+            FROM data_point d JOIN measure m ON m.id = d.measure_id
+            WHERE m.name = 'crash measure' GROUP BY d.note
+            """).fetchall()
+        data_version = cur.execute("SELECT max(data_version) FROM measure WHERE name = 'crash measure'").fetchone()[0]
+        orphans = cur.execute(
+            "SELECT count(*) FROM audit_event e WHERE e.who = 'crash-test' AND NOT EXISTS ("
+            " SELECT 1 FROM pathway p WHERE e.entity = 'pathway' AND p.id = e.entity_id"
+            " UNION ALL SELECT 1 FROM pathway_step s WHERE e.entity = 'pathway_step' AND s.id = e.entity_id"
+            " UNION ALL SELECT 1 FROM data_point d WHERE e.entity = 'data_point' AND d.id = e.entity_id"
+            " UNION ALL SELECT 1 FROM project j WHERE e.entity = 'project' AND j.id = e.entity_id"
+            " UNION ALL SELECT 1 FROM measure m WHERE e.entity = 'measure' AND m.id = e.entity_id)"
+        ).fetchone()[0]
+        orphan_steps = cur.execute(
+            "SELECT count(*) FROM pathway_step s WHERE s.name LIKE 'crash %'"
+            " AND NOT EXISTS (SELECT 1 FROM pathway p WHERE p.id = s.pathway_id AND s.name LIKE p.name || ' step %')"
+        ).fetchone()[0]
+    finally:
+        database.close()
+    state = {"setup": setup, "pathways": set(), "points": set(), "partial": [], "data_version": data_version}
+    if setup not in ((0, 0, 0), (1, 1, 1)):
+        state["partial"].append(f"setup in part: {setup} pathway, project, measure")
+    for name, steps, positions, pathway_events, step_events in pathways:
+        number = int(name.split()[1])
+        if (steps, positions, pathway_events, step_events) == (3, 3, 1, 3):
+            state["pathways"].add(number)
+        else:
+            state["partial"].append(f"{name}: {steps} steps, {positions} positions, "
+                                    f"{pathway_events} + {step_events} audit events")
+    for note, rows, events in points:
+        if (rows, events) == (3, 3):
+            state["points"].add(int(note.split()[1]))
+        else:
+            state["partial"].append(f"points {note!r}: {rows} rows, {events} audit events")
+    if orphans or orphan_steps:
+        state["partial"].append(f"{orphans} audit events and {orphan_steps} steps without their rows")
+    return state
+
+
+def test_a_postgres_writer_killed_at_random_moments_loses_no_committed_action(pg_server, record_property):
+    """Ten SIGKILLs at seeded random moments of a writer using the actions on PostgreSQL: every
+    action reported committed is there whole, nothing is there in part, and the measure's
+    data_version went up once per whole data entry. The first kill may land before or while the
+    new database is migrated, or during the setup."""
+    server, _ = pg_server
+    name = server.create(f"{server.prefix}_crash")
+    url = server.url(name)
+    rng = random.Random(SEED + 7)
+    started = time.monotonic()
+    reported = {"pathway": set(), "points": set()}
+    state: dict = {"pathways": set(), "points": set()}
+    try:
+        for kill in range(KILLS):
+            start = max(state["pathways"] | state["points"] | reported["pathway"] | reported["points"], default=0)
+            writer = _spawn([sys.executable, "-c", PG_WRITER, url, str(start), str(ROOT)])
+            if kill == 0:
+                time.sleep(rng.uniform(0.05, 2.0))  # anywhere in start-up, migration and setup
+            else:
+                assert writer.stdout.readline().strip() == "ready", writer.stderr.read()
+                time.sleep(rng.uniform(0.05, 1.0))
+            out, _ = _kill(writer)
+            for line in out.splitlines():
+                kind, _, number = line.partition(" ")
+                if kind in reported and number.isdigit():
+                    reported[kind].add(int(number))
+            state = _pg_state(url)
+            assert not state["partial"], f"kill {kill + 1}: saved in part: {state['partial'][:5]}"
+            for kind, found in (("pathway", state["pathways"]), ("points", state["points"])):
+                missing = reported[kind] - found
+                assert not missing, f"kill {kill + 1}: committed {kind} actions lost: {sorted(missing)}"
+            if state["setup"] == (1, 1, 1):
+                assert state["data_version"] == 1 + len(state["points"]), (
+                    f"kill {kill + 1}: data_version {state['data_version']}, {len(state['points'])} whole data entries")
+    finally:
+        server.drop(name)
+    elapsed = time.monotonic() - started
+    committed = len(reported["pathway"]) + len(reported["points"])
+    found = len(state["pathways"]) + len(state["points"])
+    summary = (f"{KILLS} kills: {committed} actions reported committed ({len(reported['pathway'])} pathways, "
+               f"{len(reported['points'])} data entries), {found} found whole, 0 partial, {elapsed:.1f} s")
+    record_property("pg_crash_summary", summary)
+    print("\n" + summary)
+    assert committed >= 20, "the writer must have committed something to lose"
+    assert found - committed <= KILLS, "at most one unreported commit per kill"
