@@ -368,3 +368,54 @@ def test_a_refused_setting_is_explained_in_danish(monkeypatch, demo_db_file, tmp
     _submit(at, measure_id)
     assert at.error[0].value.startswith("Intet blev gemt")
     assert "**Regelsæt**: Making Data Count-reglerne gælder kun I-diagrammer" in at.error[0].value
+
+
+@pytest.mark.parametrize("user", ["demo-admin", "demo-leader", "demo-lead", "demo-member", "demo-patient",
+                                  "demo-reader"])
+def test_no_page_offers_a_change_the_actions_would_refuse(monkeypatch, demo_path, user):
+    """Each demo person, on every project: the settings form is there exactly where the
+    permission matrix lets them change the measure; only administrators see Administration."""
+    from actions.accounts import actor_for
+    from actions.permissions import Scope, can
+    from pdsa.store.measures import list_measures
+    from pdsa.store.projects import list_projects
+    from pdsa.store.users import find_user
+
+    con = connect(demo_path)
+    cur = con.cursor()
+    actor = actor_for(cur, find_user(cur, user))
+    at = open_page(monkeypatch, demo_path, "views/projects.py", "en", user=user)
+    titles = at.selectbox(key="project").options
+    for index, title in enumerate(titles):
+        at.selectbox(key="project").select_index(index).run()
+        assert not at.exception, at.exception
+        shown = {int(w.key.split("-")[2]) for w in at.number_input if w.key and w.key.startswith("set-target-")}
+        project = next(p for p in list_projects(cur) if p.title == title)
+        allowed = {m.id for m in list_measures(cur, project_id=project.id)
+                   if can(actor, "update_chart_settings", Scope(project_id=project.id))}
+        assert shown <= allowed, f"{user} is offered settings on {title} they may not change"
+        assert bool(shown) == bool(allowed), f"{user}: settings shown on {title} exactly when allowed"
+    con.close()
+    assert ("administrator" in actor.roles) == _admin_page_listed(at)
+
+
+def _admin_page_listed(at: AppTest) -> bool:
+    try:
+        at.switch_page("views/admin.py")
+        return True
+    except ValueError:
+        return False
+
+
+def test_an_idle_session_ends_and_asks_to_sign_in_again(monkeypatch, demo_path):
+    import time
+
+    monkeypatch.setenv("PDSA_DB", str(demo_path))
+    at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
+    at.session_state["lang"] = "en"
+    at.session_state["signed_in_user_id"] = user_id(demo_path, "demo-lead")
+    at.session_state["signed_in_last_seen"] = time.time() - 61 * 60
+    at.run()
+    assert not at.exception, at.exception
+    assert at.info[0].value.startswith("You were signed out after a while without activity")
+    assert not at.metric, "no project data once signed out"

@@ -6,6 +6,7 @@ import streamlit as st
 from pydantic import ValidationError
 
 from pdsa.i18n import catalogue
+from ui.plain import plain
 from ui.state import language, t
 
 
@@ -23,7 +24,7 @@ def reason(error: dict) -> str:
             return t(key, **values)
         except (KeyError, IndexError):
             pass  # a built-in error whose values differ from the catalogue's text
-    return error["msg"].removeprefix("Value error, ")
+    return plain(error["msg"].removeprefix("Value error, "))  # may quote what was typed
 
 
 def show_validation_error(exc: ValidationError) -> None:

@@ -24,6 +24,7 @@ from pdsa.models import CHARTS_FOR_DATA_TYPE, PROPORTION_DATA_TYPES, Measure
 from ui.actor import current_actor
 from ui.errors import show_validation_error
 from ui.format import fmt_datetime, fmt_period
+from ui.plain import plain
 from ui.state import cursor, database_error_text, t
 
 
@@ -85,7 +86,7 @@ def _save(measure: Measure) -> None:
         return
     except StaleEdit as exc:
         state[_shown_version_key(measure.id)] = exc.current_version  # a second Save saves over theirs
-        state[_result_key(measure.id)] = ("error", t("settings.changed_meanwhile", who=exc.changed_by or "?",
+        state[_result_key(measure.id)] = ("error", t("settings.changed_meanwhile", who=plain(exc.changed_by or "?"),
                                                      when=fmt_datetime(exc.changed_at)))
         return
     except NotAllowed:
