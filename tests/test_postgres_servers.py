@@ -105,8 +105,6 @@ def test_the_same_from_pdsa_db_in_the_environment(pg_server):
 
 
 # Bugs found while writing these tests (reported with issue 7); each test passes once fixed.
-@pytest.mark.xfail(strict=True, reason="bug: pdsa/core/postgres.py without_password() stars only the "
-                                       "user:password@ part; libpq also takes ?password=… in the URL, shown as is")
 def test_a_password_given_as_a_query_parameter_is_not_shown(pg_server):
     url = _url(password="", query=f"password={SECRET}").replace(":@", "@")
     done = _run_cli(["init", "--db", url])
@@ -114,9 +112,6 @@ def test_a_password_given_as_a_query_parameter_is_not_shown(pg_server):
     assert SECRET not in done.stdout + done.stderr, done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="bug: pdsa/core/db.py connect_postgres() catches only "
-                                       "psycopg.OperationalError; a URL libpq cannot parse raises "
-                                       "ProgrammingError: a traceback quoting the password")
 def test_a_password_libpq_cannot_decode_is_not_shown(pg_server):
     password = "50%offSECRET"  # a % not followed by two hex digits: invalid percent-encoding
     done = _run_cli(["init", "--db", _url(password=password)])
@@ -125,8 +120,6 @@ def test_a_password_libpq_cannot_decode_is_not_shown(pg_server):
     assert password not in done.stdout + done.stderr, done.stderr
 
 
-@pytest.mark.xfail(strict=True, reason="bug: pdsa/core/db.py connect_postgres() lets psycopg's "
-                                       "ProgrammingError for an unknown URL parameter out as a traceback")
 def test_a_misspelt_url_parameter_is_said_in_a_sentence(pg_server):
     done = _run_cli(["init", "--db", _url(password=SECRET, query="sslmod=require")])
     assert done.returncode == 1

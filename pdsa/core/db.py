@@ -420,9 +420,11 @@ def connect_postgres(url: str) -> PgDatabase:
     database = PgDatabase(url)
     try:
         cur = database.cursor()
-    except psycopg.OperationalError as exc:
+    except psycopg.Error as exc:  # the text may quote the URL, password included: never shown
         text = str(exc).lower()
-        if "password" in text or "authentication" in text:
+        if not isinstance(exc, psycopg.OperationalError):
+            reason = "the address is not a valid PostgreSQL URL (check its spelling and parameters)"
+        elif "password" in text or "authentication" in text:
             reason = "it refused the user name or password"
         elif "does not exist" in text:
             reason = "the database does not exist on the server"

@@ -34,12 +34,17 @@ def is_postgres_url(value: str) -> bool:
 
 
 def without_password(url: str) -> str:
-    """The URL as it may be shown: any password replaced by ***."""
-    parts = urlsplit(url)
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return urlunsplit(parts._replace(netloc=netloc))
+    """The URL as it may be shown: a password (in user:password@ or as ?password=) as ***."""
+    try:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc and ":" in netloc.rsplit("@", 1)[0]:
+            user = netloc.rsplit("@", 1)[0].split(":", 1)[0]
+            netloc = f"{user}:***@{netloc.rsplit('@', 1)[1]}"
+        query = re.sub(r"(?i)(^|&)(password)=[^&]*", r"\1\2=***", parts.query)
+        return urlunsplit(parts._replace(netloc=netloc, query=query))
+    except ValueError:
+        return "postgresql://***"  # not even readable as an address: show none of it
 
 
 _PLACEHOLDER = re.compile(r"\?")
