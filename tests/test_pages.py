@@ -12,7 +12,8 @@ from actions import Actor
 from pdsa.core.db import connect
 from pdsa.i18n import LANGUAGES, translate
 
-PAGES = {"views/overview.py": "overview.title", "views/pathways.py": "pathways.title", "views/projects.py": "projects.title"}
+PAGES = {"views/overview.py": "overview.title", "views/pathways.py": "pathways.title", "views/projects.py": "projects.title",
+         "views/history.py": "history.title"}
 
 
 @pytest.fixture(scope="module")
