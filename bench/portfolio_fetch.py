@@ -20,6 +20,8 @@ Then, on each engine, through the app's own code and cursor (``pdsa.core.db.conn
   point into a DataFrame (the portfolio's fetch);
 * ``pdsa.portfolio.evaluate_portfolio(cur)`` — the whole portfolio: the measures, the fetch,
   the chart positions and the vectorised analysis;
+* on PostgreSQL also the query alone on the server (``EXPLAIN ANALYZE``, rows not sent), and
+  the fetch as ``PgCursor.df()`` made it before issue 7 (row by row: a Python tuple per row);
 
 each ``--repeat`` times (the first call, and the best of the rest), checks that both engines
 returned the same frame and the same portfolio, and prints the figures. Its last line holds
@@ -141,6 +143,22 @@ def _server_seconds(cur) -> float:
     return min(times)
 
 
+def _row_by_row(function):
+    """``function`` with PgCursor.df() fetching row by row, as it did before (nothing held back
+    for the one-row fetch)."""
+    import pdsa.core.postgres as postgres
+
+    def run(cur):
+        original = postgres._may_hold_back
+        postgres._may_hold_back = lambda sql: False
+        try:
+            return function(cur)
+        finally:
+            postgres._may_hold_back = original
+
+    return run
+
+
 def _database_url(admin_url: str, name: str) -> str:
     return urlunsplit(urlsplit(admin_url)._replace(path=f"/{name}"))
 
@@ -203,6 +221,9 @@ def main(argv: list[str] | None = None) -> int:
                         server = _server_seconds(cur)
                         print(f"  the query alone, on the server (EXPLAIN ANALYZE, best of 2): {server:.2f} s — the rest "
                               "of the fetch is moving the rows and building the frame", flush=True)
+                        rows_first, rows_best, _ = _timed(_row_by_row(all_measure_series), cur, args.repeat)
+                        print(f"  all_measure_series fetched row by row (PgCursor.df() before issue 7): first "
+                              f"{rows_first:6.2f} s   best {rows_best:6.2f} s", flush=True)
                     results[engine] = {"fetch": fetch_best, "fetch_first": fetch_first, "whole": whole_best,
                                        "whole_first": whole_first, "frame": frame, "table": table}
                 finally:

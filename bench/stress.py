@@ -53,6 +53,7 @@ import tempfile
 import threading
 import time
 import traceback
+import types
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -490,8 +491,17 @@ def run_stress_processes(url: str, *, processes: int = 4, threads: int = 5, acti
     workers = [context.Process(target=_process_main, name=f"stress-process-{p}",
                                args=(url, shared, p, threads, actions_per_thread, seed, ready, go, results))
                for p in range(processes)]
-    for worker in workers:
-        worker.start()
+    main = sys.modules["__main__"]
+    if main is not sys.modules[__name__]:
+        # Under pytest (or after an AppTest ran the app in this process, which leaves the app's
+        # script as __main__) a spawned child would first run the parent's __main__ again: stand
+        # in a module without a file, so that the children import only bench.stress.
+        sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        for worker in workers:
+            worker.start()
+    finally:
+        sys.modules["__main__"] = main
     runs, crashed = [], []
     try:
         ready.wait(timeout=180)  # every process connected, its threads started

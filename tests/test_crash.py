@@ -234,7 +234,14 @@ def test_a_first_start_stopped_while_the_demo_loaded_loads_it_next_time(monkeypa
     at.session_state["lang"] = "en"
     at.run()
     assert not at.exception, at.exception
-    assert at.metric[0].value == "3"  # the three demo pathways
+    # the demo is there: its people are offered on the sign-in page, and the file holds its pathways
+    people = [button.label for button in at.button]
+    assert any("Mette Kjær Andersen" in label for label in people), people
+    con = connect(default)  # the app's own connection is open in this process too: DuckDB shares it
+    try:
+        assert con.execute("SELECT count(*) FROM pathway").fetchone()[0] == 3  # the three demo pathways
+    finally:
+        con.close()
 
 
 # --- PostgreSQL (issue 7) -----------------------------------------------------------------
