@@ -465,6 +465,21 @@ def _app(monkeypatch, env_db: Path | None, argv: list[str] | None = None) -> App
     return at
 
 
+def _signed_in_as_administrator(at: AppTest, path: Path) -> AppTest:
+    """An administrator in the database, signed in in this session (the pages need someone)."""
+    from actions import Actor
+    from actions.accounts import create_user
+
+    con = connect(path)
+    try:
+        user = create_user(con.cursor(), Actor(None, "test", roles=frozenset({"administrator"})),
+                           username="admin", display_name="Ada Admin", roles={"administrator"})
+    finally:
+        con.close()
+    at.session_state["signed_in_user_id"] = user.id
+    return at
+
+
 def _pathway_count(at: AppTest) -> str:
     return at.metric[0].value
 
@@ -475,7 +490,8 @@ def test_the_app_reads_db_from_its_own_argv_before_pdsa_db(monkeypatch, tmp_path
     at.run()
     assert not at.exception, at.exception
     assert named.exists() and not env.exists()
-    assert "python -m pdsa demo" in at.info[0].value  # a database the deployment names starts empty
+    # a database the deployment names starts empty: no demo, nobody to sign in yet
+    assert at.info[0].value.startswith("Nobody can sign in yet")
 
 
 def test_the_app_refuses_an_empty_db_argument_with_a_sentence(monkeypatch, tmp_path):
@@ -502,7 +518,7 @@ def test_the_app_reopens_a_database_invalidated_by_a_failed_checkpoint(monkeypat
     from ui.state import _open
 
     path = database_with_data(small_disk / "app.duckdb", rows=10)
-    at = _app(monkeypatch, path)
+    at = _signed_in_as_administrator(_app(monkeypatch, path), path)
     at.run()
     assert not at.exception, at.exception
     assert _pathway_count(at) == "1"
@@ -540,7 +556,7 @@ def test_the_app_reopens_a_connection_that_raises_fatal_errors(monkeypatch, tmp_
     from ui.state import _open
 
     path = database_with_data(tmp_path / "app.duckdb", rows=10)
-    at = _app(monkeypatch, path)
+    at = _signed_in_as_administrator(_app(monkeypatch, path), path)
     at.run()
     held = _open(str(path), False)
     held.con.close()
