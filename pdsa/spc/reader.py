@@ -76,7 +76,7 @@ class Table:
     _field_ends: np.ndarray = field(default=None, repr=False)   # separator position ending each field
     _row_first: np.ndarray = field(default=None, repr=False)    # index of each row's first field
     _row_fields: np.ndarray = field(default=None, repr=False)   # number of fields of each row
-    _raw: bytes = field(default=b"", repr=False)
+    _size: int = field(default=0, repr=False)          # bytes of the file in buffer
     _ascii: bool = field(default=False, repr=False)
     _spaces: bool = field(default=True, repr=False)    # the file holds a space or a tab
     _quotes: bool = field(default=True, repr=False)
@@ -128,6 +128,8 @@ def read_table(data: bytes | str, separator: str | None = None) -> Table:
         raise ReadProblem(f"a quote (\") opened on line {line + 1} is never closed")
     separator = separator or _find_separator(raw)
     ends = np.flatnonzero((buffer == ord(separator)) | (buffer == NEWLINE))
+    if len(buffer) < 2**31:
+        ends = ends.astype(np.int32)   # half the memory of a million rows' offsets
     if len(quotes):
         ends = ends[np.searchsorted(quotes, ends) % 2 == 0]   # not inside quotes
     last_field = np.flatnonzero(buffer[ends] == NEWLINE)   # index of each line's last field
@@ -140,7 +142,7 @@ def read_table(data: bytes | str, separator: str | None = None) -> Table:
     header = tuple(_trimmed_text(buffer, raw, header_fields))
     keep = np.flatnonzero(~blank)[1:]
     table = Table(header, len(keep), separator, encoding, buffer, _field_ends=ends, _row_first=line_first[keep],
-                  _row_fields=fields_per_line[keep], _raw=raw, _ascii=raw.isascii(),
+                  _row_fields=fields_per_line[keep], _size=len(raw), _ascii=raw.isascii(),
                   _spaces=b" " in raw or b"\t" in raw, _quotes=len(quotes) > 0)
     table.errors = _field_count_errors(table, len(header))
     return table
@@ -153,12 +155,12 @@ def field_text(table: Table, fields: Fields, rows: np.ndarray | None = None) -> 
         starts, ends, escaped = starts[rows], ends[rows], escaped[rows]
     if table._ascii and len(starts) > MANY_TEXTS:   # one decode; byte offsets are character offsets
         if table._ascii_text is None:
-            table._ascii_text = table._raw.decode("ascii")
+            table._ascii_text = str(memoryview(table.buffer)[: table._size], "ascii")
         text = table._ascii_text
         found = [text[a:b] for a, b in zip(starts.tolist(), ends.tolist())]
     else:
-        raw = table._raw
-        found = [raw[a:b].decode("utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
+        raw = memoryview(table.buffer)
+        found = [str(raw[a:b], "utf-8") for a, b in zip(starts.tolist(), ends.tolist())]
     for k in np.flatnonzero(escaped):
         found[k] = found[k].replace('""', '"')
     return found
