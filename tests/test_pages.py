@@ -420,3 +420,14 @@ def test_an_idle_session_ends_and_asks_to_sign_in_again(monkeypatch, demo_path):
     assert not at.exception, at.exception
     assert at.info[0].value.startswith("You were signed out after a while without activity")
     assert not at.metric, "no project data once signed out"
+
+
+def test_a_patient_representative_reads_only_what_they_are_attached_to(monkeypatch, demo_path):
+    everything = open_page(monkeypatch, demo_path, "views/projects.py", "en", user="demo-reader")
+    attached = open_page(monkeypatch, demo_path, "views/projects.py", "en", user="demo-patient")
+    assert not attached.exception, attached.exception
+    assert len(everything.selectbox(key="project").options) >= 4
+    assert [t for t in attached.selectbox(key="project").options] == [
+        t for t in everything.selectbox(key="project").options if t.startswith("Hoftebrud")]
+    pathways = open_page(monkeypatch, demo_path, "views/pathways.py", "en", user="demo-patient")
+    assert len(pathways.selectbox(key="pathway").options) == 1  # the hip fracture pathway

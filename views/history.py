@@ -10,6 +10,7 @@ from ui.actor import current_actor
 from ui.choice import choose
 from ui.format import fmt_date, fmt_datetime, fmt_number, fmt_percent, fmt_period
 from ui.plain import plain
+from ui.visibility import visible_projects
 from ui.state import cursor, database, t
 
 PAGE_SIZE = 50
@@ -24,7 +25,7 @@ st.title(t("history.title"))
 st.caption(t("history.purpose"))
 
 cur = cursor()
-projects = list_projects(cur)
+projects = visible_projects(current_actor(), list_projects(cur))
 if not projects:
     st.info(t("history.empty"))
 else:

@@ -9,16 +9,20 @@ from pdsa.store.cycles import list_cycles
 from pdsa.store.projects import latest_progress, list_projects
 from ui.format import fmt_date, fmt_number, label, progress_label
 from ui.plain import plain
+from ui.actor import current_actor
 from ui.state import cursor, t
+from ui.visibility import visible_pathway_ids, visible_projects
 
 st.title(t("overview.title"))
 st.caption(t("overview.purpose"))
 
 cur = cursor()
-pathways = list_pathways(cur)
-projects = list_projects(cur)
-problems = list_problems(cur)
-cycles = list_cycles(cur)
+actor = current_actor()
+projects = visible_projects(actor, list_projects(cur))
+shown_pathways = visible_pathway_ids(actor, list_pathways(cur), projects)
+pathways = [p for p in list_pathways(cur) if p.id in shown_pathways]
+problems = [p for p in list_problems(cur) if p.pathway_id in shown_pathways]
+cycles = [c for c in list_cycles(cur) if c.project_id in {p.id for p in projects}]
 
 if not pathways and not projects:
     st.info(t("overview.empty"))
@@ -51,6 +55,7 @@ st.subheader(t("overview.signals_heading"))
 st.caption(t("overview.signals_purpose"))
 try:
     portfolio = evaluate_portfolio(cur)
+    portfolio = portfolio[portfolio["project_id"].isin([p.id for p in projects])]
 except ValueError as exc:  # stored data the engine cannot chart; the rest of the overview still works
     portfolio = None
     st.warning(t("measures.cannot_analyse", error=str(exc)))

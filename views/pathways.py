@@ -11,13 +11,17 @@ from pdsa.store.projects import list_projects
 from ui.choice import choose
 from ui.format import fmt_date, label
 from ui.plain import plain
+from ui.actor import current_actor
 from ui.state import cursor, t
+from ui.visibility import visible_pathway_ids
 
 st.title(t("pathways.title"))
 st.caption(t("pathways.purpose"))
 
 cur = cursor()
-pathways = list_pathways(cur)
+actor = current_actor()
+shown = visible_pathway_ids(actor, list_pathways(cur), list_projects(cur))
+pathways = [p for p in list_pathways(cur) if p.id in shown]
 if not pathways:
     st.info(t("pathways.empty"))
     st.stop()

@@ -14,13 +14,15 @@ from ui.plain import plain
 from ui.choice import choose
 from ui.cycle_view import show_cycle
 from ui.measure_view import show_measure
+from ui.actor import current_actor
 from ui.state import cursor, t
+from ui.visibility import visible_projects
 
 st.title(t("projects.title"))
 st.caption(t("projects.purpose"))
 
 cur = cursor()
-projects = list_projects(cur)
+projects = visible_projects(current_actor(), list_projects(cur))
 if not projects:
     st.info(t("projects.empty"))
     st.stop()

@@ -1,0 +1,33 @@
+"""What a signed-in person may read: everything, except that a patient representative reads
+only the pathways and projects they are attached to (as the project's patient partner).
+
+Pages filter their lists through these before showing anything; the actions guard changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from actions.actor import Actor
+
+# Roles that read every pathway and project.
+READS_EVERYTHING = frozenset({"administrator", "leader", "staff", "reader"})
+
+
+def reads_everything(actor: Actor) -> bool:
+    return bool(actor.roles & READS_EVERYTHING) or any(
+        roles & {"lead", "member", "sponsor"} for roles in actor.project_roles.values())
+
+
+def visible_projects(actor: Actor, projects: Iterable) -> list:
+    projects = list(projects)
+    if reads_everything(actor):
+        return projects
+    return [p for p in projects if "patient_partner" in actor.project_roles.get(p.id, frozenset())]
+
+
+def visible_pathway_ids(actor: Actor, pathways: Iterable, projects: Iterable) -> set[int]:
+    pathways = list(pathways)
+    if reads_everything(actor):
+        return {p.id for p in pathways}
+    return set(actor.attached_pathways) | {p.pathway_id for p in visible_projects(actor, projects)}
