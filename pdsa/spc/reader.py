@@ -167,20 +167,63 @@ def field_text(table: Table, fields: Fields, rows: np.ndarray | None = None) -> 
 
 
 def factorize(table: Table, fields: Fields) -> tuple[np.ndarray, list[str]]:
-    """Codes by first appearance. Rows repeating the previous row's text (a file sorted by
-    series) are found with numpy; Python then sees one text per run of equal rows."""
+    """Codes by first appearance, and the texts. Rows repeating the previous row's text (a
+    file sorted by series) are found with numpy; the runs of equal rows are then grouped by
+    a hash of their bytes, checked byte by byte, so Python decodes one text per distinct
+    value. (Should two different texts ever share a hash, the texts of all runs are
+    compared in Python instead.)"""
     count = len(fields.starts)
     if count == 0:
         return np.zeros(0, dtype=np.int64), []
     same = np.zeros(count, dtype=bool)
     same[1:] = equal_neighbours(table.buffer, fields.starts, fields.ends) & ~fields.escaped[1:]
     run_first = np.flatnonzero(~same)
+    run_length = np.diff(np.append(run_first, count))
+    starts, ends = fields.starts[run_first], fields.ends[run_first]
+    digest = _hashes(table.buffer, starts, ends)
+    _, group_first, run_group = np.unique(digest, return_index=True, return_inverse=True)
+    representative = group_first[run_group]
+    if fields.escaped[run_first].any() or not _same_bytes(table.buffer, starts, ends, representative):
+        return _factorize_runs(table, fields, run_first, run_length)
+    order = np.argsort(group_first, kind="stable")      # groups in order of first appearance
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    texts = field_text(table, fields, run_first[group_first[order]])
+    return np.repeat(rank[run_group], run_length), texts
+
+
+def _factorize_runs(table: Table, fields: Fields, run_first: np.ndarray,
+                    run_length: np.ndarray) -> tuple[np.ndarray, list[str]]:
     texts = field_text(table, fields, run_first)
     known: dict[str, int] = {}
     run_code = np.fromiter((known.setdefault(text, len(known)) for text in texts), dtype=np.int64,
                            count=len(texts))
-    codes = np.repeat(run_code, np.diff(np.r_[run_first, count]))
-    return codes, list(known)
+    return np.repeat(run_code, run_length), list(known)
+
+
+def _hashes(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:
+    """A 64-bit FNV-style hash of each field's bytes (and length)."""
+    length = ends - starts
+    digest = length.astype(np.uint64)
+    last = len(buffer) - 1
+    prime = np.uint64(1099511628211)
+    for column in range(int(length.max()) if len(length) else 0):
+        byte = buffer[np.minimum(starts + column, last)].astype(np.uint64)
+        digest = np.where(column < length, (digest ^ byte) * prime, digest)
+    return digest
+
+
+def _same_bytes(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray, other: np.ndarray) -> bool:
+    """Does every field hold the same bytes as the field at index ``other[k]``?"""
+    length = ends - starts
+    if (length != length[other]).any():
+        return False
+    last = len(buffer) - 1
+    for column in range(int(length.max()) if len(length) else 0):
+        here = buffer[np.minimum(starts + column, last)]
+        if ((here != here[other]) & (column < length)).any():
+            return False
+    return True
 
 
 def equal_neighbours(buffer: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> np.ndarray:

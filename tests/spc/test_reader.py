@@ -242,3 +242,11 @@ def test_plain_non_ascii_x_texts_are_written_unescaped(capsys, tmp_path):
     status, out, _ = run(capsys, tmp_path, "x;y\nuge 1 Æ;3\nuge 2 ø;4\n".encode("iso-8859-1"), "--chart", "i")
     assert status == 0 and '"x":"uge 1 Æ"' in out
     assert [p["x"] for p in json.loads(out)["points"]] == ["uge 1 Æ", "uge 2 ø"]
+
+
+def test_codes_stay_exact_when_two_texts_share_a_hash(monkeypatch):
+    import pdsa.spc.reader as reader
+
+    monkeypatch.setattr(reader, "_hashes", lambda buffer, starts, ends: np.zeros(len(starts), dtype=np.uint64))
+    codes, labels = read_table("s;y\nB;1\nB;2\nA;3\nB;4\nC;5\n").codes("s")
+    assert codes.tolist() == [0, 0, 1, 0, 2] and labels == ["B", "A", "C"]
