@@ -333,3 +333,23 @@ def test_the_command_line_path_does_not_import_pandas():
     code = "import sys, pdsa.spc.cli; print(sorted(m for m in ('pandas', 'streamlit') if m in sys.modules))"
     completed = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert completed.stdout.strip() == "[]", completed.stderr
+
+
+@pytest.mark.parametrize("summary", [False, True])
+def test_without_orjson_the_output_is_the_same(summary, capsys, monkeypatch):
+    """orjson only makes writing faster: the standard library's json gives the same lines."""
+    import pdsa.spc.json_records as json_records
+
+    argv = [QIC_DIR / "montgomery_7_3_p_exclude_part_input.csv", "--chart", "p", "--part", "24", "--exclude", "3,9"]
+    argv += ["--summary"] if summary else []
+    _, fast, _ = run(capsys, *argv)
+    monkeypatch.setattr(json_records, "orjson", None)
+    _, plain, _ = run(capsys, *argv)
+    assert [json.loads(line) for line in plain.splitlines()] == [json.loads(line) for line in fast.splitlines()]
+    mdc = [MDC_DIR / "ptd_cdi_decrease_target10_input.csv", "--chart", "i", "--rules", "mdc",
+           "--direction", "decrease", "--target", "10"] + (["--summary"] if summary else [])
+    monkeypatch.undo()
+    _, fast, _ = run(capsys, *mdc)
+    monkeypatch.setattr(json_records, "orjson", None)
+    _, plain, _ = run(capsys, *mdc)
+    assert json.loads(plain) == json.loads(fast) and "variation_icon" in json.loads(plain)
