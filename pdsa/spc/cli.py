@@ -104,7 +104,7 @@ def keep_freed_memory() -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """Standalone entry point: `python -m pdsa.spc.cli analyze ...`."""
-    parser = argparse.ArgumentParser(prog="python -m pdsa.spc.cli")
+    parser = argparse.ArgumentParser(prog="python -m pdsa")
     subparsers = parser.add_subparsers(dest="command", required=True)
     add_analyze_parser(subparsers)
     return run_analyze(parser.parse_args(argv))
