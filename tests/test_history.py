@@ -511,7 +511,11 @@ def test_no_module_holds_sql_that_edits_or_deletes_audit_events():
 
 # --- the page ---------------------------------------------------------------------------------
 
-def open_history(monkeypatch, db_path, language: str, actor: Actor | None = None) -> AppTest:
+READER = Actor(None, "Rie Læser", roles=frozenset({"reader"}))
+
+
+def open_history(monkeypatch, db_path, language: str, actor: Actor = READER) -> AppTest:
+    """The page as a signed-in person sees it (the app shows pages only to someone signed in)."""
     import ui.actor
 
     monkeypatch.setenv("PDSA_DB", str(db_path))
