@@ -7,7 +7,6 @@ the database, so every app server slows down the same guesses.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 
 from actions.actor import Actor
@@ -27,11 +26,6 @@ class SignInRefused(Exception):
     def __init__(self, reason: str, wait_seconds: float = 0.0):
         self.reason, self.wait_seconds = reason, wait_seconds
         super().__init__(reason)
-
-
-@dataclass(frozen=True)
-class SignInOutcome:
-    actor: Actor
 
 
 def actor_for(cur: Cursor, user: store.User) -> Actor:

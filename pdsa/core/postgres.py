@@ -20,7 +20,6 @@ a fraction of a second of the app's CPU instead of seconds), giving the same fra
 
 from __future__ import annotations
 
-import io
 import re
 import threading
 from typing import Any
@@ -241,20 +240,6 @@ class PgCursor:
             self._cur.execute(sql)
         columns = [d.name for d in self._cur.description]
         return pd.DataFrame.from_records(self._cur.fetchall(), columns=columns)
-
-    def copy_frame(self, sql: str, params: Any = None) -> pd.DataFrame:
-        """A large result as a DataFrame through COPY … TO STDOUT (text format), much faster
-        than fetching row by row; ``sql`` is a SELECT."""
-        self._run_held_back()
-        self._taken = None
-        if params:
-            sql = psycopg.ClientCursor(self._con).mogrify(_pg_sql(sql), list(params))
-        buffer = io.StringIO()
-        with self._cur.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
-            for block in copy:
-                buffer.write(bytes(block).decode("utf-8"))
-        buffer.seek(0)
-        return pd.read_csv(buffer)
 
     def close(self) -> None:
         self._held_back = None  # a read nobody looked at

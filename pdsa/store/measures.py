@@ -33,13 +33,6 @@ def add_measure(cur: Cursor, measure: Measure) -> int:
     return write(cur, change)
 
 
-_SETTINGS = ("chart", "rules", "target", "freeze_until", "splits")
-
-
-def chart_settings(measure: Measure) -> dict:
-    return {name: getattr(measure, name) for name in _SETTINGS}
-
-
 def update_chart_settings(cur: Cursor, measure: Measure) -> None:
     """Store chart type, rule set, target, frozen baseline and splits of an existing measure.
 

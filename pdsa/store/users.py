@@ -212,7 +212,3 @@ def set_mark(cur, name: str, value: str | None = None) -> None:
     write(cur, lambda c: c.execute(
         "INSERT INTO database_mark (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value",
         [name, value]))
-
-
-def clear_mark(cur, name: str) -> None:
-    write(cur, lambda c: c.execute("DELETE FROM database_mark WHERE name = ?", [name]))
