@@ -23,7 +23,7 @@ from pdsa.core.db import (
     resolve_db_path,
 )
 from pdsa.core.postgres import is_postgres_url
-from pdsa.i18n import LANGUAGES, catalogue, language_from_locale, translate
+from pdsa.i18n import LANGUAGES, catalogue, language_from_locale, translate, translate_plural
 
 
 @dataclass
@@ -194,6 +194,11 @@ def language() -> str:
 def t(key: str, **values: object) -> str:
     """The text for key in the user's language."""
     return translate(language(), key, **values)
+
+
+def tn(key: str, count: int | float, **values: object) -> str:
+    """A counted text ("1 åbent problem", "3 open problems"): key.one / key.other in the catalogue."""
+    return translate_plural(language(), key, count, **values)
 
 
 def database_error_text(exc: Exception) -> str:

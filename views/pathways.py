@@ -27,7 +27,7 @@ if not pathways:
     st.stop()
 
 by_id = {p.id: p for p in pathways}
-chosen = by_id[choose(t("pathways.choose"), {p.id: p.name for p in pathways}, key="pathway")]
+chosen = by_id[choose(t("pathways.choose"), {p.id: p.name for p in pathways}, key="pathway", param="pathway")]
 if chosen.description:
     st.markdown(plain(chosen.description))
 

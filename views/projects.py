@@ -28,7 +28,7 @@ if not projects:
     st.stop()
 
 by_id = {p.id: p for p in projects}
-project = by_id[choose(t("projects.choose"), {p.id: p.title for p in projects}, key="project")]
+project = by_id[choose(t("projects.choose"), {p.id: p.title for p in projects}, key="project", param="project")]
 pathway_names = {p.id: plain(p.name, one_line=True) for p in list_pathways(cur)}
 theme_names = {theme.id: plain(theme.name, one_line=True) for theme in list_themes(cur)}
 
