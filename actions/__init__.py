@@ -39,6 +39,20 @@ from actions.projects import (
 )
 from pdsa.core.audit import StaleEdit
 
+# slice: projects
+from actions.projects import archive_project, restore_project, update_project  # noqa: E402
+
+# slice: pathways
+from actions.pathways import (  # noqa: E402
+    archive_pathway,
+    archive_pathway_step,
+    restore_pathway,
+    restore_pathway_step,
+    update_pathway,
+    update_pathway_step,
+    update_unit,
+)
+
 __all__ = [
     "DEMO_LOADER", "PERMISSIONS", "Actor", "NotAllowed", "StaleEdit", "add_change_idea", "add_driver",
     "add_observation", "add_pathway_step", "add_team_member", "add_unit", "can", "create_pathway",
@@ -46,4 +60,42 @@ __all__ = [
     "move_pathway_step", "record_data_points", "record_progress", "register_problem", "set_point_excluded",
     "set_project_status", "start_cycle", "triage_problem", "update_chart_settings", "update_cycle",
     "create_user", "disable_user", "grant_identity", "set_user_password", "set_user_roles",
+]
+
+# slice: pathways
+__all__ += [
+    "archive_pathway", "archive_pathway_step", "restore_pathway", "restore_pathway_step", "update_pathway",
+    "update_pathway_step", "update_unit",
+]
+
+# slice: problems
+from actions.observations import link_observation  # noqa: E402
+from actions.problems import Triage, merge_problems, triage_problems  # noqa: E402
+
+__all__ += ["link_observation", "merge_problems", "triage_problems", "Triage"]
+
+# slice: projects
+__all__ += ["archive_project", "restore_project", "update_project"]
+
+# slice: measures
+from actions.cycles import archive_cycle, restore_cycle  # noqa: E402
+from actions.measures import archive_measure, restore_measure  # noqa: E402
+
+__all__ += ["archive_cycle", "archive_measure", "restore_cycle", "restore_measure"]
+
+# slice: team
+from actions.drivers import (  # noqa: E402
+    move_driver,
+    remove_change_idea,
+    remove_driver,
+    restore_change_idea,
+    restore_driver,
+    update_change_idea,
+    update_driver,
+)
+from actions.team import remove_team_member, restore_team_member, update_team_member  # noqa: E402
+
+__all__ += [
+    "move_driver", "remove_change_idea", "remove_driver", "restore_change_idea", "restore_driver",
+    "update_change_idea", "update_driver", "remove_team_member", "restore_team_member", "update_team_member",
 ]

@@ -38,6 +38,78 @@ def move_pathway_step(cur: Cursor, actor: Actor, pathway_id: int, step_id: int, 
     return perform(cur, actor, "move_pathway_step", change, target=Scope(pathway_id=pathway_id))
 
 
+# slice: pathways — editing units, pathways and steps
+
+def update_unit(cur: Cursor, actor: Actor, unit: Unit) -> Unit:
+    """Rename a unit or change its sector, on the version the user saw (``unit.version``)."""
+
+    def change(c: Cursor) -> Unit:
+        store.update_unit(c, unit)
+        return store.get_unit(c, unit.id)
+
+    return perform(cur, actor, "update_unit", change)
+
+
+def update_pathway(cur: Cursor, actor: Actor, pathway: Pathway) -> Pathway:
+    """Save a pathway's name and description, on the version the user saw (``pathway.version``);
+    its steps are changed by the step actions."""
+
+    def change(c: Cursor) -> Pathway:
+        store.update_pathway(c, pathway)
+        return store.get_pathway(c, pathway.id)
+
+    return perform(cur, actor, "update_pathway", change, target=Scope(pathway_id=pathway.id))
+
+
+def archive_pathway(cur: Cursor, actor: Actor, pathway_id: int) -> Pathway:
+    """Hide a pathway from the lists; its steps, problems and projects are kept and come back with it."""
+
+    def change(c: Cursor) -> Pathway:
+        store.set_pathway_archived(c, pathway_id, True)
+        return store.get_pathway(c, pathway_id)
+
+    return perform(cur, actor, "archive_pathway", change, target=Scope(pathway_id=pathway_id))
+
+
+def restore_pathway(cur: Cursor, actor: Actor, pathway_id: int) -> Pathway:
+    def change(c: Cursor) -> Pathway:
+        store.set_pathway_archived(c, pathway_id, False)
+        return store.get_pathway(c, pathway_id)
+
+    return perform(cur, actor, "restore_pathway", change, target=Scope(pathway_id=pathway_id))
+
+
+def update_pathway_step(cur: Cursor, actor: Actor, pathway_id: int, step: PathwayStep) -> Pathway:
+    """Save a step's name, sector, unit and description, on the version the user saw."""
+
+    def change(c: Cursor) -> Pathway:
+        store.update_step(c, pathway_id, step)
+        return store.get_pathway(c, pathway_id)
+
+    return perform(cur, actor, "update_pathway_step", change, target=Scope(pathway_id=pathway_id))
+
+
+def archive_pathway_step(cur: Cursor, actor: Actor, pathway_id: int, step_id: int) -> Pathway:
+    """Take a step out of the pathway (the steps after it move up); it is archived, not deleted,
+    so problems that name it keep their step."""
+
+    def change(c: Cursor) -> Pathway:
+        store.set_step_archived(c, pathway_id, step_id, True)
+        return store.get_pathway(c, pathway_id)
+
+    return perform(cur, actor, "archive_pathway_step", change, target=Scope(pathway_id=pathway_id))
+
+
+def restore_pathway_step(cur: Cursor, actor: Actor, pathway_id: int, step_id: int) -> Pathway:
+    """Bring an archived step back, as the pathway's last step."""
+
+    def change(c: Cursor) -> Pathway:
+        store.set_step_archived(c, pathway_id, step_id, False)
+        return store.get_pathway(c, pathway_id)
+
+    return perform(cur, actor, "restore_pathway_step", change, target=Scope(pathway_id=pathway_id))
+
+
 def register_problem(cur: Cursor, actor: Actor, problem: Problem) -> Problem:
     """A problem as it is first told: title, pathway and source are enough; triage comes later."""
     problem = problem.model_copy(update={"created_by": actor.user_id})

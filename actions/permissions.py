@@ -64,10 +64,23 @@ PERMISSIONS: dict[str, Rule] = {
     "create_pathway": _rule(roles=["staff"]),
     "add_pathway_step": _rule(roles=["staff"]),
     "move_pathway_step": _rule(roles=["staff"]),
+    # slice: pathways
+    "update_unit": _rule(roles=["staff"]),
+    "update_pathway": _rule(roles=["staff"]),
+    "archive_pathway": _rule(roles=["staff"]),
+    "restore_pathway": _rule(roles=["staff"]),
+    "update_pathway_step": _rule(roles=["staff"]),
+    "archive_pathway_step": _rule(roles=["staff"]),
+    "restore_pathway_step": _rule(roles=["staff"]),
+    # end slice: pathways
     "register_problem": _rule(roles=["staff"], attached=True),
     "triage_problem": _rule(roles=["staff"]),
     "link_problem_to_project": _rule(roles=["staff"], team=TEAM),
     "link_problem_to_change_idea": _rule(roles=["staff"], team=TEAM),
+    # slice: problems
+    "merge_problems": _rule(roles=["staff"]),
+    "link_observation": _rule(roles=["staff"], team=TEAM),
+    # end slice: problems
     # themes, projects, teams, driver diagrams
     "create_theme": _rule(roles=["leader"]),
     "create_project": _rule(roles=["staff"]),
@@ -76,6 +89,23 @@ PERMISSIONS: dict[str, Rule] = {
     "record_progress": _rule(team=TEAM),
     "add_driver": _rule(team=TEAM),
     "add_change_idea": _rule(team=TEAM),
+    # slice: projects (an archived project's team holds no roles on it, so staff restore it)
+    "update_project": _rule(team=TEAM),
+    "archive_project": _rule(team=["lead"]),
+    "restore_project": _rule(roles=["staff"]),
+    # end slice: projects
+    # slice: team (the lead manages the team; the team edits its driver diagram)
+    "update_team_member": _rule(team=["lead"]),
+    "remove_team_member": _rule(team=["lead"]),
+    "restore_team_member": _rule(team=["lead"]),
+    "update_driver": _rule(team=TEAM),
+    "move_driver": _rule(team=TEAM),
+    "remove_driver": _rule(team=TEAM),
+    "restore_driver": _rule(team=TEAM),
+    "update_change_idea": _rule(team=TEAM),
+    "remove_change_idea": _rule(team=TEAM),
+    "restore_change_idea": _rule(team=TEAM),
+    # end slice: team
     # measures and data
     "define_measure": _rule(team=TEAM, theme_roles=["leader"]),
     "update_chart_settings": _rule(team=TEAM, theme_roles=["leader"]),
@@ -84,6 +114,11 @@ PERMISSIONS: dict[str, Rule] = {
     # PDSA cycles
     "start_cycle": _rule(team=TEAM),
     "update_cycle": _rule(team=TEAM),
+    # slice: measures — archive and restore measures (as define_measure) and cycles (as update_cycle)
+    "archive_measure": _rule(team=TEAM, theme_roles=["leader"]),
+    "restore_measure": _rule(team=TEAM, theme_roles=["leader"]),
+    "archive_cycle": _rule(team=TEAM),
+    "restore_cycle": _rule(team=TEAM),
     # patients' and staff's words
     "add_observation": _rule(roles=["staff"], team=("lead", "member", "patient_partner"), attached=True),
     # accounts and the whole database: administrators only

@@ -31,6 +31,12 @@ def list_units(cur: Cursor) -> list[Unit]:
     return [Unit(**r) for r in rows]
 
 
+def update_unit(cur: Cursor, unit: Unit) -> None:
+    """Save a unit's name and sector; ``unit.version`` is the version the user saw."""
+    values = unit.model_dump(include={"name", "sector"})
+    write(cur, lambda c: update_audited(c, "unit", unit.id, values, expected_version=unit.version))
+
+
 # --- pathways ---------------------------------------------------------------------------
 
 def add_pathway(cur: Cursor, pathway: Pathway) -> int:
@@ -114,10 +120,75 @@ def _steps_by_pathway(cur: Cursor, pathway_id: int | None = None) -> dict[int, l
     return steps
 
 
-def list_pathways(cur: Cursor) -> list[Pathway]:
+def list_pathways(cur: Cursor, *, include_archived: bool = False) -> list[Pathway]:
+    """Pathways by name with their steps in order; archived ones only when asked."""
     steps = _steps_by_pathway(cur)
-    rows = fetch_records(cur, "SELECT id, name, description, version, archived FROM pathway WHERE NOT archived ORDER BY name")
+    rows = fetch_records(
+        cur,
+        "SELECT id, name, description, version, archived FROM pathway"
+        " WHERE CAST(? AS BOOLEAN) OR NOT archived ORDER BY name",
+        [include_archived],
+    )
     return [Pathway(**r, steps=steps.get(r["id"], [])) for r in rows]
+
+
+def update_pathway(cur: Cursor, pathway: Pathway) -> None:
+    """Save a pathway's name and description; ``pathway.version`` is the version the user saw."""
+    values = pathway.model_dump(include={"name", "description"})
+    write(cur, lambda c: update_audited(c, "pathway", pathway.id, values, expected_version=pathway.version))
+
+
+def set_pathway_archived(cur: Cursor, pathway_id: int, archived: bool, *,
+                         expected_version: int | None = None) -> None:
+    """Archive a pathway (hidden from the lists, nothing deleted) or restore it."""
+    write(cur, lambda c: update_audited(c, "pathway", pathway_id, {"archived": archived},
+                                        expected_version=expected_version))
+
+
+def update_step(cur: Cursor, pathway_id: int, step: PathwayStep) -> None:
+    """Save a step's name, sector, unit and description (its place is changed by move_step);
+    ``step.version`` is the version the user saw."""
+    values = step.model_dump(include={"name", "sector", "unit_id", "description"})
+
+    def change(c: Cursor) -> None:
+        _check_step_of(c, step.id, pathway_id)
+        update_audited(c, "pathway_step", step.id, values, expected_version=step.version)
+
+    write(cur, change)
+
+
+def set_step_archived(cur: Cursor, pathway_id: int, step_id: int, archived: bool) -> None:
+    """Archive a step (it leaves the pathway's order; problems that name it keep their link)
+    or restore it (it comes back as the last step)."""
+
+    def change(c: Cursor) -> None:
+        _check_step_of(c, step_id, pathway_id)
+        order = [s for s in _step_order(c, pathway_id) if s != step_id]
+        if not archived:
+            order.append(step_id)
+        if update_audited(c, "pathway_step", step_id, {"archived": archived}):
+            _write_step_order(c, pathway_id, order)
+
+    write(cur, change)
+
+
+def archived_steps(cur: Cursor, pathway_id: int) -> list[PathwayStep]:
+    """A pathway's archived steps (position 1 each: they have no place in the order)."""
+    rows = fetch_records(
+        cur,
+        "SELECT id, name, sector, unit_id, description, version, archived FROM pathway_step"
+        " WHERE pathway_id = ? AND archived ORDER BY name, id",
+        [pathway_id],
+    )
+    return [PathwayStep(**r, position=1) for r in rows]
+
+
+def _check_step_of(cur: Cursor, step_id: int, pathway_id: int) -> None:
+    row = cur.execute("SELECT pathway_id FROM pathway_step WHERE id = ?", [step_id]).fetchone()
+    if row is None:
+        raise LookupError(f"pathway_step {step_id} does not exist")
+    if row[0] != pathway_id:
+        raise ValueError("step_id: the step is not part of the chosen pathway")
 
 
 def get_pathway(cur: Cursor, pathway_id: int) -> Pathway:
@@ -219,9 +290,12 @@ _PROBLEM_COLUMNS = (
 
 
 def list_problems(
-    cur: Cursor, *, pathway_id: int | None = None, project_id: int | None = None, problem_id: int | None = None
+    cur: Cursor, *, pathway_id: int | None = None, project_id: int | None = None, problem_id: int | None = None,
+    include_merged: bool = False,
 ) -> list[Problem]:
-    """Problems newest first, optionally only one pathway's or those linked to one project."""
+    """Problems newest first, optionally only one pathway's or those linked to one project.
+
+    A duplicate merged into another problem is left out unless asked for (or asked by its id)."""
     links: dict[int, list[int]] = {}
     for linked_problem, linked_project in cur.execute(
         "SELECT problem_id, project_id FROM problem_project ORDER BY project_id"
@@ -237,8 +311,9 @@ def list_problems(
         f"SELECT {_PROBLEM_COLUMNS} FROM problem"
         " WHERE (NOT archived OR id = CAST(? AS INTEGER)) AND (CAST(? AS INTEGER) IS NULL OR id = ?) AND (CAST(? AS INTEGER) IS NULL OR pathway_id = ?)"
         " AND (CAST(? AS INTEGER) IS NULL OR id IN (SELECT problem_id FROM problem_project WHERE project_id = ?))"
+        " AND (merged_into_id IS NULL OR CAST(? AS BOOLEAN) OR id = CAST(? AS INTEGER))"
         " ORDER BY reported_on DESC, id DESC",
-        [problem_id, problem_id, problem_id, pathway_id, pathway_id, project_id, project_id],
+        [problem_id, problem_id, problem_id, pathway_id, pathway_id, project_id, project_id, include_merged, problem_id],
     )
     return [Problem(**row, project_ids=links.get(row["id"], []), change_idea_ids=ideas.get(row["id"], []))
             for row in rows]
@@ -264,9 +339,10 @@ def pathway_counts(cur: Cursor) -> dict[int, PathwayCounts]:
     rows = cur.execute(
         """
         SELECT p.id,
-               (SELECT count(*) FROM problem pr WHERE pr.pathway_id = p.id
-                  AND pr.status NOT IN ('solved', 'not_pursued')),
-               (SELECT count(*) FROM problem pr WHERE pr.pathway_id = p.id),
+               (SELECT count(*) FROM problem pr WHERE pr.pathway_id = p.id AND NOT pr.archived
+                  AND pr.merged_into_id IS NULL AND pr.status NOT IN ('solved', 'not_pursued')),
+               (SELECT count(*) FROM problem pr WHERE pr.pathway_id = p.id AND NOT pr.archived
+                  AND pr.merged_into_id IS NULL),
                (SELECT count(*) FROM project pj WHERE pj.pathway_id = p.id)
         FROM pathway p
         """

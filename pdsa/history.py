@@ -199,6 +199,9 @@ _CODED: dict[tuple[str, str], str] = {
     ("measure", "chart"): "chart_type",
     ("measure", "rules"): "rules",
     ("pdsa_cycle", "act_decision"): "decision",
+    # slice: pathways
+    ("pathway_step", "sector"): "sector",
+    ("unit", "sector"): "sector",
 }
 
 # column -> the table whose row it names (parent_id depends on the entity)
@@ -207,6 +210,8 @@ _REFERENCES: dict[str, str] = {
     "driver_ids": "driver", "change_idea_id": "change_idea", "measure_ids": "measure", "step_id": "pathway_step",
     "problem_id": "problem", "project_id": "project", "cycle_id": "pdsa_cycle", "merged_into_id": "problem",
     "linked_project_id": "project", "linked_change_idea_id": "change_idea",
+    "merged_from_id": "problem",  # slice: problems
+    "unit_id": "unit",  # slice: pathways
 }
 _PARENT_TABLE = {"driver": "driver", "pdsa_cycle": "pdsa_cycle"}
 
@@ -532,12 +537,27 @@ class _Teller:
         who, name = self.who(event), self.name(event)
         columns = {column for column, _, _ in found}
         after = event.after or {}
+        # slice: problems — a merge, told on the duplicate and on the problem kept
+        if event.entity == "problem" and "merged_into_id" in columns and after.get("merged_into_id"):
+            return self.t("problem_forms.history_merged", who=who, name=name,
+                          into=self.reference("problem", after["merged_into_id"]))
+        if columns == {"merged_from_id"}:
+            return self.t("problem_forms.history_merged", who=who,
+                          name=self.reference("problem", after["merged_from_id"]), into=name)
         if columns == {"linked_project_id"}:
             return self.t("history.problem_linked_project", who=who, name=name,
                           project=self.reference("project", after["linked_project_id"]))
         if columns == {"linked_change_idea_id"}:
             return self.t("history.problem_linked_change_idea", who=who, name=name,
                           idea=self.reference("change_idea", after["linked_change_idea_id"]))
+        # slice: team — a team member, driver or change idea removed, restored or moved
+        if columns == {"archived"} and event.entity in ("team_member", "driver", "change_idea"):
+            state = "removed" if after.get("archived") else "restored"
+            return self.t(f"team_forms.history.{event.entity}_{state}", who=who, name=name)
+        if columns == {"position"} and event.entity == "driver":
+            return self.t("team_forms.history.driver_moved", who=who, name=name,
+                          old=self.number((event.before or {}).get("position") or 0), new=self.number(after["position"]))
+        # end slice: team
         if columns == {"archived"}:
             return self.t("history.archived" if after.get("archived") else "history.restored", who=who, name=name)
         if event.entity == "pdsa_cycle":

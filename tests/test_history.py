@@ -455,6 +455,117 @@ def _every_action(cur) -> dict:
         "set_user_roles": lambda c: actions.set_user_roles(c, ADMIN, made["user"], {"leader"}),
         "disable_user": lambda c: actions.disable_user(c, ADMIN, made["user"]),
         "grant_identity": grant,
+        **_pathway_recipes(pathway_id),  # slice: pathways
+        **_problem_recipes(pathway_id, project.id),  # slice: problems
+        **_project_recipes(project.id),  # slice: projects
+        **_team_recipes(project.id),  # slice: team
+        **_measure_recipes(project.id),  # slice: measures
+    }
+
+
+def _measure_recipes(project_id: int) -> dict:  # slice: measures
+    """Archive and restore the measure and the cycle the recipes above made."""
+    from pdsa.store.cycles import list_cycles
+    from pdsa.store.measures import list_measures
+
+    def measure(c):
+        return next(m for m in list_measures(c, project_id=project_id, include_archived=True)
+                    if m.name == "Ny indikator")
+
+    def cycle(c):
+        return next(x for x in list_cycles(c, project_id=project_id, include_archived=True) if x.title == "Ny cirkel")
+
+    return {
+        "archive_measure": lambda c: actions.archive_measure(c, ADMIN, measure(c).id, expected_version=measure(c).version),
+        "restore_measure": lambda c: actions.restore_measure(c, ADMIN, measure(c).id, expected_version=measure(c).version),
+        "archive_cycle": lambda c: actions.archive_cycle(c, ADMIN, cycle(c).id, expected_version=cycle(c).version),
+        "restore_cycle": lambda c: actions.restore_cycle(c, ADMIN, cycle(c).id, expected_version=cycle(c).version),
+    }
+
+
+def _team_recipes(project_id: int) -> dict:  # slice: team
+    """On the member, driver and idea the recipes above added."""
+    from pdsa.store.drivers import get_driver, list_drivers
+    from pdsa.store.projects import list_change_ideas
+    from pdsa.store.team import list_team
+
+    def member(c):
+        return next(m for m in list_team(c, project_id, include_archived=True) if m.name == "Nyt teammedlem")
+
+    def driver(c):
+        return next(d for d in list_drivers(c, project_id, include_archived=True) if d.text.startswith("Ny driver"))
+
+    def idea(c):
+        return next(i for i in list_change_ideas(c, project_id, include_archived=True) if i.text.startswith("Ny idé"))
+
+    return {
+        "update_team_member": lambda c: actions.update_team_member(c, ADMIN, member(c).model_copy(
+            update={"role": "patient_partner", "discipline": "Pårørende"})),
+        "remove_team_member": lambda c: actions.remove_team_member(c, ADMIN, member(c).id),
+        "restore_team_member": lambda c: actions.restore_team_member(c, ADMIN, member(c).id),
+        "update_driver": lambda c: actions.update_driver(c, ADMIN, get_driver(c, driver(c).id).model_copy(
+            update={"text": "Ny driver, omdøbt"})),
+        "move_driver": lambda c: actions.move_driver(c, ADMIN, driver(c).id, -1),
+        "remove_driver": lambda c: actions.remove_driver(c, ADMIN, driver(c).id),
+        "restore_driver": lambda c: actions.restore_driver(c, ADMIN, driver(c).id),
+        "update_change_idea": lambda c: actions.update_change_idea(c, ADMIN, idea(c).model_copy(
+            update={"text": "Ny idé, omdøbt", "driver_ids": [driver(c).id]})),
+        "remove_change_idea": lambda c: actions.remove_change_idea(c, ADMIN, idea(c).id),
+        "restore_change_idea": lambda c: actions.restore_change_idea(c, ADMIN, idea(c).id),
+    }
+
+
+def _project_recipes(project_id: int) -> dict:  # slice: projects
+    from pdsa.store.projects import get_project
+
+    def edit(c):
+        project = get_project(c, project_id)
+        actions.update_project(c, ADMIN, project.model_copy(update={"aim_how_much": "fra 40 % til 80 %",
+                                                                     "unit_ids": []}))
+
+    return {
+        "update_project": edit,
+        "archive_project": lambda c: actions.archive_project(c, ADMIN, project_id),
+        "restore_project": lambda c: actions.restore_project(c, ADMIN, project_id),
+    }
+
+
+def _problem_recipes(pathway_id: int, project_id: int) -> dict:  # slice: problems
+    def problem(c, title):
+        return actions.register_problem(c, ADMIN, Problem(title=title, pathway_id=pathway_id, source="complaint",
+                                                          reported_on=date(2026, 1, 2)))
+
+    def merge(c):
+        keep, duplicate = problem(c, "Beholdes"), problem(c, "Dublet")
+        actions.link_problem_to_project(c, ADMIN, duplicate.id, project_id)
+        actions.merge_problems(c, ADMIN, keep.id, duplicate.id)
+
+    def link(c):
+        observation = actions.add_observation(c, ADMIN, Observation(
+            text="Ventede længe", kind="concern", observed_on=date(2026, 2, 1), pathway_id=pathway_id))
+        actions.link_observation(c, ADMIN, observation.id, problem_id=problem(c, "Ventetid").id, project_id=project_id)
+
+    return {"merge_problems": merge, "link_observation": link}
+
+
+def _pathway_recipes(pathway_id: int) -> dict:  # slice: pathways
+    from pathways.store import archived_steps, get_pathway, get_unit, list_units
+
+    def first_step(c):
+        return get_pathway(c, pathway_id).steps[0]
+
+    return {
+        "update_unit": lambda c: actions.update_unit(c, ADMIN, get_unit(c, list_units(c)[0].id).model_copy(
+            update={"name": "Omdøbt enhed", "sector": "region"})),
+        "update_pathway": lambda c: actions.update_pathway(c, ADMIN, get_pathway(c, pathway_id).model_copy(
+            update={"name": "Omdøbt forløb"})),
+        "archive_pathway": lambda c: actions.archive_pathway(c, ADMIN, pathway_id),
+        "restore_pathway": lambda c: actions.restore_pathway(c, ADMIN, pathway_id),
+        "update_pathway_step": lambda c: actions.update_pathway_step(c, ADMIN, pathway_id, first_step(c).model_copy(
+            update={"name": "Omdøbt trin", "sector": "municipality"})),
+        "archive_pathway_step": lambda c: actions.archive_pathway_step(c, ADMIN, pathway_id, first_step(c).id),
+        "restore_pathway_step": lambda c: actions.restore_pathway_step(c, ADMIN, pathway_id,
+                                                                       archived_steps(c, pathway_id)[0].id),
     }
 
 

@@ -39,6 +39,30 @@ EXPECTED = {
     "create_user": set(), "set_user_password": set(), "set_user_roles": set(), "disable_user": set(),
     "grant_identity": set(), "load_demo": set(),
 }
+# slice: pathways
+EXPECTED.update({
+    "update_unit": {"staff"}, "update_pathway": {"staff"}, "archive_pathway": {"staff"}, "restore_pathway": {"staff"},
+    "update_pathway_step": {"staff"}, "archive_pathway_step": {"staff"}, "restore_pathway_step": {"staff"},
+})
+
+# slice: problems
+EXPECTED.update({"merge_problems": {"staff"}, "link_observation": {"staff", "lead", "member"}})
+
+# slice: projects
+EXPECTED.update({"update_project": {"lead", "member"}, "archive_project": {"lead"},
+                 "restore_project": {"staff"}})
+
+# slice: team
+EXPECTED.update({
+    "update_team_member": {"lead"}, "remove_team_member": {"lead"}, "restore_team_member": {"lead"},
+    "update_driver": {"lead", "member"}, "move_driver": {"lead", "member"}, "remove_driver": {"lead", "member"},
+    "restore_driver": {"lead", "member"}, "update_change_idea": {"lead", "member"},
+    "remove_change_idea": {"lead", "member"}, "restore_change_idea": {"lead", "member"},
+})
+
+# slice: measures
+EXPECTED.update({"archive_measure": {"lead", "member"}, "restore_measure": {"lead", "member"},
+                 "archive_cycle": {"lead", "member"}, "restore_cycle": {"lead", "member"}})
 
 # (profile, global roles, team role on the demo lead's project or None)
 PROFILES = [
@@ -117,6 +141,122 @@ def _calls(cur, own):
         "disable_user": lambda a: actions.disable_user(cur, a, 2, False),
         "grant_identity": lambda a: _grant(cur, a),
         "load_demo": lambda a: actions.demo.load_demo(cur, a),
+        **_pathway_calls(cur, pathway),  # slice: pathways
+        **_problem_calls(cur, own),  # slice: problems
+        **_project_calls(cur, own),  # slice: projects
+        **_team_calls(cur, own),  # slice: team
+        **_measure_calls(cur, own),  # slice: measures
+    }
+
+
+def _measure_calls(cur, own):  # slice: measures
+    """Archive and restore a measure and a cycle made for it, so the other calls keep theirs."""
+    measure = actions.define_measure(cur, ADMIN, Measure(project_id=own.id, name="Til arkiv", kind="balancing",
+                                                         data_type="count", period="month"))
+    cycle = actions.start_cycle(cur, ADMIN, PdsaCycle(project_id=own.id, title="Til arkiv"))
+    return {
+        "archive_measure": lambda a: actions.archive_measure(cur, a, measure.id),
+        "restore_measure": lambda a: actions.restore_measure(cur, a, measure.id),
+        "archive_cycle": lambda a: actions.archive_cycle(cur, a, cycle.id),
+        "restore_cycle": lambda a: actions.restore_cycle(cur, a, cycle.id),
+    }
+
+
+def _team_calls(cur, own):  # slice: team
+    """Each call works on a member, driver or idea of its own, made (and removed) by the administrator."""
+    from pdsa.store import drivers
+
+    def member(name="Til test"):
+        project = actions.add_team_member(cur, ADMIN, own.id, TeamMember(name=name, sector="municipality"))
+        return max(project.team, key=lambda m: m.id)
+
+    def removed_member():
+        added = member("Fjernet")
+        return actions.remove_team_member(cur, ADMIN, added.id)
+
+    def primary():
+        return actions.add_driver(cur, ADMIN, own.id, Driver(kind="primary", text="Til test"))
+
+    def idea():
+        return actions.add_change_idea(cur, ADMIN, own.id, ChangeIdea(text="Til test"))
+
+    first = drivers.list_drivers(cur, own.id)[0]
+    return {
+        "update_team_member": lambda a: actions.update_team_member(cur, a, member().model_copy(
+            update={"discipline": "Ergoterapeut", "role": "sponsor"})),
+        "remove_team_member": lambda a: actions.remove_team_member(cur, a, member().id),
+        "restore_team_member": lambda a: actions.restore_team_member(cur, a, removed_member().id),
+        "update_driver": lambda a: actions.update_driver(cur, a, drivers.get_driver(cur, first.id).model_copy(
+            update={"text": f"{first.text} ({a.name})"})),
+        "move_driver": lambda a: actions.move_driver(cur, a, first.id, 1),
+        "remove_driver": lambda a: actions.remove_driver(cur, a, primary().id),
+        "restore_driver": lambda a: actions.restore_driver(cur, a, actions.remove_driver(cur, ADMIN, primary().id).id),
+        "update_change_idea": lambda a: actions.update_change_idea(cur, a, idea().model_copy(
+            update={"description": "Ny beskrivelse"})),
+        "remove_change_idea": lambda a: actions.remove_change_idea(cur, a, idea().id),
+        "restore_change_idea": lambda a: actions.restore_change_idea(
+            cur, a, actions.remove_change_idea(cur, ADMIN, idea().id).id),
+    }
+
+
+def _project_calls(cur, own):  # slice: projects
+    from pdsa.store.projects import get_project
+
+    def edit(a):
+        project = get_project(cur, own.id)
+        return actions.update_project(cur, a, project.model_copy(update={"aim_how_much": f"med 20 % ({a.name})"}))
+
+    # archive runs before restore: a profile that may archive (lead, administrator) restores it again
+    return {
+        "update_project": edit,
+        "archive_project": lambda a: actions.archive_project(cur, a, own.id,
+                                                             expected_version=get_project(cur, own.id).version),
+        "restore_project": lambda a: actions.restore_project(cur, a, own.id),
+    }
+
+
+def _problem_calls(cur, own):  # slice: problems
+    """Each call gets problems and an observation of its own, made by the administrator."""
+
+    def problem(title: str) -> Problem:
+        return actions.register_problem(cur, ADMIN, Problem(title=title, pathway_id=own.pathway_id, source="complaint",
+                                                            reported_on=date(2026, 3, 1)))
+
+    def merge(a):
+        keep, duplicate = problem("Beholdes"), problem("Dublet")
+        return actions.merge_problems(cur, a, keep.id, duplicate.id)
+
+    def link(a):
+        observation = actions.add_observation(cur, ADMIN, Observation(
+            text="Ventede længe", kind="concern", observed_on=date(2026, 3, 1), pathway_id=own.pathway_id))
+        return actions.link_observation(cur, a, observation.id, problem_id=problem("Ventetid").id, project_id=own.id)
+
+    return {"merge_problems": merge, "link_observation": link}
+
+
+def _pathway_calls(cur, pathway):  # slice: pathways
+    from pathways import store as pathway_store
+
+    def step(c):
+        return pathway_store.get_pathway(c, pathway).steps[0]
+
+    def archived_step(c):
+        if not pathway_store.archived_steps(c, pathway):
+            actions.archive_pathway_step(c, ADMIN, pathway, step(c).id)
+        return pathway_store.archived_steps(c, pathway)[0]
+
+    unit = pathway_store.list_units(cur)[0]
+    return {
+        "update_unit": lambda a: actions.update_unit(cur, a, pathway_store.get_unit(cur, unit.id).model_copy(
+            update={"name": f"{unit.name} ({a.name})"})),
+        "update_pathway": lambda a: actions.update_pathway(cur, a, pathway_store.get_pathway(cur, pathway).model_copy(
+            update={"description": f"Ændret af {a.name}"})),
+        "archive_pathway": lambda a: actions.archive_pathway(cur, a, pathway),
+        "restore_pathway": lambda a: actions.restore_pathway(cur, a, pathway),
+        "update_pathway_step": lambda a: actions.update_pathway_step(cur, a, pathway, step(cur).model_copy(
+            update={"description": f"Ændret af {a.name}"})),
+        "archive_pathway_step": lambda a: actions.archive_pathway_step(cur, a, pathway, step(cur).id),
+        "restore_pathway_step": lambda a: actions.restore_pathway_step(cur, a, pathway, archived_step(cur).id),
     }
 
 

@@ -1,84 +1,89 @@
-"""Patient pathways: their steps across sectors, the problems found in them, and patients' words."""
+"""Patient pathways: their steps across sectors, built and edited here; the count of open
+problems (the Problems page holds them); and patients' words."""
 
-import pandas as pd
+from pathlib import Path
+
 import streamlit as st
+from streamlit.errors import StreamlitAPIException
 
 from pathways.diagram import pathway_dot
-from pathways.store import list_pathways, list_problems, list_units
+from pathways.store import archived_steps, list_pathways, list_problems, list_units
 from pdsa.core.fields import SECTORS
 from pdsa.store.observations import list_observations
 from pdsa.store.projects import list_projects
+from ui import pathway_forms as forms
+from ui.actor import current_actor
 from ui.choice import choose
 from ui.format import fmt_date, label
 from ui.plain import plain
-from ui.actor import current_actor
-from ui.state import cursor, t
+from ui.state import cursor, t, tn
 from ui.visibility import visible_pathway_ids
+
+PROBLEMS_PAGE = "views/problems.py"
 
 st.title(t("pathways.title"))
 st.caption(t("pathways.purpose"))
 
 cur = cursor()
 actor = current_actor()
-shown = visible_pathway_ids(actor, list_pathways(cur), list_projects(cur))
-pathways = [p for p in list_pathways(cur) if p.id in shown]
+everything = list_pathways(cur, include_archived=True)
+shown = visible_pathway_ids(actor, everything, list_projects(cur))
+pathways = [p for p in everything if p.id in shown and not p.archived]
+archived = [p for p in everything if p.archived] if forms.may(actor, "restore_pathway") else []
+may_create = forms.may(actor, "create_pathway")
+
+forms.show_page_outcome()
 if not pathways:
-    st.info(t("pathways.empty"))
+    if may_create:
+        st.info(t("pathway_forms.empty"))
+        forms.create_pathway_form()
+    else:
+        st.info(t("pathway_forms.empty_reader"))
+    forms.archived_pathways(archived)
     st.stop()
 
 by_id = {p.id: p for p in pathways}
 chosen = by_id[choose(t("pathways.choose"), {p.id: p.name for p in pathways}, key="pathway", param="pathway")]
 if chosen.description:
     st.markdown(plain(chosen.description))
+if forms.may(actor, "update_pathway", chosen.id):
+    forms.edit_pathway_form(chosen)
 
-units = {u.id: u.name for u in list_units(cur)}
+all_units = list_units(cur)
+units = {u.id: u.name for u in all_units}
 problems = list_problems(cur, pathway_id=chosen.id)
+is_open = [p for p in problems if p.status not in ("solved", "not_pursued")]
 open_by_step: dict[int, int] = {}
-for problem in problems:
-    if problem.step_id and problem.status not in ("solved", "not_pursued"):
+for problem in is_open:
+    if problem.step_id:
         open_by_step[problem.step_id] = open_by_step.get(problem.step_id, 0) + 1
 
 st.subheader(t("pathways.steps_heading"))
 if chosen.steps:
     st.graphviz_chart(
         pathway_dot(chosen, unit_names=units, sector_names={s: label("sector", s) for s in SECTORS},
-                    problem_counts=open_by_step, problems_word=t("pathways.open_problems_word")),
-        width="stretch",
+                    problem_counts=open_by_step, problems_text=lambda n: tn("pathway_forms.open_problems", n)),
+        width="content",
     )
-    with st.expander(t("pathways.step_details")):
-        for step in chosen.steps:
-            st.markdown(f"**{step.position}. {plain(step.name, one_line=True)}** · "
-                        f"{plain(units.get(step.unit_id, ''), one_line=True)} · {label('sector', step.sector)}")
-            if step.description:
-                st.caption(plain(step.description))
-else:
-    st.info(t("pathways.no_steps"))
+editable = forms.may(actor, "update_pathway_step", chosen.id)
+forms.steps_list(chosen, units, editable=editable)
+if forms.may(actor, "add_pathway_step", chosen.id):
+    forms.add_step_form(chosen, units)
+if forms.may(actor, "restore_pathway_step", chosen.id):
+    forms.archived_steps_list(chosen, archived_steps(cur, chosen.id))
 
 st.subheader(t("pathways.problems_heading"))
-if problems:
-    step_names = {s.id: s.name for s in chosen.steps}
-    project_titles = {p.id: p.title for p in list_projects(cur)}
-    table = pd.DataFrame(
-        {
-            t("problems.title"): [p.title for p in problems],
-            t("problems.step"): [step_names.get(p.step_id, "–") for p in problems],
-            t("problems.source"): [label("source", p.source) for p in problems],
-            t("problems.status"): [label("problem_status", p.status) for p in problems],
-            t("problems.reported_on"): [fmt_date(p.reported_on) for p in problems],
-            t("problems.impact"): [p.impact for p in problems],
-            t("problems.effort"): [p.effort for p in problems],
-            t("problems.projects"): [", ".join(project_titles[i] for i in p.project_ids) or "–" for p in problems],
-        }
-    )
-    st.dataframe(table, hide_index=True, width="stretch")
-    for problem in problems:
-        if problem.description:
-            with st.expander(plain(problem.title, one_line=True)):
-                st.markdown(plain(problem.description))
-                if problem.reported_by_role:
-                    st.caption(t("problems.reported_by", role=plain(problem.reported_by_role, one_line=True)))
-else:
-    st.info(t("pathways.no_problems"))
+count_text = tn("pathway_forms.open_problems_in_pathway", len(is_open))
+linked = False
+if (Path(__file__).resolve().parent.parent / PROBLEMS_PAGE).exists():
+    try:  # the Problems page holds the inbox; the link works once the app lists that page
+        st.page_link(PROBLEMS_PAGE, label=t("pathway_forms.see_problems", count=count_text),
+                     query_params={"pathway": chosen.id}, icon=":material/inbox:")
+        linked = True
+    except StreamlitAPIException:
+        pass
+if not linked:
+    st.markdown(count_text)
 
 st.subheader(t("pathways.observations_heading"))
 observations = list_observations(cur, pathway_id=chosen.id)
@@ -90,3 +95,12 @@ if observations:
             st.caption(f"{label('observation_kind', obs.kind)} · {who} · {fmt_date(obs.observed_on)}")
 else:
     st.info(t("pathways.no_observations"))
+
+st.divider()
+forms.units_section(all_units, may_add=forms.may(actor, "add_unit"), may_edit=forms.may(actor, "update_unit"))
+if may_create:
+    with st.expander(t("pathway_forms.new_pathway"), expanded=forms.create_pending()):
+        forms.create_pathway_form(border=False)
+if forms.may(actor, "archive_pathway", chosen.id):
+    forms.archive_pathway_button(chosen)
+forms.archived_pathways(archived)
