@@ -41,6 +41,7 @@ pages = {
     ],
     t("nav.section_improvement"): [
         st.Page("views/pathways.py", title=t("pathways.title"), icon=":material/route:", url_path="pathways"),
+        st.Page("views/problems.py", title=t("problem_forms.title"), icon=":material/report:", url_path="problems"),
         st.Page("views/projects.py", title=t("projects.title"), icon=":material/flag:", url_path="projects"),
         st.Page("views/history.py", title=t("history.title"), icon=":material/history:", url_path="history"),
     ],
