@@ -358,23 +358,23 @@ def steps_list(pathway: Pathway, units: dict[int, str], *, editable: bool) -> No
     last = len(pathway.steps)
     for step in pathway.steps:
         with st.container(border=True):
-            if editable:
-                text, up, down, edit, remove = st.columns([8, 1, 1, 1.4, 1.4], vertical_alignment="center")
-            else:
-                text = st.container()
-            text.markdown(step_line(step, units))
+            st.markdown(step_line(step, units))
             if step.description:
-                text.caption(plain(step.description))
+                st.caption(plain(step.description))
             if not editable:
                 continue
-            up.button("↑", key=f"step-up-{step.id}", help=t("pathway_forms.move_up"), disabled=step.position == 1,
-                      on_click=_move, args=(pathway, step, step.position - 1))
-            down.button("↓", key=f"step-down-{step.id}", help=t("pathway_forms.move_down"),
-                        disabled=step.position == last, on_click=_move, args=(pathway, step, step.position + 1))
-            edit.button(t("pathway_forms.edit"), key=f"step-edit-{step.id}", on_click=_start_editing, args=(step,))
-            remove.button(t("pathway_forms.remove"), key=f"step-remove-{step.id}",
-                          on_click=lambda s=step: (st.session_state.__setitem__(_CONFIRM_STEP, s.id),
-                                                   st.session_state.pop(_EDITING_STEP, None)))
+            row = st.container(horizontal=True, gap="small")
+            row.button(t("pathway_forms.up"), key=f"step-up-{step.id}", icon=":material/arrow_upward:",
+                       help=t("pathway_forms.move_up"), disabled=step.position == 1,
+                       on_click=_move, args=(pathway, step, step.position - 1))
+            row.button(t("pathway_forms.down"), key=f"step-down-{step.id}", icon=":material/arrow_downward:",
+                       help=t("pathway_forms.move_down"), disabled=step.position == last,
+                       on_click=_move, args=(pathway, step, step.position + 1))
+            row.button(t("pathway_forms.edit"), key=f"step-edit-{step.id}", icon=":material/edit:",
+                       on_click=_start_editing, args=(step,))
+            row.button(t("pathway_forms.remove"), key=f"step-remove-{step.id}", icon=":material/delete:",
+                       on_click=lambda s=step: (st.session_state.__setitem__(_CONFIRM_STEP, s.id),
+                                                st.session_state.pop(_EDITING_STEP, None)))
             if st.session_state.get(_CONFIRM_STEP) == step.id:
                 st.warning(t("pathway_forms.confirm_remove_step", name=plain(step.name, one_line=True)))
                 yes, no = st.columns(2)

@@ -64,6 +64,7 @@ if chosen.steps:
         pathway_dot(chosen, unit_names=units, sector_names={s: label("sector", s) for s in SECTORS},
                     problem_counts=open_by_step, problems_text=lambda n: tn("pathway_forms.open_problems", n)),
         width="content",
+        alt=t("pathway_forms.diagram_alt", steps=", ".join(f"{s.position}. {s.name}" for s in chosen.steps)),
     )
 editable = forms.may(actor, "update_pathway_step", chosen.id)
 forms.steps_list(chosen, units, editable=editable)
