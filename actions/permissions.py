@@ -80,6 +80,7 @@ PERMISSIONS: dict[str, Rule] = {
     # slice: problems
     "merge_problems": _rule(roles=["staff"]),
     "link_observation": _rule(roles=["staff"], team=TEAM),
+    "edit_problem": _rule(roles=["staff"], attached=True, own_only=True),
     # end slice: problems
     # themes, projects, teams, driver diagrams
     "create_theme": _rule(roles=["leader"]),

@@ -54,3 +54,18 @@ def merge_problems(
         return get_problem(c, keep_id)
 
     return perform(cur, actor, "merge_problems", change, target=scope)
+
+
+def edit_problem(cur: Cursor, actor: Actor, problem: Problem) -> Problem:
+    """Correct what a problem says (title, what happened, step, source, date), on the version the
+    user saw. Staff; a patient representative their own problems on an attached pathway."""
+
+    def scope(c: Cursor) -> Scope:
+        stored = get_problem(c, problem.id)
+        return Scope(pathway_id=stored.pathway_id, created_by=stored.created_by)
+
+    def change(c: Cursor) -> Problem:
+        store.edit_problem(c, problem)
+        return get_problem(c, problem.id)
+
+    return perform(cur, actor, "edit_problem", change, target=scope)

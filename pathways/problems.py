@@ -18,7 +18,13 @@ from dataclasses import dataclass
 import duckdb
 
 from pathways.models import Problem
-from pathways.store import get_problem, link_problem_to_change_idea, link_problem_to_project, list_problems
+from pathways.store import (
+    check_step_in_pathway,
+    get_problem,
+    link_problem_to_change_idea,
+    link_problem_to_project,
+    list_problems,
+)
 from pdsa.core.audit import check_version, record_event, update_audited
 from pdsa.core.db import write
 
@@ -92,3 +98,22 @@ def merged_into(cur: Cursor, problem_id: int) -> list[Problem]:
     """The duplicates that were merged into the problem, newest first."""
     rows = cur.execute("SELECT id FROM problem WHERE merged_into_id = ? ORDER BY id DESC", [problem_id]).fetchall()
     return [get_problem(cur, r[0]) for r in rows]
+
+
+EDITABLE_FIELDS: tuple[str, ...] = ("title", "description", "step_id", "source", "reported_by_role", "reported_on")
+
+
+def edit_problem(cur: Cursor, problem: Problem) -> bool:
+    """Save what a problem says (title, what happened, step, source, who told it, date) on the
+    version the user saw (``problem.version``; StaleEdit when someone saved since). The
+    pathway stays: its links belong to that pathway. True when anything changed."""
+
+    def change(c: Cursor) -> bool:
+        stored = get_problem(c, problem.id)
+        if problem.pathway_id != stored.pathway_id:
+            raise ValueError("pathway_id: a problem stays in the pathway it was registered in")
+        check_step_in_pathway(c, problem.step_id, stored.pathway_id)
+        return update_audited(c, "problem", problem.id, problem.model_dump(include=set(EDITABLE_FIELDS)),
+                              expected_version=problem.version)
+
+    return write(cur, change)

@@ -171,11 +171,11 @@ def test_creates_and_links_name_what_was_added(fmt):
 @pytest.mark.parametrize("language, expected", [
     ("en", ["Anna changed the role of *Bo* from Member to Lead",
             "Anna changed the parent driver of *Nerveblokade døgnet rundt* from Smertelindring to Kapacitet",
-            "Anna archived *Bo*",
+            "Anna removed *Bo* from the team",  # slice: team
             "Anna scored the progress 3.5 – Improvement (2026-06-15)"]),
     ("da", ["Anna ændrede rollen for *Bo* fra Teammedlem til Tovholder",
             "Anna ændrede den overordnede driver for *Nerveblokade døgnet rundt* fra Smertelindring til Kapacitet",
-            "Anna arkiverede *Bo*",
+            "Anna fjernede *Bo* fra teamet",  # slice: team
             "Anna vurderede fremdriften til 3,5 – Forbedring (15-06-2026)"]),
 ])
 def test_team_and_driver_changes(fmt, language, expected):
@@ -545,7 +545,11 @@ def _problem_recipes(pathway_id: int, project_id: int) -> dict:  # slice: proble
             text="Ventede længe", kind="concern", observed_on=date(2026, 2, 1), pathway_id=pathway_id))
         actions.link_observation(c, ADMIN, observation.id, problem_id=problem(c, "Ventetid").id, project_id=project_id)
 
-    return {"merge_problems": merge, "link_observation": link}
+    def edit(c):
+        made = problem(c, "Uklar titel")
+        actions.edit_problem(c, ADMIN, made.model_copy(update={"title": "Klar titel", "description": "Nu klarere"}))
+
+    return {"merge_problems": merge, "link_observation": link, "edit_problem": edit}
 
 
 def _pathway_recipes(pathway_id: int) -> dict:  # slice: pathways

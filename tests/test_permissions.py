@@ -46,7 +46,8 @@ EXPECTED.update({
 })
 
 # slice: problems
-EXPECTED.update({"merge_problems": {"staff"}, "link_observation": {"staff", "lead", "member"}})
+EXPECTED.update({"merge_problems": {"staff"}, "link_observation": {"staff", "lead", "member"},
+                 "edit_problem": {"staff"}})  # a patient representative edits only their own (test_problem_inbox)
 
 # slice: projects
 EXPECTED.update({"update_project": {"lead", "member"}, "archive_project": {"lead"},
@@ -231,7 +232,11 @@ def _problem_calls(cur, own):  # slice: problems
             text="Ventede længe", kind="concern", observed_on=date(2026, 3, 1), pathway_id=own.pathway_id))
         return actions.link_observation(cur, a, observation.id, problem_id=problem("Ventetid").id, project_id=own.id)
 
-    return {"merge_problems": merge, "link_observation": link}
+    def edit(a):
+        made = problem("Uklar titel")
+        return actions.edit_problem(cur, a, made.model_copy(update={"title": "Klar titel"}))
+
+    return {"merge_problems": merge, "link_observation": link, "edit_problem": edit}
 
 
 def _pathway_calls(cur, pathway):  # slice: pathways

@@ -5,6 +5,7 @@ through the Problems page as a user sees it (AppTest)."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 from datetime import date
 from functools import partial
@@ -418,3 +419,74 @@ def test_the_page_without_pathways_points_to_the_pathways_page(monkeypatch, tmp_
     assert at.info[0].value == translate("da", "problem_forms.no_pathways")
     assert "python -m pdsa" not in _shown(at)
 
+
+
+def test_a_project_can_start_from_several_problems(monkeypatch, page_db):
+    at = _open(monkeypatch, page_db)
+    pathway_id = at.selectbox(key="pathway").value
+    chooser = at.multiselect(key=f"project-from-{pathway_id}")
+    at = chooser.select(chooser.options[0]).select(chooser.options[1]).run()
+    ids = [r[0] for r in _stored(page_db, "SELECT id FROM problem WHERE title IN (?, ?)", chooser.options[:2])]
+    [link] = [el for el in at.get("page_link") if "new_from_problem" in el.proto.query_string]
+    assert sorted(map(int, link.proto.query_string.split("=")[1].replace("%2C", ",").split(","))) == sorted(ids)
+    assert link.proto.label == "Create a project from 2 problems"
+
+
+RAW = re.compile(r"\bNone\b|\bnan\b|\bNaT\b|\b[a-z]+_[a-z_]+\b|\b(?:pathway|problem|project|step)_?id\b")
+
+
+@pytest.mark.parametrize("language", ["da", "en"])
+def test_no_internal_ids_or_raw_values_on_the_page(monkeypatch, page_db, language):
+    at = _open(monkeypatch, page_db, language)
+    for index in range(len(at.selectbox(key="pathway").options)):
+        at.selectbox(key="pathway").select_index(index).run()
+        shown = _shown(at) + " ".join(e.label for kind in ("expander", "button", "selectbox", "multiselect", "radio")
+                                      for e in getattr(at, kind))
+        assert not RAW.search(shown), RAW.search(shown)
+    [(problem_id,)] = _stored(page_db, "SELECT min(id) FROM problem")
+    opened = _open(monkeypatch, page_db, language, problem=problem_id)
+    shown = _shown(opened) + " ".join(e.label for e in opened.expander)
+    assert not RAW.search(shown), RAW.search(shown)
+
+
+# --- correcting a problem ----------------------------------------------------------------------------
+
+def test_a_problem_is_corrected_on_the_version_seen_and_a_patient_representative_corrects_only_their_own(demo_db):
+    from actions.accounts import actor_for
+    from pdsa.store.users import find_user
+
+    pathway_id, _ = _hip(demo_db)
+    patient = actor_for(demo_db, find_user(demo_db, "demo-patient"))
+    theirs = actions.register_problem(demo_db, patient, Problem(title="Ventede på svar", pathway_id=pathway_id,
+                                                                source="patient_or_relative",
+                                                                reported_on=date(2026, 3, 1)))
+    corrected = actions.edit_problem(demo_db, patient, theirs.model_copy(update={"title": "Ventede tre dage på svar"}))
+    assert corrected.title == "Ventede tre dage på svar" and corrected.version == theirs.version + 1
+    others = _problem(demo_db, pathway_id, "Personalets problem")
+    with pytest.raises(NotAllowed):
+        actions.edit_problem(demo_db, patient, others.model_copy(update={"title": "Ændret"}))
+    with pytest.raises(StaleEdit):
+        actions.edit_problem(demo_db, STAFF, theirs.model_copy(update={"description": "for sent"}))
+    other_step = demo_db.execute("SELECT id FROM pathway_step WHERE pathway_id <> ? LIMIT 1", [pathway_id]).fetchone()[0]
+    with pytest.raises(ValueError, match="step"):
+        actions.edit_problem(demo_db, STAFF, corrected.model_copy(update={"step_id": other_step}))
+    assert get_problem(demo_db, theirs.id).title == "Ventede tre dage på svar"
+
+
+def test_a_problem_is_corrected_on_its_page(monkeypatch, page_db):
+    [(problem_id, title)] = _stored(page_db, "SELECT id, title FROM problem ORDER BY id LIMIT 1")
+    at = _open(monkeypatch, page_db, "da", problem=problem_id)
+    assert at.text_input(key=f"edit-title-{problem_id}").value == title
+    at.text_input(key=f"edit-title-{problem_id}").input("  ")
+    submit = next(b for b in at.button if b.label == translate("da", "problem_forms.edit_save"))
+    submit.click().run()
+    assert [e.value for e in at.error] == [translate("da", "problem_forms.title_needed")]
+    assert _stored(page_db, "SELECT title FROM problem WHERE id = ?", [problem_id]) == [(title,)]
+    at.text_input(key=f"edit-title-{problem_id}").input("Ventetid på nerveblokade")
+    at.radio(key=f"edit-source-{problem_id}").set_value("complaint")
+    next(b for b in at.button if b.label == translate("da", "problem_forms.edit_save")).click().run()
+    assert not at.exception, at.exception
+    assert [e.value for e in at.success] == [translate("da", "problem_forms.edited")]
+    assert at.header[0].value == "Ventetid på nerveblokade"
+    assert _stored(page_db, "SELECT title, source FROM problem WHERE id = ?", [problem_id]) == [
+        ("Ventetid på nerveblokade", "complaint")]

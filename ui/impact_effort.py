@@ -46,13 +46,14 @@ def impact_effort_chart(problems: list[Problem]) -> alt.LayerChart:
         square = (problem.effort, problem.impact)
         k = seen[square] = seen.get(square, -1) + 1
         rows.append({
-            "effort": problem.effort + 0.18 * (k % 3 - 1) * (k > 0),
-            "impact": problem.impact - 0.22 * (k // 3) - 0.11 * (k % 3 > 0),
-            "title": problem.title, "short": shorten(problem.title, 32),
+            "effort": float(problem.effort),
+            "impact": problem.impact - 0.2 * k,  # the next one in the same square just below
+            "right": problem.effort > _MIDDLE,  # labels there go to the left of the point, inside the chart
+            "title": problem.title, "short": shorten(problem.title, 30),
             "status": label("problem_status", problem.status),
             "impact_value": problem.impact, "effort_value": problem.effort,
         })
-    points = pd.DataFrame(rows, columns=["effort", "impact", "title", "short", "status", "impact_value",
+    points = pd.DataFrame(rows, columns=["effort", "impact", "right", "title", "short", "status", "impact_value",
                                          "effort_value"])
     scale = alt.Scale(domain=[_LOW, _HIGH], nice=False)
     x_axis = alt.Axis(values=[1, 2, 3, 4, 5], format="d", grid=False)
@@ -75,7 +76,12 @@ def impact_effort_chart(problems: list[Problem]) -> alt.LayerChart:
     dots = alt.Chart(points).mark_circle(size=140, color="#1f4e79", opacity=0.9).encode(
         x=alt.X("effort:Q", scale=scale), y=alt.Y("impact:Q", scale=scale), tooltip=tooltip,
     )
-    labels = alt.Chart(points).mark_text(align="left", dx=9, dy=-7, fontSize=11, color="#222").encode(
-        x=alt.X("effort:Q", scale=scale), y=alt.Y("impact:Q", scale=scale), text="short:N", tooltip=tooltip,
-    )
-    return alt.layer(background, names, dots, labels).properties(height=420)
+    def labels(align: str, dx: int, right: bool) -> alt.Chart:
+        return alt.Chart(points).transform_filter(
+            alt.datum.right if right else ~alt.datum.right
+        ).mark_text(align=align, dx=dx, fontSize=11, color="#222").encode(
+            x=alt.X("effort:Q", scale=scale), y=alt.Y("impact:Q", scale=scale), text="short:N", tooltip=tooltip,
+        )
+
+    return alt.layer(background, names, dots, labels("left", 9, False), labels("right", -9, True)).properties(
+        height=420)

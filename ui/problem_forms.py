@@ -23,6 +23,7 @@ from actions import (
     StaleEdit,
     Triage,
     can,
+    edit_problem,
     link_observation,
     link_problem_to_change_idea,
     link_problem_to_project,
@@ -302,12 +303,12 @@ def triage_table(actor: Actor | None, pathway: Pathway, problems: list[Problem])
     projects = {p.id: p.title for p in list_projects(cursor())}
     frame = pd.DataFrame({
         columns["title"]: [p.title for p in problems],
-        columns["source"]: [label("source", p.source) for p in problems],
-        columns["step"]: [steps.get(p.step_id, "–") for p in problems],
-        columns["reported_on"]: [fmt_date(p.reported_on) for p in problems],
         columns["status"]: [label("problem_status", p.status) for p in problems],
         columns["impact"]: pd.array([p.impact for p in problems], dtype="Int64"),
         columns["effort"]: pd.array([p.effort for p in problems], dtype="Int64"),
+        columns["source"]: [label("source", p.source) for p in problems],
+        columns["step"]: [steps.get(p.step_id, "–") for p in problems],
+        columns["reported_on"]: [fmt_date(p.reported_on) for p in problems],
         columns["projects"]: [", ".join(projects.get(i, "–") for i in p.project_ids) or "–" for p in problems],
     })
     outcome = st.session_state.pop(TRIAGE_RESULT, None)
@@ -324,6 +325,7 @@ def triage_table(actor: Actor | None, pathway: Pathway, problems: list[Problem])
         frame, key=key, hide_index=True, width="stretch", num_rows="fixed",
         disabled=[columns[c] for c in ("title", "source", "step", "reported_on", "projects")],
         column_config={
+            columns["title"]: st.column_config.TextColumn(pinned=True),
             columns["status"]: st.column_config.SelectboxColumn(
                 options=[label("problem_status", s) for s in PROBLEM_STATUSES], required=True),
             columns["impact"]: st.column_config.SelectboxColumn(options=scores, help=t("problem_forms.impact_help")),
@@ -346,6 +348,21 @@ def open_picker(pathway: Pathway, problems: list[Problem]) -> None:
     left.selectbox(t("problem_forms.open_label"), list(names), format_func=names.__getitem__, key=key)
     right.button(t("problem_forms.open_button"), key=f"open-{pathway.id}", on_click=_open_chosen, args=(key,),
                  icon=":material/open_in_new:")
+
+
+def project_from_problems(actor: Actor | None, pathway: Pathway, problems: list[Problem]) -> None:
+    """Choose one or more problems and start a new project from them on the Projects page
+    (``?new_from_problem=3,4`` opens its form filled in and links them when it is saved)."""
+    if actor is None or not can(actor, "create_project") or not problems:
+        return
+    names = {p.id: p.title for p in problems}
+    key = f"project-from-{pathway.id}"
+    st.session_state[key] = [i for i in st.session_state.get(key, []) if i in names]
+    chosen = st.multiselect(t("problem_forms.project_from_label"), list(names), format_func=names.__getitem__,
+                            key=key, placeholder=t("problem_forms.project_from_placeholder"))
+    if chosen:
+        st.page_link("views/projects.py", label=tn("problem_forms.project_from_link", len(chosen)),
+                     icon=":material/add_circle:", query_params={"new_from_problem": ",".join(map(str, chosen))})
 
 
 # --- merging two duplicates -------------------------------------------------------------------------
@@ -411,6 +428,97 @@ def merge_section(actor: Actor | None, pathway: Pathway, problems: list[Problem]
                        on_click=_merge, args=(pathway.id, *asked))
             no.button(t("problem_forms.merge_cancel"), key=f"merge-cancel-{pathway.id}",
                       on_click=lambda: st.session_state.pop(asking_key, None))
+        _show_outcome(outcome)
+
+
+# --- correcting a problem ----------------------------------------------------------------------------
+
+def _edit_keys(problem_id: int) -> dict[str, str]:
+    return {name: f"edit-{name}-{problem_id}" for name in _FORM_FIELDS}
+
+
+def _edit_version_key(problem_id: int) -> str:
+    return f"edit-version-{problem_id}"
+
+
+def _edit_result_key(problem_id: int) -> str:
+    return f"edit-result-{problem_id}"
+
+
+def _fill_edit_form(problem: Problem) -> None:
+    keys, state = _edit_keys(problem.id), st.session_state
+    state[keys["title"]] = problem.title
+    state[keys["source"]] = problem.source
+    state[keys["step_id"]] = problem.step_id or NO_STEP
+    state[keys["reported_on"]] = problem.reported_on
+    state[keys["description"]] = problem.description or ""
+    state[_edit_version_key(problem.id)] = problem.version
+
+
+def _save_edit(problem: Problem) -> None:
+    """The Save button's on_click: the corrected problem, on the version the form showed."""
+    keys, state = _edit_keys(problem.id), st.session_state
+    actor = current_actor()
+    try:
+        if actor is None:
+            raise NotAllowed(Actor(None, "?"), "edit_problem")
+        wanted = Problem.model_validate({
+            **problem.model_dump(),
+            "title": state.get(keys["title"]) or "",
+            "source": state.get(keys["source"]) or problem.source,
+            "step_id": state.get(keys["step_id"]) or None,
+            "reported_on": state.get(keys["reported_on"]) or problem.reported_on,
+            "description": state.get(keys["description"]),
+            "version": state.get(_edit_version_key(problem.id), problem.version),
+        })
+        saved = edit_problem(cursor(), actor, wanted)
+    except StaleEdit as exc:
+        state[_edit_version_key(problem.id)] = exc.current_version  # a second Save saves over theirs
+        state[_edit_result_key(problem.id)] = ("error", t(
+            "problem_forms.edit_stale", who=_one_line(exc.changed_by or "?"), when=fmt_datetime(exc.changed_at)))
+        return
+    except Exception as exc:  # noqa: BLE001
+        if isinstance(exc, ValueError) and not isinstance(exc, ValidationError) and str(exc).startswith("step_id:"):
+            state[_edit_result_key(problem.id)] = ("invalid", {"step_id": t("problem_forms.step_not_in_pathway")})
+        else:
+            state[_edit_result_key(problem.id)] = _failure(exc)
+        return
+    state[_edit_version_key(problem.id)] = saved.version
+    state[DETAIL_RESULT] = ("saved", t("problem_forms.edited"))
+
+
+def edit_form(actor: Actor | None, problem: Problem, pathway: Pathway) -> None:
+    """Correct the title, what happened, the step, the source and the date."""
+    if actor is None or problem.merged_into_id is not None or not can(
+            actor, "edit_problem", Scope(pathway_id=problem.pathway_id, created_by=problem.created_by)):
+        return
+    result_key, version_key = _edit_result_key(problem.id), _edit_version_key(problem.id)
+    if st.session_state.get(version_key) is None or (
+            st.session_state[version_key] < problem.version and result_key not in st.session_state):
+        _fill_edit_form(problem)  # first view, or saved since (by this user or another)
+    outcome = st.session_state.pop(result_key, None)
+    keys = _edit_keys(problem.id)
+    with st.expander(t("problem_forms.edit_heading"), icon=":material/edit:", expanded=outcome is not None):
+        with st.form(f"edit-problem-{problem.id}", border=False, enter_to_submit=False):
+            st.text_input(t("problem_forms.title_label"), key=keys["title"], max_chars=200)
+            _field_error(outcome, "title")
+            st.radio(t("problem_forms.source_label"), SOURCE_ORDER,
+                     format_func=_words("source", SOURCE_ORDER).__getitem__, horizontal=True, key=keys["source"])
+            left, right = st.columns(2)
+            with left:
+                steps = _step_names(pathway)
+                if st.session_state.get(keys["step_id"]) not in steps:
+                    st.session_state[keys["step_id"]] = NO_STEP  # the step was archived since
+                st.selectbox(t("problem_forms.step_label"), list(steps), format_func=steps.__getitem__,
+                             key=keys["step_id"])
+                _field_error(outcome, "step_id")
+            with right:
+                st.date_input(t("problem_forms.date_label"), key=keys["reported_on"], max_value=date.today(),
+                              format="DD-MM-YYYY" if language() == "da" else "YYYY-MM-DD")
+                _field_error(outcome, "reported_on")
+            st.text_area(t("problem_forms.description_label"), key=keys["description"])
+            _field_error(outcome, "description")
+            st.form_submit_button(t("problem_forms.edit_save"), type="primary", on_click=_save_edit, args=(problem,))
         _show_outcome(outcome)
 
 
@@ -493,6 +601,7 @@ def problem_detail(actor: Actor | None, problem: Problem, pathway: Pathway) -> N
         st.caption(t("problem_forms.no_description"))
     if problem.reported_by_role:
         st.caption(t("problems.reported_by", role=_one_line(problem.reported_by_role)))
+    edit_form(actor, problem, pathway)
     duplicates = merged_into(cur, problem.id)
     if duplicates:
         st.caption(t("problem_forms.absorbed", titles=", ".join(f"«{_one_line(d.title)}»" for d in duplicates)))

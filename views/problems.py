@@ -16,6 +16,7 @@ from ui.problem_forms import (
     open_picker,
     pathway_problems,
     problem_detail,
+    project_from_problems,
     register_form,
     triage_table,
     visible_problem,
@@ -65,6 +66,7 @@ st.caption(tn("problem_forms.shown_count", len(shown_problems)))
 if shown_problems:
     triage_table(actor, chosen, shown_problems)
     open_picker(chosen, shown_problems)
+    project_from_problems(actor, chosen, shown_problems)
 else:
     st.info(t("problem_forms.filter_empty"))
 
