@@ -61,8 +61,8 @@ def pathway_dot(pathway: Pathway, *, unit_names: dict[int, str], sector_names: d
     lines = [
         "digraph pathway {",
         '  rankdir=TB; bgcolor="transparent"; nodesep=0.35; ranksep=0.35; newrank=true;',
-        '  node [shape=box style="rounded,filled" fontname="Helvetica" fontsize=12 margin="0.1,0.06"'
-        ' color="#7f8c8d"];',
+        ('  node [shape=box style="rounded,filled" fontname="Helvetica" fontsize=12 margin="0.1,0.06"'
+         ' color="#7f8c8d"];'),
         '  edge [color="#555555" arrowsize=0.7];',
     ]
     steps = pathway.steps

@@ -235,9 +235,9 @@ def test_an_empty_database_shows_the_create_form_and_a_pathway_is_created(monkey
 
 
 def _submit(at, form: str):
-    [button] = [b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-")
-                and b.label in (translate("da", "pathway_forms.save"), translate("da", "pathway_forms.add_step_button"),
-                                translate("da", "pathway_forms.create_pathway"), translate("da", "pathway_forms.add_unit"))]
+    submits = {translate(language, f"pathway_forms.{key}") for language in ("da", "en")
+               for key in ("save", "add_step_button", "create_pathway", "add_unit")}
+    [button] = [b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{form}-") and b.label in submits]
     return button.click().run()
 
 
@@ -400,3 +400,39 @@ def test_the_demo_page_counts_open_problems_in_one_line(monkeypatch, demo_db_fil
     assert not at.dataframe, "the problems table moved to the Problems page"
     shown = " ".join(m.value for m in at.markdown) + " ".join(str(p.proto.label) for p in at.get("page_link"))
     assert re.search(r"\d+ open problems? in the pathway", shown)
+
+
+def test_typed_names_in_the_pages_messages_are_shown_literally(monkeypatch, empty_path):
+    from ui.plain import plain
+
+    evil = "![x](http://e.dk/a.png) :red[rød] <b>fed</b>"
+    _staff_db(empty_path, "Skadestue")
+    pathway = _stored(empty_path)
+    at = open_page(monkeypatch, empty_path, "views/pathways.py", "da", user="admin")
+    at.text_input(key=f"new-step-name-{pathway.id}").set_value(evil)
+    _submit(at, f"new-step-{pathway.id}")
+    step = next(s for s in _stored(empty_path).steps if s.name == evil)
+    at.button(key=f"step-remove-{step.id}").click().run()
+    sources = [e.value for kind in ("markdown", "success", "warning", "error", "info") for e in getattr(at, kind)]
+    assert any(plain(evil) in s for s in sources if s.startswith("**2."))  # the steps list
+    assert plain(evil) in at.warning[0].value  # the question before removing it
+    for source in sources:
+        assert "![" not in source and ":red[" not in source and "<b>" not in source, source
+
+
+def test_a_stale_step_edit_keeps_the_input_and_the_form_open(monkeypatch, empty_path):
+    _staff_db(empty_path, "Skadestue", "Operation")
+    pathway = _stored(empty_path)
+    step = pathway.steps[1]
+    at = open_page(monkeypatch, empty_path, "views/pathways.py", "en", user="admin")
+    at.button(key=f"step-edit-{step.id}").click().run()
+    at.text_area(key=f"step-description-{step.id}").set_value("Mine noter")
+    con = connect(empty_path)
+    actions.update_pathway_step(con.cursor(), BO, pathway.id, step.model_copy(update={"name": "Operation (Bo)"}))
+    con.close()
+    _submit(at, f"edit-step-{step.id}")
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert error.value.startswith("Bo Berg saved a change")
+    assert at.text_area(key=f"step-description-{step.id}").value == "Mine noter"
+    assert _stored(empty_path).steps[1].description is None
