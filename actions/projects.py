@@ -14,8 +14,12 @@ def create_theme(cur: Cursor, actor: Actor, theme: Theme) -> Theme:
     return perform(cur, actor, "create_theme", lambda c: store.get_theme(c, store.add_theme(c, theme)))
 
 
-def create_project(cur: Cursor, actor: Actor, project: Project) -> Project:
-    """A project with its aim, units, team and progress history, saved together."""
+def create_project(cur: Cursor, actor: Actor, project: Project, *, problem_ids: tuple[int, ...] = ()) -> Project:
+    """A project with its aim, units, team and progress history, saved together; with
+    ``problem_ids`` it is made from those problems, which are linked to it in the same
+    transaction (they must lie on the project's pathway)."""
+    from pathways.store import get_problem, link_problem_to_project
+
     project = project.model_copy(update={"created_by": actor.user_id})
 
     def change(c: Cursor) -> Project:
@@ -25,6 +29,9 @@ def create_project(cur: Cursor, actor: Actor, project: Project) -> Project:
             # whoever creates a project becomes its lead
             store.add_team_member(c, project_id, TeamMember(name=actor.name, sector="other", role="lead",
                                                             user_id=actor.user_id))
+        for problem_id in dict.fromkeys(problem_ids):
+            get_problem(c, problem_id)
+            link_problem_to_project(c, problem_id, project_id)
         return store.get_project(c, project_id)
 
     return perform(cur, actor, "create_project", change, target=Scope(pathway_id=project.pathway_id))
@@ -49,9 +56,49 @@ def set_project_status(cur: Cursor, actor: Actor, project_id: int, status: str, 
     return perform(cur, actor, "set_project_status", change, target=Scope(project_id=project_id))
 
 
-def add_team_member(cur: Cursor, actor: Actor, project_id: int, member: TeamMember) -> Project:
+# slice: projects — editing, archiving and restoring a project
+def update_project(cur: Cursor, actor: Actor, project: Project) -> Project:
+    """Save the project's title, pathway, units, theme, status, start date and aim as the user
+    edited them; ``project.version`` is the version the user saw (StaleEdit when someone saved
+    since: nothing saved)."""
+
+    def change(c: Cursor) -> Project:
+        store.get_project(c, project.id)
+        _check_project_links(c, project)
+        store.update_project(c, project)
+        return store.get_project(c, project.id)
+
+    return perform(cur, actor, "update_project", change, target=Scope(project_id=project.id))
+
+
+def archive_project(cur: Cursor, actor: Actor, project_id: int, *, expected_version: int | None = None) -> Project:
+    """The project leaves the lists (nothing is deleted); restore_project brings it back."""
+
     def change(c: Cursor) -> Project:
         store.get_project(c, project_id)
+        store.set_project_archived(c, project_id, True, expected_version=expected_version)
+        return store.get_project(c, project_id)
+
+    return perform(cur, actor, "archive_project", change, target=Scope(project_id=project_id))
+
+
+def restore_project(cur: Cursor, actor: Actor, project_id: int, *, expected_version: int | None = None) -> Project:
+    """An archived project back in the lists, as it was (restoring one that is not archived changes nothing)."""
+
+    def change(c: Cursor) -> Project:
+        store.get_project(c, project_id)
+        store.set_project_archived(c, project_id, False, expected_version=expected_version)
+        return store.get_project(c, project_id)
+
+    return perform(cur, actor, "restore_project", change, target=Scope(project_id=project_id))
+
+
+def add_team_member(cur: Cursor, actor: Actor, project_id: int, member: TeamMember) -> Project:
+    def change(c: Cursor) -> Project:
+        from pdsa.store.team import check_new_member  # slice: team
+
+        store.get_project(c, project_id)
+        check_new_member(c, project_id, member)
         store.add_team_member(c, project_id, member)
         return store.get_project(c, project_id)
 

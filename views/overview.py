@@ -10,7 +10,7 @@ from pdsa.store.projects import latest_progress, list_projects
 from ui.format import fmt_date, fmt_number, label, progress_label
 from ui.plain import plain
 from ui.actor import current_actor
-from ui.state import cursor, t
+from ui.state import cursor, t, tn
 from ui.visibility import visible_pathway_ids, visible_projects
 
 st.title(t("overview.title"))
@@ -25,7 +25,9 @@ problems = [p for p in list_problems(cur) if p.pathway_id in shown_pathways]
 cycles = [c for c in list_cycles(cur) if c.project_id in {p.id for p in projects}]
 
 if not pathways and not projects:
-    st.info(t("overview.empty"))
+    st.info(t("project_forms.overview_empty"))
+    st.page_link("views/pathways.py", label=t("project_forms.overview_go_pathways"), icon=":material/route:")
+    st.page_link("views/projects.py", label=t("project_forms.overview_go_projects"), icon=":material/flag:")
     st.stop()
 
 open_problems = [p for p in problems if p.status not in ("solved", "not_pursued")]
@@ -50,6 +52,8 @@ for project in projects:
             right.markdown(t("overview.progress_line", score=fmt_number(score.score), label=progress_label(score.score)))
         else:
             right.markdown(t("overview.no_progress"))
+        right.page_link("views/projects.py", label=t("project_forms.open_project"), icon=":material/arrow_forward:",
+                        query_params={"project": project.id})
 
 st.subheader(t("overview.signals_heading"))
 st.caption(t("overview.signals_purpose"))
@@ -71,11 +75,11 @@ else:
             return label("point_type", variation_icon)
         runs = runs_signal is not pd.NA and bool(runs_signal)
         if runs and n_outside:
-            return t("overview.finding_both", n=int(n_outside))
+            return tn("project_forms.finding_both", int(n_outside))
         if runs:
             return t("overview.finding_runs")
         if n_outside:
-            return t("overview.finding_outside", n=int(n_outside))
+            return tn("project_forms.finding_outside", int(n_outside))
         return t("overview.finding_random")
 
     rows = portfolio.sort_values(["signal", "project_id"], ascending=[False, True])
@@ -84,6 +88,8 @@ else:
             t("overview.col_signal"): ["●" if flag else "○" for flag in rows["signal"]],
             t("overview.col_project"): [titles.get(i, "") for i in rows["project_id"]],
             t("overview.col_measure"): rows["measure"].tolist(),
+            t("project_forms.col_open"): [f"projects?project={p}&measure={m}"
+                                          for p, m in zip(rows["project_id"], rows["measure_id"])],
             t("overview.col_kind"): [label("measure_kind", k) for k in rows["kind"]],
             t("overview.col_chart"): [label("chart_type", c) for c in rows["chart"]],
             t("overview.col_points"): rows["n_points"].tolist(),
@@ -93,6 +99,8 @@ else:
             ],
         }),
         hide_index=True, width="stretch",
+        column_config={t("project_forms.col_open"): st.column_config.LinkColumn(
+            display_text=t("project_forms.open_measure"))},
     )
 
 st.subheader(t("overview.recent_problems_heading"))

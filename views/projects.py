@@ -1,54 +1,119 @@
-"""Improvement projects: aim, team, driver diagram, measures with their charts, PDSA cycles."""
+"""Improvement projects: aim, team, driver diagram, measures with their charts, PDSA cycles.
+
+Deep links: ``?project=ID`` opens a project, ``&measure=ID`` and ``&cycle=ID`` open its
+Measures or PDSA cycles tab with that measure first or that cycle unfolded, and
+``?new_from_problem=3,4`` opens the New project form made from those problems.
+"""
+
+from importlib.util import find_spec
 
 import pandas as pd
 import streamlit as st
 
-from pathways.store import list_pathways, list_problems
+from actions import can
+from actions.permissions import Scope
+from pathways.store import list_pathways, list_problems, list_units
 from pdsa.driver_diagram import to_dot
 from pdsa.store.cycles import list_cycles, ramps
 from pdsa.store.measures import list_measures
 from pdsa.store.observations import list_observations
 from pdsa.store.projects import get_driver_diagram, latest_progress, list_change_ideas, list_projects, list_themes
-from ui.format import fmt_date, fmt_number, label, progress_label
-from ui.plain import plain
-from ui.choice import choose
-from ui.cycle_view import show_cycle
-from ui.measure_view import show_measure
 from ui.actor import current_actor
+from ui.choice import choose, linked_id
+from ui.cycle_view import show_cycle
+from ui.format import fmt_date, fmt_number, label, progress_label
+from ui.measure_view import show_measure
+from ui.plain import plain
+from ui.project_form import (
+    aim_warnings,
+    archive_button,
+    archive_outcome,
+    archived_projects,
+    edit_project_form,
+    new_project_form,
+    progress_form,
+)
 from ui.state import cursor, t
 from ui.visibility import visible_projects
+
+
+def _problem_ids_in_address() -> tuple[int, ...]:
+    """``?new_from_problem=3,4`` as ids (anything that is not an id is left out)."""
+    raw = st.query_params.get("new_from_problem") or ""
+    return tuple(int(part) for part in raw.split(",") if part.strip().isdigit())
+
+
+def _linked_in_project(param: str, ids: set[int]) -> int | None:
+    """The id a link names under ``param`` when it belongs to this project; a stale one (another
+    project's measure or cycle) is taken out of the address."""
+    wanted = linked_id(param)
+    if wanted is not None and wanted not in ids:
+        del st.query_params[param]
+        return None
+    return wanted
+
 
 st.title(t("projects.title"))
 st.caption(t("projects.purpose"))
 
 cur = cursor()
-projects = visible_projects(current_actor(), list_projects(cur))
+actor = current_actor()
+everything = visible_projects(actor, list_projects(cur, include_archived=True))
+projects = [p for p in everything if not p.archived]
+archive_outcome()
+from_problems = _problem_ids_in_address()
+form_shown = new_project_form(cur, actor, from_problem_ids=from_problems, key="new-project", expanded=not projects)
+archived_projects(cur, actor, [p for p in everything if p.archived])
 if not projects:
-    st.info(t("projects.empty"))
+    st.info(t("project_forms.empty_create") if form_shown else t("project_forms.empty_ask"))
     st.stop()
 
 by_id = {p.id: p for p in projects}
 project = by_id[choose(t("projects.choose"), {p.id: p.title for p in projects}, key="project", param="project")]
 pathway_names = {p.id: plain(p.name, one_line=True) for p in list_pathways(cur)}
 theme_names = {theme.id: plain(theme.name, one_line=True) for theme in list_themes(cur)}
+unit_names = {u.id: plain(u.name, one_line=True) for u in list_units(cur)}
+may_edit = actor is not None and can(actor, "update_project", Scope(project_id=project.id))
 
 with st.container(border=True):
     st.markdown(f"#### {t('projects.aim_heading')}")
     st.markdown(t("projects.aim_sentence", what=plain(project.aim_what), how_much=plain(project.aim_how_much),
                   by_when=fmt_date(project.aim_by_when)))
+    vague = aim_warnings(project.aim_how_much, project.aim_by_when)
+    if vague and may_edit:
+        st.caption(t("project_forms.aim_could_be_sharper", hints=" ".join(t(k) for k in vague)))
     cols = st.columns(4)
     cols[0].markdown(f"**{t('projects.pathway')}**  \n{pathway_names.get(project.pathway_id, '–')}")
     cols[1].markdown(f"**{t('projects.theme')}**  \n{theme_names.get(project.theme_id, '–')}")
     cols[2].markdown(f"**{t('projects.status')}**  \n{label('project_status', project.status)}")
     cols[3].markdown(f"**{t('projects.started')}**  \n{fmt_date(project.start_date)}")
+    if project.unit_ids:
+        st.caption(t("project_forms.units_line", units=", ".join(unit_names.get(u, "–") for u in project.unit_ids)))
+edit_project_form(cur, actor, project)
+archive_button(cur, actor, project)
 
-tab_team, tab_drivers, tab_measures, tab_cycles, tab_voices = st.tabs(
-    [t("projects.tab_team"), t("projects.tab_drivers"), t("projects.tab_measures"),
-     t("projects.tab_cycles"), t("projects.tab_problems")]
-)
+measures = list_measures(cur, project_id=project.id)
+cycles = list_cycles(cur, project_id=project.id)
+linked_measure = _linked_in_project("measure", {m.id for m in measures})
+linked_cycle = _linked_in_project("cycle", {c.id for c in cycles})
+tab_names = [t("projects.tab_team"), t("projects.tab_drivers"), t("projects.tab_measures"),
+             t("projects.tab_cycles"), t("projects.tab_problems")]
+if linked_measure is not None:
+    opened, link = tab_names[2], f"measure-{linked_measure}"
+elif linked_cycle is not None:
+    opened, link = tab_names[3], f"cycle-{linked_cycle}"
+else:
+    opened, link = None, "none"
+# The key follows the link: a new link opens its tab, a rerun keeps the tab the user chose.
+tab_team, tab_drivers, tab_measures, tab_cycles, tab_voices = st.tabs(tab_names, default=opened,
+                                                                     key=f"project-tabs-{link}")
 
 with tab_team:
-    if project.team:
+    if find_spec("ui.team_editor") is not None:
+        from ui.team_editor import team_editor
+
+        team_editor(cur, actor, project)
+    elif project.team:
         st.dataframe(
             pd.DataFrame({
                 t("team.name"): [m.name for m in project.team],
@@ -75,24 +140,29 @@ with tab_team:
         )
     else:
         st.info(t("progress.empty"))
+    progress_form(cur, actor, project)
 
 with tab_drivers:
-    diagram = get_driver_diagram(cur, project.id)
-    if diagram.drivers:
-        headings = (t("drivers.aim"), t("drivers.primary"), t("drivers.secondary"), t("drivers.ideas"))
-        st.graphviz_chart(to_dot(diagram, headings=headings), width="stretch")
+    if find_spec("ui.driver_editor") is not None:
+        from ui.driver_editor import driver_editor
+
+        driver_editor(cur, actor, project)
     else:
-        st.info(t("drivers.empty"))
+        diagram = get_driver_diagram(cur, project.id)
+        if diagram.drivers:
+            headings = (t("drivers.aim"), t("drivers.primary"), t("drivers.secondary"), t("drivers.ideas"))
+            st.graphviz_chart(to_dot(diagram, headings=headings), width="stretch")
+        else:
+            st.info(t("drivers.empty"))
 
 with tab_measures:
-    measures = list_measures(cur, project_id=project.id)
     if not measures:
         st.info(t("measures.empty"))
-    for measure in measures:
-        show_measure(cur, measure, annotations_from=list_cycles(cur, project_id=project.id))
+    # a linked measure first
+    for measure in sorted(measures, key=lambda m: m.id != linked_measure):
+        show_measure(cur, measure, annotations_from=cycles)
 
 with tab_cycles:
-    cycles = list_cycles(cur, project_id=project.id)
     if not cycles:
         st.info(t("cycles.empty"))
     ideas = {i.id: plain(i.text, one_line=True) for i in list_change_ideas(cur, project.id)}
@@ -103,7 +173,7 @@ with tab_cycles:
             stage = label("cycle_stage", cycle.stage)
             decision = f" · {label('decision', cycle.act_decision)}" if cycle.act_decision else ""
             heading = f"PDSA {number}.{cycle.cycle_number} · {plain(cycle.title, one_line=True)} — {stage}{decision}"
-            with st.expander(heading):
+            with st.expander(heading, expanded=cycle.id == linked_cycle):
                 show_cycle(cycle)
 
 with tab_voices:

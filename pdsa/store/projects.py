@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import duckdb
 
-from pdsa.core.audit import insert_audited, record_event, update_audited
+from pdsa.core.audit import bump_version, check_version, insert_audited, record_event, update_audited
 from pdsa.core.db import ConcurrentInsert, fetch_records, write
 from pdsa.models import PROJECT_STATUSES, ChangeIdea, Driver, DriverDiagram, ProgressScore, Project, TeamMember, Theme
 
@@ -66,6 +66,49 @@ def set_project_status(cur: Cursor, project_id: int, status: str, *, expected_ve
     write(cur, lambda c: update_audited(c, "project", project_id, {"status": status}, expected_version=expected_version))
 
 
+# slice: projects — editing, archiving and restoring a project
+_PROJECT_FIELDS = ("title", "pathway_id", "aim_what", "aim_how_much", "aim_by_when", "theme_id", "status", "start_date")
+
+
+def update_project(cur: Cursor, project: Project) -> bool:
+    """Save a project's title, pathway, units, theme, status, start date and aim; ``project.version``
+    is the version the user saw (someone who saved since raises StaleEdit). True if anything changed.
+
+    The pathway may change only while no linked problem lies on the old one (a problem and the
+    project that works on it share their pathway)."""
+
+    def change(c: Cursor) -> bool:
+        check_version(c, "project", project.id, project.version)
+        values = project.model_dump(include=set(_PROJECT_FIELDS))
+        stray = c.execute(
+            "SELECT count(*) FROM problem_project l JOIN problem p ON p.id = l.problem_id"
+            " WHERE l.project_id = ? AND p.pathway_id <> ?", [project.id, project.pathway_id],
+        ).fetchone()[0]
+        if stray:
+            raise ValueError("pathway_id: the project is linked to problems on its present pathway")
+        changed = update_audited(c, "project", project.id, values, expected_version=project.version)
+        units_before = _units(c, [project.id]).get(project.id, [])
+        units_after = sorted(set(project.unit_ids))
+        if units_before != units_after:
+            c.execute("DELETE FROM project_unit WHERE project_id = ?", [project.id])
+            for unit_id in units_after:
+                c.execute("INSERT INTO project_unit (project_id, unit_id) VALUES (?, ?)", [project.id, unit_id])
+            if not changed:
+                bump_version(c, "project", project.id)
+            record_event(c, entity="project", entity_id=project.id, action="update",
+                         before={"unit_ids": units_before}, after={"unit_ids": units_after})
+            changed = True
+        return changed
+
+    return write(cur, change)
+
+
+def set_project_archived(cur: Cursor, project_id: int, archived: bool, *, expected_version: int | None = None) -> None:
+    """Archive a project (it leaves the lists; nothing is deleted) or restore it."""
+    write(cur, lambda c: update_audited(c, "project", project_id, {"archived": archived},
+                                        expected_version=expected_version))
+
+
 def _team_and_progress(cur: Cursor, project_ids: list[int]) -> tuple[dict, dict]:
     team: dict[int, list[TeamMember]] = {}
     for row in fetch_records(
@@ -104,11 +147,13 @@ def _projects(cur: Cursor, rows: list[dict]) -> list[Project]:
             for r in rows]
 
 
-def list_projects(cur: Cursor, *, pathway_id: int | None = None) -> list[Project]:
+def list_projects(cur: Cursor, *, pathway_id: int | None = None, include_archived: bool = False) -> list[Project]:
+    """Projects by title; archived ones only with ``include_archived=True``."""
     rows = fetch_records(
         cur,
-        f"SELECT {_PROJECT_COLUMNS} FROM project WHERE NOT archived AND (CAST(? AS INTEGER) IS NULL OR pathway_id = ?) ORDER BY title",
-        [pathway_id, pathway_id],
+        f"SELECT {_PROJECT_COLUMNS} FROM project WHERE (CAST(? AS BOOLEAN) OR NOT archived)"
+        " AND (CAST(? AS INTEGER) IS NULL OR pathway_id = ?) ORDER BY title, id",
+        [include_archived, pathway_id, pathway_id],
     )
     return _projects(cur, rows)
 
@@ -147,14 +192,23 @@ def latest_progress(project: Project) -> ProgressScore | None:
 # --- driver diagram ---------------------------------------------------------------------
 
 def add_driver(cur: Cursor, project_id: int, driver: Driver) -> int:
+    """Save a driver; without a position given it goes last in its level (slice: team)."""
+    from pdsa.store.drivers import next_position
+    from pdsa.store.team import Refused
+
     def change(c: Cursor) -> int:
         if driver.parent_id is not None:
             parent = c.execute(
-                "SELECT kind FROM driver WHERE id = ? AND project_id = ?", [driver.parent_id, project_id]
+                "SELECT kind, archived FROM driver WHERE id = ? AND project_id = ?", [driver.parent_id, project_id]
             ).fetchone()
             if parent is None or parent[0] != "primary":
                 raise ValueError("parent_id: a secondary driver must hang under a primary driver of the same project")
-        return insert_audited(c, "driver", {"project_id": project_id, **driver.model_dump(exclude=_EDIT_STATE)})
+            if parent[1]:
+                raise Refused("parent_archived", "the primary driver was removed", field="parent_id")
+        values = {"project_id": project_id, **driver.model_dump(exclude=_EDIT_STATE)}
+        if "position" not in driver.model_fields_set:
+            values["position"] = next_position(c, project_id, driver.kind, driver.parent_id)
+        return insert_audited(c, "driver", values)
 
     return write(cur, change)
 
@@ -172,6 +226,10 @@ def add_change_idea(cur: Cursor, project_id: int, idea: ChangeIdea) -> int:
             ).fetchone()
             if kind is None:
                 raise ValueError(f"driver_ids: driver {driver_id} is not part of this project's driver diagram")
+            if c.execute("SELECT archived FROM driver WHERE id = ?", [driver_id]).fetchone()[0]:
+                from pdsa.store.team import Refused
+
+                raise Refused("idea_driver_archived", "one of the chosen drivers was removed", field="driver_ids")
             c.execute("INSERT INTO change_idea_driver (change_idea_id, driver_id) VALUES (?, ?)", [idea_id, driver_id])
         record_event(c, entity="change_idea", entity_id=idea_id, action="update",
                      after={"driver_ids": idea.driver_ids})
@@ -187,31 +245,28 @@ def change_idea_project(cur: Cursor, change_idea_id: int) -> int:
     return row[0]
 
 
-def list_change_ideas(cur: Cursor, project_id: int) -> list[ChangeIdea]:
+def list_change_ideas(cur: Cursor, project_id: int, *, include_archived: bool = False) -> list[ChangeIdea]:
+    """The project's change ideas with the live drivers they serve (links to an archived driver
+    are kept, and hidden while it is archived); archived ideas only when asked."""
     links: dict[int, list[int]] = {}
     for idea_id, driver_id in cur.execute(
         "SELECT l.change_idea_id, l.driver_id FROM change_idea_driver l"
-        " JOIN change_idea i ON i.id = l.change_idea_id WHERE i.project_id = ? ORDER BY l.driver_id",
+        " JOIN change_idea i ON i.id = l.change_idea_id JOIN driver d ON d.id = l.driver_id"
+        " WHERE i.project_id = ? AND NOT d.archived ORDER BY l.driver_id",
         [project_id],
     ).fetchall():
         links.setdefault(idea_id, []).append(driver_id)
     rows = fetch_records(
-        cur, "SELECT id, text, description, version, archived FROM change_idea WHERE NOT archived AND project_id = ?"
-        " ORDER BY id", [project_id],
+        cur, "SELECT id, text, description, version, archived FROM change_idea"
+        " WHERE (CAST(? AS BOOLEAN) OR NOT archived) AND project_id = ? ORDER BY id", [include_archived, project_id],
     )
     return [ChangeIdea(**r, driver_ids=links.get(r["id"], [])) for r in rows]
 
 
 def get_driver_diagram(cur: Cursor, project_id: int) -> DriverDiagram:
+    from pdsa.store.drivers import list_drivers
+
     project = get_project(cur, project_id)
-    drivers = [
-        Driver(**r)
-        for r in fetch_records(
-            cur,
-            "SELECT id, kind, text, parent_id, position, version, archived FROM driver WHERE NOT archived AND project_id = ?"
-            " ORDER BY kind, position, id",
-            [project_id],
-        )
-    ]
+    drivers = list_drivers(cur, project_id)  # each primary followed by its secondary drivers, in their order
     aim = f"{project.aim_what} {project.aim_how_much}".strip()
     return DriverDiagram(project_id=project_id, aim=aim, drivers=drivers, change_ideas=list_change_ideas(cur, project_id))
