@@ -490,3 +490,34 @@ def test_a_problem_is_corrected_on_its_page(monkeypatch, page_db):
     assert at.header[0].value == "Ventetid på nerveblokade"
     assert _stored(page_db, "SELECT title, source FROM problem WHERE id = ?", [problem_id]) == [
         ("Ventetid på nerveblokade", "complaint")]
+
+
+def test_a_new_problem_given_impact_and_effort_becomes_triaged(monkeypatch, page_db):
+    at = _open(monkeypatch, page_db)
+    key = at.session_state["problem-triage-editor-key"]
+    table = at.dataframe[0].value
+    title_column, status_column = translate("en", "problems.title"), translate("en", "problems.status")
+    row = next(i for i, status in enumerate(table[status_column]) if status == translate("en", "problem_status.new"))
+    at.session_state[key] = {"edited_rows": {row: {translate("en", "problems.impact"): 2,
+                                                   translate("en", "problems.effort"): 5}},
+                             "added_rows": [], "deleted_rows": []}
+    at.button(key=f"save-triage-{at.selectbox(key='pathway').value}").click().run()
+    assert _stored(page_db, "SELECT status, impact, effort FROM problem WHERE title = ?", [table[title_column][row]]) == [
+        ("triaged", 2, 5)]
+
+
+def test_an_empty_inbox_points_to_the_form_or_says_who_registers(monkeypatch, tmp_path):
+    from actions.accounts import create_user
+    from pathways.models import Pathway
+
+    path = tmp_path / "new.duckdb"
+    con = connect(path)
+    actions.create_pathway(con.cursor(), ADMIN, Pathway(name="Nyt forløb"))
+    create_user(con.cursor(), ADMIN, username="reader", display_name="Rie", roles={"reader"})
+    con.close()
+    staff = _open(monkeypatch, path, "da", user="admin")
+    assert staff.info[-1].value == translate("da", "problem_forms.inbox_empty")
+    assert staff.get("form"), "the form the empty state points to is on the page"
+    reader = _open(monkeypatch, path, "da", user="reader")
+    assert reader.info[-1].value == translate("da", "problem_forms.inbox_empty_reader")
+    assert not reader.get("form")

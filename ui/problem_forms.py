@@ -276,6 +276,8 @@ def _save_triage(key: str, shown: tuple[tuple[int, int, str, int | None, int | N
         new_status = statuses.get(change.get(columns["status"]), status) if columns["status"] in change else status
         new_impact = _score(change[columns["impact"]]) if columns["impact"] in change else impact
         new_effort = _score(change[columns["effort"]]) if columns["effort"] in change else effort
+        if status == "new" and columns["status"] not in change and None not in (new_impact, new_effort):
+            new_status = "triaged"  # given an impact and an effort, a new problem has been triaged
         if (new_status, new_impact, new_effort) != (status, impact, effort):
             rows.append(Triage(problem_id, new_status, new_impact, new_effort, version))
     if not rows:

@@ -3,6 +3,8 @@ and the impact–effort chart, merging duplicates, and one problem's page (``?pr
 
 import streamlit as st
 
+from actions import can
+from actions.permissions import Scope
 from pathways.store import list_pathways
 from pdsa.store.projects import list_projects
 from ui.actor import current_actor
@@ -58,7 +60,8 @@ register_form(actor, chosen)
 st.subheader(t("problem_forms.inbox_heading"), anchor=False)
 problems = pathway_problems(chosen.id)
 if not problems:
-    st.info(t("problem_forms.inbox_empty"))
+    may_register = actor is not None and can(actor, "register_problem", Scope(pathway_id=chosen.id))
+    st.info(t("problem_forms.inbox_empty" if may_register else "problem_forms.inbox_empty_reader"))
     st.stop()
 
 shown_problems = filter_problems(problems, chosen)
