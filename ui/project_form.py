@@ -365,8 +365,9 @@ def edit_project_form(cur, actor: Actor | None, project: Project) -> None:
     keys, state = _edit_keys(project.id), st.session_state
     result = state.pop(_result_key(key), None)
     shown = state.get(_shown_version_key(project.id))
-    if shown is None or (shown < project.version and result is None):
-        _fill(keys, project)  # first view, or someone saved while the form sat unused
+    forgotten = keys["title"] not in state  # Streamlit drops a widget's value on a run that does not show it
+    if shown is None or forgotten or (shown < project.version and result is None):
+        _fill(keys, project)  # first view, another project was shown, or someone saved while the form sat unused
         state[_shown_version_key(project.id)] = project.version
     if result is not None and result[0] == "saved":
         st.success(t("project_forms.updated"), icon=":material/check:")

@@ -5,24 +5,22 @@ Measures or PDSA cycles tab with that measure first or that cycle unfolded, and
 ``?new_from_problem=3,4`` opens the New project form made from those problems.
 """
 
-from importlib.util import find_spec
-
 import pandas as pd
 import streamlit as st
 
 from actions import can
 from actions.permissions import Scope
 from pathways.store import list_pathways, list_problems, list_units
-from pdsa.driver_diagram import to_dot
 from pdsa.store.cycles import list_cycles, ramps
 from pdsa.store.measures import list_measures
 from pdsa.store.observations import list_observations
-from pdsa.store.projects import get_driver_diagram, latest_progress, list_change_ideas, list_projects, list_themes
+from pdsa.store.projects import latest_progress, list_change_ideas, list_projects, list_themes
 from ui.actor import current_actor
 from ui.choice import choose, linked_id
-from ui.cycle_view import show_cycle
+from ui.cycle_view import archived_cycles_section, show_cycle
+from ui.driver_editor import driver_editor
 from ui.format import fmt_date, fmt_number, label, progress_label
-from ui.measure_view import show_measure
+from ui.measure_view import archived_measures_section, show_measure
 from ui.plain import plain
 from ui.project_form import (
     aim_warnings,
@@ -34,6 +32,7 @@ from ui.project_form import (
     progress_form,
 )
 from ui.state import cursor, t
+from ui.team_editor import team_editor
 from ui.visibility import visible_projects
 
 
@@ -109,22 +108,7 @@ tab_team, tab_drivers, tab_measures, tab_cycles, tab_voices = st.tabs(tab_names,
                                                                      key=f"project-tabs-{link}")
 
 with tab_team:
-    if find_spec("ui.team_editor") is not None:
-        from ui.team_editor import team_editor
-
-        team_editor(cur, actor, project)
-    elif project.team:
-        st.dataframe(
-            pd.DataFrame({
-                t("team.name"): [m.name for m in project.team],
-                t("team.discipline"): [m.discipline or "–" for m in project.team],
-                t("team.sector"): [label("sector", m.sector) for m in project.team],
-                t("team.role"): [label("team_role", m.role) for m in project.team],
-            }),
-            hide_index=True, width="stretch",
-        )
-    else:
-        st.info(t("team.empty"))
+    team_editor(cur, actor, project)  # the team's table and, for those who may, adding and editing members
     st.markdown(f"#### {t('progress.heading')}")
     score = latest_progress(project)
     if score:
@@ -143,17 +127,7 @@ with tab_team:
     progress_form(cur, actor, project)
 
 with tab_drivers:
-    if find_spec("ui.driver_editor") is not None:
-        from ui.driver_editor import driver_editor
-
-        driver_editor(cur, actor, project)
-    else:
-        diagram = get_driver_diagram(cur, project.id)
-        if diagram.drivers:
-            headings = (t("drivers.aim"), t("drivers.primary"), t("drivers.secondary"), t("drivers.ideas"))
-            st.graphviz_chart(to_dot(diagram, headings=headings), width="stretch")
-        else:
-            st.info(t("drivers.empty"))
+    driver_editor(cur, actor, project)  # the diagram and, for the team, its drivers and change ideas
 
 with tab_measures:
     if not measures:
@@ -161,6 +135,7 @@ with tab_measures:
     # a linked measure first
     for measure in sorted(measures, key=lambda m: m.id != linked_measure):
         show_measure(cur, measure, annotations_from=cycles)
+    archived_measures_section(cur, actor, project.id)
 
 with tab_cycles:
     if not cycles:
@@ -175,6 +150,7 @@ with tab_cycles:
             heading = f"PDSA {number}.{cycle.cycle_number} · {plain(cycle.title, one_line=True)} — {stage}{decision}"
             with st.expander(heading, expanded=cycle.id == linked_cycle):
                 show_cycle(cycle)
+    archived_cycles_section(cur, actor, project.id)
 
 with tab_voices:
     problems = list_problems(cur, project_id=project.id)
