@@ -28,3 +28,25 @@ def update_cycle(cur: Cursor, actor: Actor, cycle: PdsaCycle) -> PdsaCycle:
 
     return perform(cur, actor, "update_cycle", change,
                    target=lambda c: Scope(project_id=store.get_cycle(c, cycle.id).project_id))
+
+
+# slice: measures — archive and restore
+def archive_cycle(cur: Cursor, actor: Actor, cycle_id: int, *, expected_version: int | None = None) -> PdsaCycle:
+    """The cycle leaves the PDSA list and the charts' annotations; nothing is deleted, and
+    restore_cycle brings it back as it was."""
+    return _set_archived(cur, actor, "archive_cycle", cycle_id, True, expected_version)
+
+
+def restore_cycle(cur: Cursor, actor: Actor, cycle_id: int, *, expected_version: int | None = None) -> PdsaCycle:
+    """An archived cycle back in its project's PDSA list (one not archived stays as it is)."""
+    return _set_archived(cur, actor, "restore_cycle", cycle_id, False, expected_version)
+
+
+def _set_archived(cur: Cursor, actor: Actor, action: str, cycle_id: int, archived: bool,
+                  expected_version: int | None) -> PdsaCycle:
+    def change(c: Cursor) -> PdsaCycle:
+        store.set_cycle_archived(c, cycle_id, archived, expected_version=expected_version)
+        return store.get_cycle(c, cycle_id)
+
+    return perform(cur, actor, action, change,
+                   target=lambda c: Scope(project_id=store.get_cycle(c, cycle_id).project_id))

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from pydantic import ValidationError
+from pydantic_core import InitErrorDetails
+
 from actions.actor import Actor
 from actions.perform import Cursor, perform
 from actions.permissions import Scope
 from pdsa.models import DataPoint, Measure
+from pdsa.core.periods import period_label
+from pdsa.core.validation import invalid
+from pdsa.series import short_phases
 from pdsa.store import measures as store
 
 
@@ -25,9 +31,16 @@ def define_measure(cur: Cursor, actor: Actor, measure: Measure) -> Measure:
 
 def update_chart_settings(cur: Cursor, actor: Actor, measure: Measure) -> Measure:
     """Chart type, rules, target, freeze and splits, on the version the user saw
-    (``measure.version``): a measure changed since raises StaleEdit and nothing is saved."""
+    (``measure.version``): a measure changed since raises StaleEdit and nothing is saved.
+
+    The settings are checked again here (a copy made with ``model_copy`` was never
+    validated), and so are the splits against the measure's data: a split that leaves a phase
+    with fewer than two points the chart can compute with is refused (ValidationError on
+    ``splits``)."""
+    measure = Measure.model_validate(measure.model_dump())
 
     def change(c: Cursor) -> Measure:
+        check_splits(measure, store.data_points_frame(c, [measure.id]))
         store.update_chart_settings(c, measure)
         return store.get_measure(c, measure.id)
 
@@ -54,6 +67,43 @@ def record_data_points(cur: Cursor, actor: Actor, measure_id: int, points: Itera
 def set_point_excluded(cur: Cursor, actor: Actor, point_id: int, excluded: bool) -> None:
     perform(cur, actor, "set_point_excluded", lambda c: store.set_point_excluded(c, point_id, excluded),
             target=lambda c: _measure_scope(c, store.point_measure(c, point_id)))
+
+
+def check_splits(measure: Measure, points) -> None:
+    """Raise a ValidationError on ``splits`` naming the first phase the chart cannot compute."""
+    short = short_phases(measure, points)
+    if not short:
+        return
+    phase = short[0]
+    code, message, day = (
+        ("short_first_phase", "the phase before {period} has {count} point(s); every phase needs at least 2",
+         phase.ends_before) if phase.starts_on is None else
+        ("short_phase", "the phase from {period} has {count} point(s); every phase needs at least 2", phase.starts_on)
+    )
+    error = invalid(code, message, field="splits", period=period_label(day, measure.period), count=phase.points)
+    raise ValidationError.from_exception_data(
+        "Measure", [InitErrorDetails(type=error, loc=("splits",), input=[d.isoformat() for d in measure.splits])])
+
+
+# slice: measures — archive and restore
+def archive_measure(cur: Cursor, actor: Actor, measure_id: int, *, expected_version: int | None = None) -> Measure:
+    """The measure leaves the project's measures and the overview; its data, settings and
+    history stay, and restore_measure brings it back as it was."""
+    return _set_archived(cur, actor, "archive_measure", measure_id, True, expected_version)
+
+
+def restore_measure(cur: Cursor, actor: Actor, measure_id: int, *, expected_version: int | None = None) -> Measure:
+    """An archived measure back among the project's measures (one not archived stays as it is)."""
+    return _set_archived(cur, actor, "restore_measure", measure_id, False, expected_version)
+
+
+def _set_archived(cur: Cursor, actor: Actor, action: str, measure_id: int, archived: bool,
+                  expected_version: int | None) -> Measure:
+    def change(c: Cursor) -> Measure:
+        store.set_measure_archived(c, measure_id, archived, expected_version=expected_version)
+        return store.get_measure(c, measure_id)
+
+    return perform(cur, actor, action, change, target=lambda c: _measure_scope(c, measure_id))
 
 
 def _measure_scope(cur: Cursor, measure_id: int) -> Scope:

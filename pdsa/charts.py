@@ -116,7 +116,9 @@ class ChartLabels:
     ``locale`` names a d3 number/time locale known to vl-convert (e.g. ``"da-DK"``: decimal
     comma, Danish month names); None keeps Vega's default (en-US).
     ``month_format``/``week_format``/``day_format`` are d3 time formats for the period shown in
-    tooltips (e.g. ``week_format="uge %V, %G"``).
+    tooltips (e.g. ``week_format="uge %V %G"``). A date axis has one format for all its labels:
+    ``month_axis_format`` for monthly points, else ``week_axis_format`` (a date within one
+    calendar year) or ``year_axis_format`` (points spanning more than one year).
     """
 
     title: str | None = None
@@ -151,6 +153,8 @@ class ChartLabels:
     month_format: str = "%b %Y"
     week_format: str = "%G-W%V"
     week_axis_format: str = "%-d %b"
+    year_axis_format: str = "%-d %b %Y"
+    month_axis_format: str = "%b %Y"
     day_format: str = "%Y-%m-%d"
 
     def point_type_label(self, point_type: str) -> str:
@@ -259,10 +263,19 @@ def _prepare(analysis: Analysis, details: pd.DataFrame | None) -> _Frame:
         for col in DETAIL_COLUMNS:
             if col in det.columns:
                 df["_" + col] = det[col].to_numpy()
+        if "_note" in df.columns:
+            if df["_note"].map(_has_text).any():  # a point without a note says "–", not "null"
+                df["_note"] = df["_note"].map(lambda v: v if _has_text(v) else "–")
+            else:
+                df = df.drop(columns="_note")
 
     pos = df["_x"].tolist()
     lo, hi = _slots(pos)
     return _Frame(df=df, x_kind=kind, granularity=_granularity(df["_x"]) if kind == "temporal" else "", lo=lo, hi=hi)
+
+
+def _has_text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
 
 
 def _slots(pos: list) -> tuple[list, list]:
@@ -318,16 +331,34 @@ class _Ctx:
             xs = df["_x"].dropna()
             if len(xs) and (xs == xs.round()).all():
                 axis_kw.update(format="d", tickMinStep=1)
-        elif self.frame.granularity == "week":
-            xs = list(df["_x"].dropna())
-            step = max(1, math.ceil(len(xs) / 12))
-            axis_kw.update(values=[_datetime(v) for v in xs[::step]], format=self.labels.week_axis_format)
+        else:
+            axis_kw.update(self._date_axis())
         if self.frame.x_kind != "temporal":
             scale_kw.update(zero=False)
         domain = self._x_domain()
         if domain is not None:
             scale_kw.update(domain=domain)
         return alt.X(field, type=self.x_type, axis=alt.Axis(**axis_kw), scale=alt.Scale(**scale_kw), **kw)
+
+    def _date_axis(self) -> dict[str, Any]:
+        """One format for every label of a date axis (Vega's default mixes "nov 09" with
+        "februar"), in the chart's locale, with the year whenever the points span more than one
+        calendar year. Weekly and monthly points get a label on a period start (about 12 at
+        most); so do points only days apart, where Vega would tick the hours."""
+        xs = list(self.frame.df["_x"].dropna())
+        if not xs:
+            return {}
+        if self.frame.granularity == "month":
+            fmt = self.labels.month_axis_format
+        elif xs[0].year != xs[-1].year:
+            fmt = self.labels.year_axis_format
+        else:
+            fmt = self.labels.week_axis_format
+        axis: dict[str, Any] = {"format": fmt}
+        if self.frame.granularity in ("week", "month") or (xs[-1] - xs[0]) < pd.Timedelta(days=21):
+            step = max(1, math.ceil(len(xs) / 12))
+            axis["values"] = [_datetime(v) for v in xs[::step]]
+        return axis
 
     def _x_domain(self) -> list | None:
         """The points' range widened by 60 % of half a slot, so that no point sits on an edge."""
@@ -404,7 +435,7 @@ def _point_tooltips(ctx: _Ctx, analysis: Analysis) -> list[alt.Tooltip]:
         tips.append(alt.Tooltip("_ptype:N", title=labels.variation))
     if (df["_status"] != "").any():
         tips.append(alt.Tooltip("_status:N", title=labels.status))
-    if "_note" in df.columns and df["_note"].notna().any():
+    if "_note" in df.columns:
         tips.append(alt.Tooltip("_note:N", title=labels.note))
     return tips
 

@@ -40,6 +40,31 @@ class Finding:
             self.variation_icon and self.variation_icon != "common_cause"
         )
 
+    @property
+    def tone(self) -> str:
+        """What the latest part says, for the colour it is shown in: "improvement",
+        "deterioration", "non_random" (a signal without one direction, or signals pointing both
+        ways), "too_few_to_tell" (no signal, but too few points to call it random variation)
+        or "random" (only random variation)."""
+        if not self.has_signal:
+            return "too_few_to_tell" if self.too_few_points else "random"
+        directions = set(self.meanings) & {"improvement", "concern"}
+        if not directions and self.variation_icon in _ICON_DIRECTIONS:
+            directions = {_ICON_DIRECTIONS[self.variation_icon]}
+        if directions == {"improvement"}:
+            return "improvement"
+        if directions == {"concern"}:
+            return "deterioration"
+        return "non_random"
+
+    @property
+    def runs_computed(self) -> bool:
+        """The runs analysis had points to work with (not all on the centre line)."""
+        return bool(self.n_useful) and self.longest_run_max is not None
+
+
+_ICON_DIRECTIONS = {"special_cause_improvement": "improvement", "special_cause_concern": "concern"}
+
 
 def finding_for_last_part(analysis: Analysis) -> Finding:
     last = analysis.parts[-1]

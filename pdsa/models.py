@@ -44,6 +44,8 @@ from pdsa.core.vocabulary import (  # noqa: F401 (the closed lists, re-exported 
 
 EVENT_DATA_TYPES: frozenset[str] = frozenset({"days_between", "cases_between"})
 PROPORTION_DATA_TYPES: frozenset[str] = frozenset({"proportion"})  # shown as percentages
+# slice: measures — data types whose values (and so targets) are never below 0
+NON_NEGATIVE_DATA_TYPES: frozenset[str] = frozenset({"rate", "count", "days_between", "cases_between"})
 # IHI project progress scale; labels live in the translation catalogue under progress.<score>.
 PROGRESS_SCORES: tuple[float, ...] = tuple(x / 2 for x in range(1, 11))
 
@@ -213,6 +215,9 @@ class Measure(EditableModel):
             raise invalid("split_twice", "the same period is given twice", field="splits")
         if self.data_type in PROPORTION_DATA_TYPES and self.target is not None and not 0 <= self.target <= 1:
             raise invalid("proportion_target", "give a proportion's target as a fraction from 0 to 1, e.g. 0.85 for 85 %", field="target")
+        # slice: measures — counts, rates and days/cases between events are never below 0
+        if self.data_type in NON_NEGATIVE_DATA_TYPES and self.target is not None and self.target < 0:
+            raise invalid("negative_target", "a target for this measure cannot be below 0", field="target")
         return self
 
     @property

@@ -69,6 +69,41 @@ def split_positions(series: MeasureSeries, splits: list[date]) -> list[int]:
     return sorted(positions)
 
 
+MIN_PHASE_POINTS = 2  # a phase (part) needs two points the chart computes with: one gives no limits nor runs
+
+
+@dataclass(frozen=True)
+class ShortPhase:
+    """A phase the splits leave with fewer than MIN_PHASE_POINTS points."""
+
+    starts_on: date | None     # the split it starts at; None for the phase before the first split
+    ends_before: date | None   # the split that ends it; None for the last phase
+    points: int                # its points the chart computes with (excluded ones not counted)
+
+
+def short_phases(measure: Measure, points: pd.DataFrame) -> list[ShortPhase]:
+    """The phases the measure's splits leave too short for the chart to compute, in order.
+
+    Counted on the series as its stored chart plots it, excluded points left out; a split on
+    the first plotted period (or before it) leaves an empty first phase, one after the last
+    point an empty last phase. No data yet: nothing to say.
+    """
+    if not measure.splits:
+        return []
+    chart = measure.effective_chart
+    series = plotted_series(measure, points, measure.rules if chart == "i" else "anhoej")
+    counted = [d for d, excluded in zip(series.x, series.excluded) if not excluded]
+    if not len(series):
+        return []
+    edges: list[date | None] = [None, *sorted(set(measure.splits)), None]
+    short = []
+    for start, end in zip(edges, edges[1:]):
+        n = sum(1 for d in counted if (start is None or d >= start) and (end is None or d < end))
+        if n < MIN_PHASE_POINTS:
+            short.append(ShortPhase(start, end, n))
+    return short
+
+
 def excluded_positions(series: MeasureSeries) -> list[int]:
     return [i for i, flag in enumerate(series.excluded, start=1) if flag]
 

@@ -288,7 +288,7 @@ def test_chart_settings_are_saved_with_the_measure_and_its_audit_trail(monkeypat
     freeze.select_index(5)
     split = _widget(at.multiselect, f"set-splits-{measure_id}")
     split.select(split.options[20])
-    _widget(at.number_input, f"set-target-{measure_id}").set_value(55.0)
+    _widget(at.text_input, f"set-target-{measure_id}").input("55")
     _widget(at.selectbox, f"set-chart-{measure_id}").select_index(2)  # run chart: stored explicitly
     _submit(at, measure_id)
     assert not at.error, at.error[0].value
@@ -318,20 +318,21 @@ def test_an_unchanged_save_keeps_settings_that_fall_between_the_plotted_periods(
     assert _stored(path, days.id).freeze_until == days.freeze_until
 
 
-def test_only_those_who_may_change_a_measure_see_its_settings_and_a_bad_rule_set_is_refused(
+def test_only_those_who_may_change_a_measure_see_its_settings_and_a_bad_target_is_refused(
         monkeypatch, demo_db_file, tmp_path):
     for user in ("demo-reader", "demo-patient"):
         at = open_page(monkeypatch, demo_db_file, "views/projects.py", "en", user=user)
         assert not at.exception, at.exception
-        assert not [w for w in at.number_input if w.key and w.key.startswith("set-target-")], user
+        assert not [w for w in at.text_input if w.key and w.key.startswith("set-target-")], user
     path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "demo-lead")
     own = next(i for i, title in enumerate(at.selectbox(key="project").options) if title.startswith("Hoftebrud – smertefri"))
     at.selectbox(key="project").select_index(own).run()  # the project the demo lead leads
-    measure_id = int(_widget(at.number_input, "set-target-").key.split("-")[2])
+    measure_id = int(_widget(at.text_input, "set-target-").key.split("-")[2])
     before = _stored(path, measure_id)
-    _widget(at.radio, f"set-rules-{measure_id}").set_value("mdc")
+    assert not [r for r in at.radio if r.key == f"set-rules-{measure_id}"]  # a P chart: Making Data Count not offered
+    _widget(at.text_input, f"set-target-{measure_id}").input("150")
     _submit(at, measure_id)
-    assert "Nothing was saved" in at.error[0].value and "**Rule set**: Making Data Count rules apply" in at.error[0].value
+    assert "Nothing was saved" in at.error[0].value and "**Target (%)**: must be between 0 and 100 %" in at.error[0].value
     assert _stored(path, measure_id) == before
 
 
@@ -341,8 +342,8 @@ def test_a_form_opened_before_someone_else_saved_does_not_undo_their_change(monk
     from actions import Actor, update_chart_settings
 
     path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "demo-admin")
-    measure_id = int(_widget(at.number_input, "set-target-").key.split("-")[2])
-    _widget(at.number_input, f"set-target-{measure_id}").set_value(33.0)
+    measure_id = int(_widget(at.text_input, "set-target-").key.split("-")[2])
+    _widget(at.text_input, f"set-target-{measure_id}").input("33")
     other = _stored(path, measure_id).model_copy(update={"target": 0.8})
     con = connect(path)
     update_chart_settings(con.cursor(), Actor(None, "Bo", roles=frozenset({"administrator"})), other)  # Bo saves first
@@ -352,7 +353,7 @@ def test_a_form_opened_before_someone_else_saved_does_not_undo_their_change(monk
     [error] = at.error
     assert error.value.startswith("Bo saved other settings for this measure at ")  # who saved first, and when
     assert "Nothing was saved" in error.value
-    assert _widget(at.number_input, f"set-target-{measure_id}").value == pytest.approx(33.0)  # her input is kept
+    assert _widget(at.text_input, f"set-target-{measure_id}").value == "33"  # her input is kept
     _submit(at, measure_id)
     assert not at.error
     assert _stored(path, measure_id).target == pytest.approx(0.33)
@@ -364,11 +365,11 @@ def test_a_refused_setting_is_explained_in_danish(monkeypatch, demo_db_file, tmp
     path = tmp_path / "da.duckdb"
     shutil.copyfile(demo_db_file, path)
     at = open_page(monkeypatch, path, "views/projects.py", "da")
-    measure_id = int(_widget(at.number_input, "set-target-").key.split("-")[2])
-    _widget(at.radio, f"set-rules-{measure_id}").set_value("mdc")
+    measure_id = int(_widget(at.text_input, "set-target-").key.split("-")[2])
+    _widget(at.text_input, f"set-target-{measure_id}").input("syv")
     _submit(at, measure_id)
     assert at.error[0].value.startswith("Intet blev gemt")
-    assert "**Regelsæt**: Making Data Count-reglerne gælder kun I-diagrammer" in at.error[0].value
+    assert "**Mål (%)**: skal være et tal, fx 7,5" in at.error[0].value
 
 
 @pytest.mark.parametrize("user", ["demo-admin", "demo-leader", "demo-lead", "demo-member", "demo-patient",
@@ -390,7 +391,7 @@ def test_no_page_offers_a_change_the_actions_would_refuse(monkeypatch, demo_path
     for index, title in enumerate(titles):
         at.selectbox(key="project").select_index(index).run()
         assert not at.exception, at.exception
-        shown = {int(w.key.split("-")[2]) for w in at.number_input if w.key and w.key.startswith("set-target-")}
+        shown = {int(w.key.split("-")[2]) for w in at.text_input if w.key and w.key.startswith("set-target-")}
         project = next(p for p in list_projects(cur) if p.title == title)
         allowed = {m.id for m in list_measures(cur, project_id=project.id)
                    if can(actor, "update_chart_settings", Scope(project_id=project.id))}

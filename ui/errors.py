@@ -27,11 +27,23 @@ def reason(error: dict) -> str:
     return plain(error["msg"].removeprefix("Value error, "))  # may quote what was typed
 
 
-def show_validation_error(exc: ValidationError) -> None:
-    """One line per problem, naming the field; nothing was saved."""
-    lines = []
+def problems(exc: ValidationError) -> list[tuple[str, str]]:
+    """Each problem as (the field it is about, or "" when none; what is wrong, in words)."""
+    found = []
     for error in exc.errors():
         location = ".".join(str(part) for part in error["loc"]) or (error.get("ctx") or {}).get("field", "")
-        text = reason(error)
-        lines.append(f"- **{field_label(location)}**: {text}" if location else f"- {text}")
+        found.append((location, reason(error)))
+    return found
+
+
+def show_validation_error(exc: ValidationError) -> None:
+    """One line per problem, naming the field; nothing was saved."""
+    lines = [f"- **{field_label(location)}**: {text}" if location else f"- {text}" for location, text in problems(exc)]
     st.error(t("app.not_saved") + "\n" + "\n".join(lines))
+
+
+def show_field_error(name: str, messages: list[str], *, label: str | None = None) -> None:
+    """Right under a form field: what is wrong with it, naming it (``label`` as the field shows
+    it, else the catalogue's name for it); nothing was saved."""
+    if messages:
+        st.error(f"{t('app.not_saved')} **{label or field_label(name)}**: " + " ".join(messages))

@@ -8,17 +8,21 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from actions import Actor, NotAllowed, StaleEdit, archive_measure, can, restore_measure
+from actions.permissions import Scope
 from pdsa.charts import Annotation, ChartLabels, chart_to_png, chart_to_svg, mdc_icons, spc_chart
 from pdsa.findings import finding_for_last_part
 from pdsa.models import PROPORTION_DATA_TYPES, Measure, PdsaCycle
 from pdsa.core.periods import next_period
-from pdsa.series import analyze_measure
+from pdsa.core.db import DatabaseError
+from pdsa.series import analyze_measure, measure_series
 from pdsa.store.cycles import ramps
-from pdsa.store.measures import data_points_frame
+from pdsa.store.measures import data_points_frame, list_measures
+from ui.actor import current_actor
 from ui.measure_settings import chart_settings_form
-from ui.format import fmt_number, fmt_percent, label
+from ui.format import fmt_datetime, fmt_number, fmt_percent, label
 from ui.plain import plain
-from ui.state import language, t
+from ui.state import cursor, database_error_text, language, t
 
 
 def chart_labels(measure: Measure, chart: str) -> ChartLabels:
@@ -51,8 +55,12 @@ def chart_labels(measure: Measure, chart: str) -> ChartLabels:
             "special_cause_neutral_high", "special_cause_neutral_low")},
         assurance_types={key: t(f"assurance.{key}") for key in ("consistent_pass", "consistent_fail", "inconsistent")},
         locale="da-DK" if language() == "da" else "en-GB",
-        week_format=t("chart.week_format"),
+        week_format=t("measure_forms.week_format"),
         month_format="%b %Y",
+        day_format=t("measure_forms.day_format"),
+        week_axis_format=t("measure_forms.week_axis_format"),
+        year_axis_format=t("measure_forms.year_axis_format"),
+        month_axis_format=t("measure_forms.month_axis_format"),
     )
 
 
@@ -67,7 +75,7 @@ def cycle_annotations(cycles: list[PdsaCycle], *, first: date, last: date, perio
         Annotation(date=pd.Timestamp(cycle.do_start), label=f"PDSA {ramp_no}.{cycle.cycle_number}", kind="pdsa")
         for ramp_no, ramp in enumerate(ramps(cycles), start=1)
         for cycle in ramp
-        if cycle.do_start is not None and first <= cycle.do_start < end
+        if cycle.do_start is not None and first <= cycle.do_start < end and not cycle.archived
     ]
 
 
@@ -79,7 +87,15 @@ def _target_text(measure: Measure) -> str:
     return fmt_number(measure.target, 1)
 
 
+# colour follows meaning: improvement green, deterioration red, a signal without one direction
+# orange, no signal neutral
+_TONE_BOX = {"improvement": st.success, "deterioration": st.error, "non_random": st.warning,
+             "random": st.info, "too_few_to_tell": st.info}
+
+
 def _finding_text(analysis) -> None:
+    """What the chart says about its latest part, in one box whose colour is its meaning; the
+    lines above it never contradict it (too few points is never called "only random variation")."""
     finding = finding_for_last_part(analysis)
     if finding.too_few_points:
         st.warning(t("findings.too_few_points", n=finding.n_useful or 0))
@@ -90,25 +106,36 @@ def _finding_text(analysis) -> None:
         if finding.runs_signal:
             st.markdown(t("findings.runs_signal", run=finding.longest_run, run_max=finding.longest_run_max,
                           crossings=finding.n_crossings, crossings_min=finding.n_crossings_min))
-        else:
+        elif finding.runs_computed:
             st.markdown(t("findings.no_runs_signal", run=finding.longest_run or 0, run_max=finding.longest_run_max or 0,
                           crossings=finding.n_crossings or 0, crossings_min=finding.n_crossings_min or 0))
+        else:
+            st.markdown(t("measure_forms.runs_not_computed"))
         if finding.n_outside_limits:
             st.markdown(t("findings.outside_limits", n=finding.n_outside_limits))
     else:
         st.markdown(t("findings.variation_icon", text=t(f"point_type.{finding.variation_icon}")))
         if finding.assurance:
             st.markdown(t("findings.assurance", text=t(f"assurance.{finding.assurance}")))
-    if finding.has_signal:
-        meaning = [t(f"findings.meaning.{m}") for m in finding.meanings] or [t("findings.meaning.non_random")]
-        st.success(t("findings.signal", meaning=", ".join(meaning)))
+    tone = finding.tone
+    if tone == "random":
+        text = t("findings.no_signal")
+    elif tone == "too_few_to_tell":
+        text = t("measure_forms.too_few_to_tell")
     else:
-        st.info(t("findings.no_signal"))
+        meaning = [t(f"findings.meaning.{m}") for m in finding.meanings] or [t("findings.meaning.non_random")]
+        if tone == "improvement" and "improvement" not in finding.meanings:
+            meaning = [t("findings.meaning.improvement")]  # Making Data Count's icon said so
+        elif tone == "deterioration" and "concern" not in finding.meanings:
+            meaning = [t("findings.meaning.concern")]
+        text = t("findings.signal", meaning=", ".join(meaning))
+    _TONE_BOX[tone](text)
 
 
 def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) -> None:
-    """A bordered card: name and definition, chart type choice, the chart, its finding."""
-    with st.container(border=True):
+    """A bordered card: name and definition, chart type choice, the chart, its finding, the
+    settings form and the archive button (for those who may use them)."""
+    with st.container(border=True, key=f"measure-card-{measure.id}"):
         st.markdown(f"#### {plain(measure.name, one_line=True)}")
         st.caption(
             f"{label('measure_kind', measure.kind)} · {label('data_type', measure.data_type)} · "
@@ -117,40 +144,140 @@ def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) ->
         )
         if measure.definition:
             st.markdown(f"*{t('measures.definition')}:* {plain(measure.definition)}")
-        points = data_points_frame(cur, [measure.id])
-        if points.empty:
-            st.info(t("measures.no_data"))
-            return
-        options = [measure.effective_chart] + ([] if measure.effective_chart == "run" else ["run"])
-        names = {c: t(f"chart_type.{c}") for c in options}
-        chart = st.radio(t("measures.chart_type"), options, format_func=names.__getitem__,
-                         horizontal=True, key=f"chart-{measure.id}")
-        try:
-            series, analysis = analyze_measure(measure, points, chart=chart)
-        except ValueError as exc:  # data the engine cannot chart; the rest of the page still works
-            st.warning(t("measures.cannot_analyse", error=str(exc)))
-            return
-        if analysis is None:
-            st.info(t("measures.no_data"))
-            return
-        labels = chart_labels(measure, chart)
-        annotations = cycle_annotations(annotations_from, first=series.x[0], last=series.x[-1], period=measure.period)
-        figure = spc_chart(
-            analysis, labels=labels, annotations=annotations,
-            details=_details(series), percent=measure.data_type in PROPORTION_DATA_TYPES, show_icons=False,
-        )
-        icons = mdc_icons(analysis, labels=labels)
-        if icons is None:
-            st.altair_chart(figure, width="stretch", theme=None)
+        periods = _chart_and_finding(cur, measure, annotations_from)
+        chart_settings_form(measure, periods)  # also without a chart: a target, or a split to take back
+        _archive_control(measure)
+
+
+def _chart_and_finding(cur, measure: Measure, annotations_from: list[PdsaCycle]) -> list[date]:
+    """The chart and what it says; returns the periods the settings can choose among."""
+    points = data_points_frame(cur, [measure.id])
+    if points.empty:
+        st.info(t("measures.no_data"))
+        return []
+    options = [measure.effective_chart] + ([] if measure.effective_chart == "run" else ["run"])
+    names = {c: t(f"chart_type.{c}") for c in options}
+    chart = st.radio(t("measures.chart_type"), options, format_func=names.__getitem__,
+                     horizontal=True, key=f"chart-{measure.id}")
+    try:
+        series, analysis = analyze_measure(measure, points, chart=chart)
+    except ValueError as exc:  # data the engine cannot chart; the rest of the page still works
+        st.warning(t("measures.cannot_analyse", error=str(exc)))
+        return sorted(set(measure_series(measure, points).x))
+    if analysis is None:
+        st.info(t("measures.no_data"))
+        return sorted(set(series.x))
+    labels = chart_labels(measure, chart)
+    annotations = cycle_annotations(annotations_from, first=series.x[0], last=series.x[-1], period=measure.period)
+    figure = spc_chart(
+        analysis, labels=labels, annotations=annotations,
+        details=_details(series), percent=measure.data_type in PROPORTION_DATA_TYPES, show_icons=False,
+    )
+    icons = mdc_icons(analysis, labels=labels)
+    if icons is None:
+        st.altair_chart(figure, width="stretch", theme=None)
+    else:
+        left, right = st.columns([6, 1])
+        left.altair_chart(figure, width="stretch", theme=None)
+        right.altair_chart(icons, theme=None)
+    _finding_text(analysis)
+    if measure.freeze_until and measure.splits:
+        st.caption(t("settings.freeze_ignored"))
+    _export_buttons(figure, measure)
+    return sorted(set(series.x))
+
+
+# --- archive and restore ------------------------------------------------------------------------
+
+
+def _scope(measure: Measure) -> Scope:
+    return Scope(project_id=measure.project_id, theme_id=measure.theme_id)
+
+
+def _ask_key(measure_id: int) -> str:
+    return f"measure-archive-ask-{measure_id}"
+
+
+def _problem_key(measure_id: int) -> str:
+    return f"measure-archive-problem-{measure_id}"
+
+
+def _outcome_key(project_id: int | None) -> str:
+    return f"measure-archive-outcome-{project_id}"
+
+
+def _set(key: str, value: bool) -> None:
+    st.session_state[key] = value
+
+
+def _archive_control(measure: Measure) -> None:
+    """A quiet Archive button; clicking it asks first, and only "Yes, archive" archives."""
+    actor = current_actor()
+    if actor is None or not can(actor, "archive_measure", _scope(measure)):
+        return
+    problem = st.session_state.pop(_problem_key(measure.id), None)
+    if problem:
+        st.error(problem)
+    if not st.session_state.get(_ask_key(measure.id)):
+        st.button(t("measure_forms.archive_measure"), key=f"archive-measure-{measure.id}", type="tertiary",
+                  icon=":material/archive:", on_click=_set, args=(_ask_key(measure.id), True))
+        return
+    st.warning(t("measure_forms.archive_measure_question", name=plain(measure.name, one_line=True)))
+    row = st.container(horizontal=True)
+    row.button(t("measure_forms.archive_yes"), key=f"archive-measure-yes-{measure.id}", type="primary",
+               on_click=_change_archived, args=(measure, True))
+    row.button(t("measure_forms.archive_no"), key=f"archive-measure-no-{measure.id}",
+               on_click=_set, args=(_ask_key(measure.id), False))
+
+
+def _change_archived(measure: Measure, archived: bool) -> None:
+    """on_click of "Yes, archive" and of Restore: run the action, keep what happened for the rerun."""
+    st.session_state.pop(_ask_key(measure.id), None)
+    actor = current_actor()
+    name = plain(measure.name, one_line=True)
+    problem = None
+    try:
+        if actor is None:
+            problem = t("app.not_allowed")
+        elif archived:
+            archive_measure(cursor(), actor, measure.id, expected_version=measure.version)
         else:
-            left, right = st.columns([6, 1])
-            left.altair_chart(figure, width="stretch", theme=None)
-            right.altair_chart(icons, theme=None)
-        _finding_text(analysis)
-        if measure.freeze_until and measure.splits:
-            st.caption(t("settings.freeze_ignored"))
-        _export_buttons(figure, measure)
-        chart_settings_form(measure, sorted(set(series.x)))
+            restore_measure(cursor(), actor, measure.id, expected_version=measure.version)
+    except StaleEdit as exc:
+        problem = t("measure_forms.changed_meanwhile", who=plain(exc.changed_by or "?"), name=name,
+                    when=fmt_datetime(exc.changed_at))
+    except NotAllowed:
+        problem = t("app.not_allowed")
+    except DatabaseError as exc:
+        problem = database_error_text(exc)
+    if problem is not None and archived:
+        st.session_state[_problem_key(measure.id)] = problem  # said on the card, which is still there
+        return
+    if problem is not None:
+        st.session_state[_outcome_key(measure.project_id)] = ("error", problem)  # said above the archived list
+        return
+    st.session_state[_outcome_key(measure.project_id)] = (
+        "success", t("measure_forms.measure_archived" if archived else "measure_forms.measure_restored", name=name))
+
+
+def archived_measures_section(cur, actor: Actor | None, project_id: int) -> None:
+    """What became of an archive or a restore, and the project's archived measures under an
+    "Archived measures" expander, each with Restore for those who may (nothing when none)."""
+    outcome = st.session_state.pop(_outcome_key(project_id), None)
+    if outcome is not None:
+        (st.success if outcome[0] == "success" else st.error)(outcome[1])
+    archived = list_measures(cur, project_id=project_id, archived_only=True)
+    if not archived:
+        return
+    with st.expander(t("measure_forms.archived_measures", n=len(archived))):
+        st.caption(t("measure_forms.archived_measures_purpose"))
+        for measure in archived:
+            row = st.container(horizontal=True, vertical_alignment="center")
+            row.markdown(f"**{plain(measure.name, one_line=True)}** · {label('measure_kind', measure.kind)} · "
+                         f"{label('data_type', measure.data_type)}")
+            if actor is not None and can(actor, "restore_measure", _scope(measure)):
+                row.button(t("measure_forms.restore"), key=f"restore-measure-{measure.id}",
+                           icon=":material/unarchive:", on_click=_change_archived, args=(measure, False))
 
 
 def _details(series) -> pd.DataFrame:

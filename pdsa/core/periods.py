@@ -80,13 +80,35 @@ def iso_week_label(day: date) -> str:
     return f"{year}-W{week:02d}"
 
 
-def period_label(day: date, period: str) -> str:
-    """How a period is shown to a reader: 2026-W05, 2026-03 or 2026-03-02."""
+# The word before an ISO week number; Babel's week pattern follows each locale's own week rules
+# (an English week starts on Sunday), while Danish reporting counts ISO weeks everywhere.
+_WEEK_WORDS = {"da": "uge", "en": "week"}
+_DAY_PATTERNS = {"da": "dd-MM-y"}  # as the app writes a Danish date; ISO otherwise
+
+
+def period_label(day: date, period: str, language: str | None = None) -> str:
+    """How a period is shown to a reader.
+
+    Without a language, the ISO labels files and the command line use: 2026-W05, 2026-03 or
+    2026-03-02. With one, as a reader of that language expects: "uge 5 2026" / "week 5 2026"
+    (the ISO week and its ISO year: 29-12-2025 is in "uge 1 2026"), "okt. 2025" / "Oct 2025",
+    and a day as the app writes dates ("02-03-2026"; ISO in English).
+    """
+    if language is None:
+        if period == "week":
+            return iso_week_label(day)
+        if period == "month":
+            return f"{day:%Y-%m}"
+        return day.isoformat()
     if period == "week":
-        return iso_week_label(day)
+        year, week, _ = day.isocalendar()
+        return f"{_WEEK_WORDS.get(language, 'week')} {week} {year}"
+    from babel.dates import format_date
+
     if period == "month":
-        return f"{day:%Y-%m}"
-    return day.isoformat()
+        return format_date(day, "MMM y", locale=language)
+    pattern = _DAY_PATTERNS.get(language)
+    return format_date(day, pattern, locale=language) if pattern else day.isoformat()
 
 
 def next_period(day: date, period: str) -> date:

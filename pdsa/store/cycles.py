@@ -90,17 +90,29 @@ def update_cycle(cur: Cursor, cycle: PdsaCycle) -> None:
     write(cur, change)
 
 
-def list_cycles(cur: Cursor, *, project_id: int | None = None) -> list[PdsaCycle]:
-    """Cycles in ramp order: by ramp root, then by number."""
+def list_cycles(cur: Cursor, *, project_id: int | None = None, include_archived: bool = False,
+                archived_only: bool = False) -> list[PdsaCycle]:
+    """Cycles in ramp order: by ramp root, then by number.
+
+    Archived cycles only when asked: ``include_archived`` adds them, ``archived_only`` lists
+    only them (the "Archived" list they are restored from)."""
     rows = fetch_records(
         cur,
         f"SELECT id, {', '.join(_CYCLE_FIELDS)} FROM pdsa_cycle"
-        " WHERE NOT archived AND (CAST(? AS INTEGER) IS NULL OR project_id = ?)"
+        " WHERE (CASE WHEN CAST(? AS BOOLEAN) THEN archived WHEN CAST(? AS BOOLEAN) THEN TRUE ELSE NOT archived END)"
+        " AND (CAST(? AS INTEGER) IS NULL OR project_id = ?)"
         " ORDER BY project_id, coalesce(do_start, DATE '9999-12-31'), id",
-        [project_id, project_id],
+        [archived_only, include_archived, project_id, project_id],
     )
     links = _measure_links(cur, [r["id"] for r in rows])
     return [PdsaCycle(**r, measure_ids=links.get(r["id"], [])) for r in rows]
+
+
+def set_cycle_archived(cur: Cursor, cycle_id: int, archived: bool, *, expected_version: int | None = None) -> bool:
+    """Archive a cycle (it leaves the PDSA list and the charts; nothing is deleted) or restore
+    it; True when that changed anything. A later cycle of its ramp stays where it is."""
+    return write(cur, lambda c: update_audited(c, "pdsa_cycle", cycle_id, {"archived": archived},
+                                               expected_version=expected_version))
 
 
 def get_cycle(cur: Cursor, cycle_id: int) -> PdsaCycle:

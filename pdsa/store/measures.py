@@ -58,6 +58,20 @@ def update_chart_settings(cur: Cursor, measure: Measure) -> None:
     write(cur, change)
 
 
+def set_measure_archived(cur: Cursor, measure_id: int, archived: bool, *,
+                         expected_version: int | None = None) -> bool:
+    """Archive a measure (it leaves the lists and the overview; nothing is deleted, its data
+    and settings stay) or restore it; True when that changed anything."""
+
+    def change(c: Cursor) -> bool:
+        changed = update_audited(c, "measure", measure_id, {"archived": archived}, expected_version=expected_version)
+        if changed:
+            bump_data_version(c, measure_id)
+        return changed
+
+    return write(cur, change)
+
+
 def bump_data_version(cur: Cursor, measure_id: int) -> None:
     """Anything drawn on the measure's chart changed: pages caching on data_version redraw it."""
     cur.execute("UPDATE measure SET data_version = data_version + 1 WHERE id = ?", [measure_id])
@@ -86,13 +100,19 @@ def get_measure(cur: Cursor, measure_id: int) -> Measure:
     return Measure(**rows[0], splits=_splits_by_measure(cur, [measure_id]).get(measure_id, []))
 
 
-def list_measures(cur: Cursor, *, project_id: int | None = None) -> list[Measure]:
-    """Outcome measures first, then process, then balancing — the order teams read them in."""
+def list_measures(cur: Cursor, *, project_id: int | None = None, include_archived: bool = False,
+                  archived_only: bool = False) -> list[Measure]:
+    """Outcome measures first, then process, then balancing — the order teams read them in.
+
+    Archived measures only when asked: ``include_archived`` adds them, ``archived_only`` lists
+    only them (the "Archived" list they are restored from)."""
     rows = fetch_records(
         cur,
-        f"SELECT {_MEASURE_COLUMNS} FROM measure WHERE NOT archived AND (CAST(? AS INTEGER) IS NULL OR project_id = ?)"
+        f"SELECT {_MEASURE_COLUMNS} FROM measure"
+        " WHERE (CASE WHEN CAST(? AS BOOLEAN) THEN archived WHEN CAST(? AS BOOLEAN) THEN TRUE ELSE NOT archived END)"
+        " AND (CAST(? AS INTEGER) IS NULL OR project_id = ?)"
         " ORDER BY project_id, CASE kind WHEN 'outcome' THEN 1 WHEN 'process' THEN 2 ELSE 3 END, id",
-        [project_id, project_id],
+        [archived_only, include_archived, project_id, project_id],
     )
     splits = _splits_by_measure(cur, [r["id"] for r in rows])
     return [Measure(**r, splits=splits.get(r["id"], [])) for r in rows]
