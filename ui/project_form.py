@@ -294,7 +294,9 @@ def new_project_form(cur, actor: Actor | None, *, from_problem_ids: tuple[int, .
         return True
     problems = _problem_choices(cur, tuple(from_problem_ids))
     made_from = state.get(f"{key}-made-from")
-    if made_from != tuple(from_problem_ids):  # a new link (or none) since the form was last filled in
+    if made_from != tuple(from_problem_ids) or keys["title"] not in state:
+        # a new link (or none) since the form was last filled in, or its values were dropped while
+        # another page was shown
         state[f"{key}-made-from"] = tuple(from_problem_ids)
         _prefill_new(keys, problems)
     else:
