@@ -70,9 +70,9 @@ __all__ += [
 
 # slice: problems
 from actions.observations import link_observation  # noqa: E402
-from actions.problems import Triage, edit_problem, merge_problems, triage_problems  # noqa: E402
+from actions.problems import edit_problem, merge_problems  # noqa: E402
 
-__all__ += ["edit_problem", "link_observation", "merge_problems", "triage_problems", "Triage"]
+__all__ += ["edit_problem", "link_observation", "merge_problems"]  # triage_problems, Triage: actions.problems
 
 # slice: projects
 __all__ += ["archive_project", "restore_project", "update_project"]

@@ -14,7 +14,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 import actions
-from actions import Actor, NotAllowed, StaleEdit, Triage
+from actions import Actor, NotAllowed, StaleEdit
+from actions.problems import Triage, triage_problems
 from pathways import problems as problem_store
 from pathways.models import Problem
 from pathways.store import get_problem, list_problems
@@ -157,11 +158,11 @@ def test_triage_of_several_rows_is_all_or_nothing(demo_db):
     actions.triage_problem(demo_db, ADMIN, second.id, status="triaged", impact=2, effort=2,
                            expected_version=second.version)  # someone else saves first
     with pytest.raises(StaleEdit) as stale:
-        actions.triage_problems(demo_db, STAFF, [Triage(first.id, "triaged", 5, 1, first.version),
+        triage_problems(demo_db, STAFF, [Triage(first.id, "triaged", 5, 1, first.version),
                                                  Triage(second.id, "triaged", 4, 4, second.version)])
     assert stale.value.entity_id == second.id and stale.value.changed_by == "Anna"
     assert get_problem(demo_db, first.id).impact is None, "the first row was not saved either"
-    saved = actions.triage_problems(demo_db, STAFF, [
+    saved = triage_problems(demo_db, STAFF, [
         Triage(first.id, "triaged", 5, 1, first.version),
         Triage(second.id, "being_tested", 4, 4, get_problem(demo_db, second.id).version)])
     assert [(p.status, p.impact, p.effort) for p in saved] == [("triaged", 5, 1), ("being_tested", 4, 4)]

@@ -21,7 +21,6 @@ from pydantic import ValidationError
 from actions import (
     NotAllowed,
     StaleEdit,
-    Triage,
     can,
     edit_problem,
     link_observation,
@@ -29,10 +28,10 @@ from actions import (
     link_problem_to_project,
     merge_problems,
     register_problem,
-    triage_problems,
 )
 from actions.actor import Actor
 from actions.permissions import Scope
+from actions.problems import Triage, triage_problems
 from pathways.models import PROBLEM_STATUSES, Pathway, Problem
 from pathways.problems import merged_into
 from pathways.store import get_problem, list_problems
