@@ -318,6 +318,8 @@ def test_triage_in_the_table_is_saved_and_shown(monkeypatch, page_db):
     [chart] = at.get("vega_lite_chart")
     data = b"".join(dataset.data.data for dataset in chart.proto.datasets)
     assert title[:20].encode() in data and translate("en", "problem_forms.quarter_quick_wins").encode() in data
+    assert any(plain(title, one_line=True) in e.value and "impact 5, effort 1" in e.value for e in at.markdown), \
+        "the numbered list under the chart"
     assert json.loads(chart.proto.spec)["layer"][2]["encoding"]["x"]["field"] == "effort"
 
 

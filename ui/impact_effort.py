@@ -2,8 +2,10 @@
 
 Effort runs along the bottom, impact up the side, both 1–5 as set at triage. The four
 quarters carry plain words (quick wins, big projects, small fixes, not now), so a team sees
-what to work on first. Problems not yet given both an impact and an effort are left out;
-the page says how many.
+what to work on first. Each point carries a number, and the page lists the problems in that
+order under the chart (titles beside the points ran into each other at a tablet's width);
+hovering a point shows its title. Problems not yet given both an impact and an effort are
+left out; the page says how many.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import altair as alt
 import pandas as pd
 
 from pathways.models import Problem
-from pdsa.history import shorten
 from ui.format import label
 from ui.state import t
 
@@ -29,39 +30,37 @@ _QUARTERS = (
 
 
 def plotted(problems: list[Problem]) -> list[Problem]:
-    """The problems the chart can place: those with both an impact and an effort."""
-    return [p for p in problems if p.impact is not None and p.effort is not None]
+    """The problems the chart can place (both an impact and an effort), in the order they are
+    numbered: largest impact first, then smallest effort — the quick wins at the top."""
+    placed = [p for p in problems if p.impact is not None and p.effort is not None]
+    return sorted(placed, key=lambda p: (-p.impact, p.effort, p.title))
 
 
 def impact_effort_chart(problems: list[Problem]) -> alt.LayerChart:
-    """Points labelled with the problems' titles on the four quarters; problems that share a
-    square are spread a little, so each stays readable."""
+    """Numbered points (the order of :func:`plotted`) on the four quarters; problems that share
+    a square sit side by side, so each number stays readable."""
     quarters = pd.DataFrame([
         {"x": x, "x2": x2, "y": y, "y2": y2, "colour": colour, "quarter": t(f"problem_forms.quarter_{name}"),
          "label_x": x + 0.1, "label_y": y2 - 0.12}
         for name, x, x2, y, y2, colour in _QUARTERS
     ])
     rows, seen = [], {}
-    for problem in plotted(problems):
+    for number, problem in enumerate(plotted(problems), start=1):
         square = (problem.effort, problem.impact)
         k = seen[square] = seen.get(square, -1) + 1
         rows.append({
-            "effort": float(problem.effort),
-            "impact": problem.impact - 0.2 * k,  # the next one in the same square just below
-            "right": problem.effort > _MIDDLE,  # labels there go to the left of the point, inside the chart
-            "title": problem.title, "short": shorten(problem.title, 30),
-            "status": label("problem_status", problem.status),
+            "effort": problem.effort + 0.22 * (k % 4), "impact": problem.impact - 0.24 * (k // 4),
+            "number": str(number), "title": problem.title, "status": label("problem_status", problem.status),
             "impact_value": problem.impact, "effort_value": problem.effort,
         })
-    points = pd.DataFrame(rows, columns=["effort", "impact", "right", "title", "short", "status", "impact_value",
+    points = pd.DataFrame(rows, columns=["effort", "impact", "number", "title", "status", "impact_value",
                                          "effort_value"])
     scale = alt.Scale(domain=[_LOW, _HIGH], nice=False)
-    x_axis = alt.Axis(values=[1, 2, 3, 4, 5], format="d", grid=False)
-    y_axis = alt.Axis(values=[1, 2, 3, 4, 5], format="d", grid=False)
+    axis = alt.Axis(values=[1, 2, 3, 4, 5], format="d", grid=False)
     background = alt.Chart(quarters).mark_rect(opacity=0.7).encode(
-        x=alt.X("x:Q", scale=scale, axis=x_axis, title=t("problem_forms.chart_effort")),
+        x=alt.X("x:Q", scale=scale, axis=axis, title=t("problem_forms.chart_effort")),
         x2="x2:Q",
-        y=alt.Y("y:Q", scale=scale, axis=y_axis, title=t("problem_forms.chart_impact")),
+        y=alt.Y("y:Q", scale=scale, axis=axis, title=t("problem_forms.chart_impact")),
         y2="y2:Q",
         color=alt.Color("colour:N", scale=None, legend=None),
         tooltip=alt.value(None),
@@ -73,15 +72,10 @@ def impact_effort_chart(problems: list[Problem]) -> alt.LayerChart:
                alt.Tooltip("status:N", title=t("problems.status")),
                alt.Tooltip("impact_value:Q", title=t("problems.impact")),
                alt.Tooltip("effort_value:Q", title=t("problems.effort"))]
-    dots = alt.Chart(points).mark_circle(size=140, color="#1f4e79", opacity=0.9).encode(
+    dots = alt.Chart(points).mark_circle(size=330, color="#1f4e79", opacity=0.95).encode(
         x=alt.X("effort:Q", scale=scale), y=alt.Y("impact:Q", scale=scale), tooltip=tooltip,
     )
-    def labels(align: str, dx: int, right: bool) -> alt.Chart:
-        return alt.Chart(points).transform_filter(
-            alt.datum.right if right else ~alt.datum.right
-        ).mark_text(align=align, dx=dx, fontSize=11, color="#222").encode(
-            x=alt.X("effort:Q", scale=scale), y=alt.Y("impact:Q", scale=scale), text="short:N", tooltip=tooltip,
-        )
-
-    return alt.layer(background, names, dots, labels("left", 9, False), labels("right", -9, True)).properties(
-        height=420)
+    numbers = alt.Chart(points).mark_text(fontSize=11, fontWeight="bold", color="white").encode(
+        x=alt.X("effort:Q", scale=scale), y=alt.Y("impact:Q", scale=scale), text="number:N", tooltip=tooltip,
+    )
+    return alt.layer(background, names, dots, numbers).properties(height=420)

@@ -23,6 +23,7 @@ from ui.problem_forms import (
     triage_table,
     visible_problem,
 )
+from ui.plain import plain
 from ui.state import cursor, t, tn
 from ui.visibility import visible_pathway_ids
 
@@ -78,6 +79,10 @@ st.caption(t("problem_forms.chart_purpose"))
 on_chart = plotted(shown_problems)
 if on_chart:
     st.altair_chart(impact_effort_chart(shown_problems), width="stretch")
+    st.markdown("\n".join(
+        t("problem_forms.chart_line", number=number, title=plain(problem.title, one_line=True),
+          impact=problem.impact, effort=problem.effort)
+        for number, problem in enumerate(on_chart, start=1)))
 missing = len(shown_problems) - len(on_chart)
 if missing:
     st.caption(tn("problem_forms.not_on_chart", missing))
