@@ -173,6 +173,27 @@ def test_archive_and_restore_are_told_in_words(monkeypatch, language, archived, 
     assert told(False).startswith(restored)
 
 
+def test_an_edit_and_an_archive_read_well_in_the_projects_history(demo_db, monkeypatch):
+    import ui.format
+    from pdsa.history import Formatters, escape_markdown, project_history, reference_names
+
+    monkeypatch.setattr(ui.format, "language", lambda: "en")
+    fmt = Formatters(number=ui.format.fmt_number, percent=ui.format.fmt_percent, date=ui.format.fmt_date,
+                     period=ui.format.fmt_period)
+    hip = _hip(demo_db)
+    unit = list_units(demo_db)[0]
+    saved = actions.update_project(demo_db, ADMIN, hip.model_copy(update={
+        "aim_how_much": "fra 40 % til 90 %", "status": "sustaining", "unit_ids": [unit.id]}))
+    actions.archive_project(demo_db, ADMIN, hip.id, expected_version=saved.version)
+    actions.restore_project(demo_db, ADMIN, hip.id)
+    entries, _ = project_history(demo_db, hip.id, limit=4)
+    told = [sentence(e, partial(translate, "en"), fmt, reference_names(demo_db, entries)) for e in entries]
+    assert told[0].startswith("Anna Admin brought *Hoftebrud")
+    assert told[1].startswith("Anna Admin archived *Hoftebrud")
+    assert told[2].endswith(f"set the units of *{escape_markdown(hip.title)}* to {escape_markdown(unit.name)}")
+    assert "the status from Active to Sustaining" in told[3] and escape_markdown("fra 40 % til 90 %") in told[3]
+
+
 # --- the page (AppTest) ---------------------------------------------------------------------------
 
 def open_page(monkeypatch, db_path, page, language, user="demo-admin"):
