@@ -259,8 +259,8 @@ def team_editor(cur, actor, project: Project) -> None:
         st.info(t("team_forms.empty") if may_add else t("team.empty"))
     if not has_lead(cur, project.id):
         st.warning(t("team_forms.no_lead_admin") if may_add else t("team_forms.no_lead"))
-    elif not any(m.role == "lead" and m.user_id for m in members):
-        st.caption(t("team_forms.lead_without_account"))
+    elif may_add and not any(m.role == "lead" and m.user_id for m in members):
+        st.caption(t("team_forms.lead_without_account"))  # only an administrator can change this team
     if not (may_add or may_edit or may_remove):
         if members:
             st.caption(t("team_forms.only_lead"))
