@@ -588,7 +588,7 @@ def problem_detail(actor: Actor | None, problem: Problem, pathway: Pathway) -> N
         st.info(t("problem_forms.was_merged", keep=_one_line(kept.title)), icon=":material/merge:")
         st.button(t("problem_forms.open_kept"), key="open-kept", on_click=open_problem, args=(kept.id,))
     steps = {s.id: s.name for s in pathway.steps}
-    facts = st.columns(6)
+    facts = [*st.columns(3), *st.columns(3)]  # two rows: readable at a tablet's width
     facts[0].markdown(f"**{t('problems.source')}**  \n{label('source', problem.source)}")
     facts[1].markdown(f"**{t('problems.step')}**  \n{_one_line(steps.get(problem.step_id)) or t('problem_forms.no_step')}")
     facts[2].markdown(f"**{t('problems.status')}**  \n{label('problem_status', problem.status)}")
