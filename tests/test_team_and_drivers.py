@@ -447,3 +447,31 @@ def test_a_stale_rename_says_who_saved_first_and_keeps_the_input(monkeypatch, se
     assert at.text_input(key=f"drv-edit-d{driver.id}-text").value == "Min tekst"
     _click(at, f"drv-edit-d{driver.id}-submit")  # a second Save saves over theirs
     assert _read(setup, lambda c: get_driver(c, driver.id).text) == "Min tekst"
+
+
+def test_a_stale_member_edit_says_who_saved_first_and_keeps_the_input(monkeypatch, setup):
+    pid = setup["project"]
+    member = _read(setup, lambda c: _member(c, pid, "Ole Berg", role="lead"))
+    at = _open(monkeypatch, setup, _team_page)
+    at.text_input(key=f"team-edit-{member.id}-discipline").input("Sygeplejerske")
+    other = Actor(None, "Bo Holm", roles=frozenset({"administrator"}))
+    _read(setup, lambda c: actions.update_team_member(c, other, member.model_copy(update={"discipline": "Læge"})))
+    _click(at, f"team-edit-{member.id}-submit")
+    assert any("Bo Holm gemte en ændring" in e.value for e in at.error)
+    assert at.text_input(key=f"team-edit-{member.id}-discipline").value == "Sygeplejerske"
+    assert _read(setup, lambda c: list_team(c, pid)[0].discipline) == "Læge"
+
+
+def test_an_idea_a_cycle_tests_says_why_it_stays(monkeypatch, setup):
+    pid = setup["project"]
+
+    def make(c):
+        idea = actions.add_change_idea(c, ADMIN, pid, ChangeIdea(text="Nerveblokade"))
+        actions.start_cycle(c, ADMIN, PdsaCycle(project_id=pid, title="Test på 1 patient", change_idea_id=idea.id))
+        return idea
+
+    idea = _read(setup, make)
+    at = _open(monkeypatch, setup, _driver_page)
+    at.selectbox(key=f"drv-choice-{pid}").set_value(f"c{idea.id}").run()
+    assert not [b for b in at.button if b.key == f"drv-remove-c{idea.id}"]
+    assert any("afprøves i PDSA-cirkler (Test på 1 patient)" in c.value for c in at.caption)
