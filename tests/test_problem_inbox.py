@@ -524,3 +524,24 @@ def test_an_empty_inbox_points_to_the_form_or_says_who_registers(monkeypatch, tm
     reader = _open(monkeypatch, path, "da", user="reader")
     assert reader.info[-1].value == translate("da", "problem_forms.inbox_empty_reader")
     assert not reader.get("form")
+
+
+def test_a_link_to_a_merged_duplicate_says_where_it_went(monkeypatch, page_db):
+    pathway_id = _hip_pathway_id(page_db)
+    [(keep_id, keep_title), (duplicate_id, duplicate_title)] = _stored(
+        page_db, "SELECT id, title FROM problem WHERE pathway_id = ? ORDER BY id LIMIT 2", [pathway_id])
+    con = connect(page_db)
+    actions.merge_problems(con.cursor(), Actor(None, "Bo Kollega", roles=frozenset({"staff"})), keep_id, duplicate_id)
+    con.close()
+    at = _open(monkeypatch, page_db, problem=duplicate_id)
+    assert translate("en", "problem_forms.was_merged", keep=plain(keep_title, one_line=True)) in [
+        e.value for e in at.info]
+    assert not [b for b in at.button if (b.key or "").startswith(("link-", "unlink-"))], "nothing to link to a duplicate"
+    assert not at.get("form"), "nor to correct"
+    history = " ".join(e.value for e in at.markdown)
+    assert f"Bo Kollega merged *{plain(duplicate_title, one_line=True)}* into *{plain(keep_title, one_line=True)}*" \
+        in history
+    at.button(key="open-kept").click().run()
+    assert at.header[0].value == plain(keep_title, one_line=True)
+    assert translate("en", "problem_forms.absorbed", titles=f"«{plain(duplicate_title, one_line=True)}»") in [
+        e.value for e in at.caption]
