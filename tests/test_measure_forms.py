@@ -454,8 +454,6 @@ def test_making_data_count_is_offered_only_for_an_i_chart(monkeypatch, page_db):
 
 
 def test_a_measure_is_archived_after_asking_and_can_be_restored(monkeypatch, page_db):
-    from ui.measure_view import archived_measures_section
-
     share = _ids(page_db)[COMPLETE_REFERRALS]
     at = _open_project(monkeypatch, page_db, "Hurtigere svar")
     at.button(key=f"archive-measure-{share}").click().run()
@@ -472,23 +470,20 @@ def test_a_measure_is_archived_after_asking_and_can_be_restored(monkeypatch, pag
     assert COMPLETE_REFERRALS not in [json.loads(el.proto.spec).get("title", {}).get("text")
                                       for el in at.get("vega_lite_chart")]
 
-    project_id = _stored(page_db, share).project_id
-    restore = _section_page(monkeypatch, page_db, archived_measures_section, project_id)
-    assert restore.expander[0].label == "Arkiverede indikatorer (1)"
-    assert any(COMPLETE_REFERRALS in m.value for m in restore.markdown)
-    restore.button(key=f"restore-measure-{share}").click().run()
-    assert not restore.exception, restore.exception
+    assert f"»{COMPLETE_REFERRALS}« er arkiveret." in " ".join(x.value for x in at.success)
+    [archived] = [e for e in at.expander if e.label.startswith("Arkiverede indikatorer")]
+    assert archived.label == "Arkiverede indikatorer (1)"
+    assert any(COMPLETE_REFERRALS in m.value for m in archived.markdown)
+    at.button(key=f"restore-measure-{share}").click().run()
+    assert not at.exception, at.exception
     assert f"»{COMPLETE_REFERRALS}« er gendannet og vises igen blandt projektets indikatorer." in [
-        s.value for s in restore.success]
-    assert not restore.expander  # nothing archived any more
+        x.value for x in at.success]
+    assert not [e for e in at.expander if e.label.startswith("Arkiverede indikatorer")]  # none archived now
     assert not _stored(page_db, share).archived
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar")
-    assert at.text_input(key=f"set-target-{share}").value == "90"  # back as it was
+    assert at.text_input(key=f"set-target-{share}").value == "90"  # back on the tab, as it was
 
 
 def test_a_cycle_is_archived_after_asking_and_can_be_restored(monkeypatch, page_db):
-    from ui.cycle_view import archived_cycles_section
-
     con = connect(page_db)
     cur = con.cursor()
     project = next(p for p in list_projects(cur) if p.title.startswith("Hurtigere svar"))
@@ -505,10 +500,11 @@ def test_a_cycle_is_archived_after_asking_and_can_be_restored(monkeypatch, page_
     con = connect(page_db)
     assert get_cycle(con.cursor(), cycle.id).archived
     con.close()
-    restore = _section_page(monkeypatch, page_db, archived_cycles_section, project.id)
-    assert restore.expander[0].label == "Arkiverede PDSA-cirkler (1)"
-    restore.button(key=f"restore-cycle-{cycle.id}").click().run()
-    assert any("er gendannet og vises igen i PDSA-listen" in s.value for s in restore.success)
+    [archived] = [e for e in at.expander if e.label.startswith("Arkiverede PDSA-cirkler")]
+    assert archived.label == "Arkiverede PDSA-cirkler (1)"
+    at.button(key=f"restore-cycle-{cycle.id}").click().run()
+    assert any("er gendannet og vises igen i PDSA-listen" in x.value for x in at.success)
+    assert [b for b in at.button if b.key == f"archive-cycle-{cycle.id}"]  # back in the list
     con = connect(page_db)
     assert not get_cycle(con.cursor(), cycle.id).archived
     con.close()
@@ -517,26 +513,3 @@ def test_a_cycle_is_archived_after_asking_and_can_be_restored(monkeypatch, page_
 def test_readers_see_no_archive_buttons(monkeypatch, page_db):
     at = _open_project(monkeypatch, page_db, "Hurtigere svar", user="demo-reader")
     assert not [b for b in at.button if b.key and b.key.startswith(("archive-measure-", "archive-cycle-"))]
-
-
-def _section_page(monkeypatch, path, section, project_id: int) -> AppTest:
-    """The archived list as the projects page shows it (views/projects.py calls the section)."""
-    from test_pages import user_id
-
-    def page():
-        import streamlit as st
-
-        from ui.actor import current_actor
-        from ui.state import cursor
-
-        st.session_state["section"](cursor(), current_actor(), st.session_state["section_project"])
-
-    monkeypatch.setenv("PDSA_DB", str(path))
-    at = AppTest.from_function(page, default_timeout=60)
-    at.session_state["lang"] = "da"
-    at.session_state["signed_in_user_id"] = user_id(path, "demo-admin")
-    at.session_state["section"] = section
-    at.session_state["section_project"] = project_id
-    at.run()
-    assert not at.exception, at.exception
-    return at

@@ -197,7 +197,9 @@ def chart_settings_form(measure: Measure, periods: list[date]) -> None:
     keys = _keys(measure.id)
     result = st.session_state.pop(_result_key(measure.id), None)
     invalid = result[1] if result is not None and result[0] == "invalid" else {}
-    with st.expander(t("settings.heading"), expanded=result is not None):
+    if result is not None:
+        st.session_state[f"settings-open-{measure.id}"] = True  # stays open after a save: its result, the next change
+    with st.expander(t("settings.heading"), expanded=st.session_state.get(f"settings-open-{measure.id}", False)):
         charts = CHARTS_FOR_DATA_TYPE[measure.data_type]
         chart_names = {c: t(f"chart_type.{c}") for c in charts}
         # outside the form: the rule sets offered below follow the chart chosen here
