@@ -37,7 +37,8 @@ except DatabaseError as exc:
 
 pages = {
     t("nav.section_overview"): [
-        st.Page("views/overview.py", title=t("overview.title"), icon=":material/dashboard:", default=True, url_path="overview"),
+        st.Page("views/home.py", title=t("home.title"), icon=":material/home:", default=True, url_path="home"),
+        st.Page("views/overview.py", title=t("overview.title"), icon=":material/dashboard:", url_path="overview"),
     ],
     t("nav.section_improvement"): [
         st.Page("views/pathways.py", title=t("pathways.title"), icon=":material/route:", url_path="pathways"),

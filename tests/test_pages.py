@@ -160,6 +160,8 @@ def test_first_start_on_the_default_database_loads_the_demo(monkeypatch, tmp_pat
     assert "DEMO" in at.warning[0].value, "the sign-in page says it is the demo"
     at.button(key="demo-demo-lead").click().run()  # "sign in as" the demo team lead
     assert not at.exception, at.exception
+    assert at.title[0].value == "My work"  # the team's home page comes first
+    at.switch_page("views/overview.py").run()
     assert not at.info, "the overview shows the demo, not the empty state"
     assert at.metric[0].value == "3"  # three demo pathways
 
@@ -187,6 +189,7 @@ def test_a_named_database_starts_empty_and_asks_for_its_first_administrator(monk
     at.text_input(key="setup_password_again").input("et langt kodeord")
     at.button(key="FormSubmitter:first-administrator-Create the first administrator").click().run()
     assert not at.exception, at.exception
+    at.switch_page("views/overview.py").run()  # signed in, the home page first; then the overview
     assert "python -m pdsa demo" in at.info[0].value  # signed in: the empty overview says what to do
 
 

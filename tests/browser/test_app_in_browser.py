@@ -14,7 +14,7 @@ def sign_in_as(page, name: str) -> None:
 
 
 def test_overview_opens_in_danish_with_the_demo(page, app_url, screenshot_dir):
-    page.goto(app_url)
+    page.goto(f"{app_url}/overview")
     sign_in_as(page, "Mette Kjær Andersen")
     expect(page.get_by_role("heading", name="Overblik")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_text("Forbedringsprojekter").first).to_be_visible()
@@ -24,11 +24,25 @@ def test_overview_opens_in_danish_with_the_demo(page, app_url, screenshot_dir):
 
 
 def test_switching_to_english_changes_the_texts(page, app_url):
-    page.goto(app_url)
+    page.goto(f"{app_url}/overview")
     sign_in_as(page, "Mette Kjær Andersen")
     expect(page.get_by_role("heading", name="Overblik")).to_be_visible(timeout=TIMEOUT)
     page.get_by_text("English", exact=True).click()
     expect(page.get_by_role("heading", name="Overview")).to_be_visible(timeout=TIMEOUT)
+
+
+def test_a_team_member_lands_on_my_work_with_what_needs_doing(page, app_url, screenshot_dir):
+    page.goto(app_url)
+    sign_in_as(page, "Søren Holst")
+    expect(page.get_by_role("heading", name="Mit arbejde")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Det, der venter")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_role("link", name=re.compile("^Minutter fra ankomst til nerveblokade")).click()
+    expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
+    assert "measure=" in page.url
+    page.go_back()
+    expect(page.get_by_role("heading", name="Mit arbejde")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_text("3 indikatorer mangler data")).to_be_visible(timeout=TIMEOUT)
+    page.screenshot(path=str(screenshot_dir / "home.png"), full_page=True)
 
 
 def test_a_project_shows_its_measures_as_charts(page, app_url, screenshot_dir):

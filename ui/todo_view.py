@@ -1,0 +1,106 @@
+"""The to-do list of the team's home page: counted headings, each item a link to the thing.
+
+The lists come from :mod:`pdsa.store.todo`; here they are only put into words.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from pdsa.store.todo import CycleTodo, MeasureTodo, ObservationTodo, ProblemTodo, Todo
+from ui.format import fmt_date, fmt_period, label
+from ui.plain import plain
+from ui.state import t, tn
+
+_QUOTE_CHARS = 90  # an observation's words shown in its link, at most
+
+
+def show_todo(todo: Todo) -> None:
+    """Every group that has something in it, most urgent first; a kind sentence when none has."""
+    st.subheader(t("home.todo_heading"))
+    if not todo.count:
+        st.success(t("home.nothing_to_do"), icon=":material/task_alt:")
+        return
+    st.caption(tn("home.todo_count", todo.count))
+    _group("home.overdue_heading", todo.overdue_cycles, _overdue_cycle)
+    _group("home.studied_heading", todo.studied_too_long, _studied_cycle)
+    _group("home.measures_heading", todo.measures_without_data, _measure)
+    _group("home.problems_heading", todo.new_problems, _problem)
+    _group("home.observations_heading", todo.new_observations, _observation)
+
+
+def _group(heading: str, items: list, show) -> None:
+    if not items:
+        return
+    st.markdown(f"##### {tn(heading, len(items))}")
+    for item in items:
+        with st.container(border=True):
+            show(item)
+
+
+def _cycle_link(cycle: CycleTodo, icon: str) -> None:
+    st.page_link("views/projects.py", label=t("home.open_cycle", label=cycle.label, title=plain(cycle.title, one_line=True)),
+                 icon=icon, query_params={"project": cycle.project_id, "cycle": cycle.cycle_id})
+
+
+def _overdue_cycle(cycle: CycleTodo) -> None:
+    _cycle_link(cycle, ":material/schedule:")
+    st.caption(t("home.overdue_hint", project=plain(cycle.project_title, one_line=True), date=fmt_date(cycle.since),
+                 ago=tn("home.days_ago", cycle.days)))
+
+
+def _studied_cycle(cycle: CycleTodo) -> None:
+    _cycle_link(cycle, ":material/query_stats:")
+    st.caption(t("home.studied_hint", project=plain(cycle.project_title, one_line=True), date=fmt_date(cycle.since),
+                 ago=tn("home.days_ago", cycle.days)))
+
+
+def _measure(measure: MeasureTodo) -> None:
+    st.page_link("views/projects.py", label=plain(measure.name, one_line=True), icon=":material/monitoring:",
+                 query_params={"project": measure.project_id, "measure": measure.measure_id})
+    project = plain(measure.project_title, one_line=True)
+    if measure.is_event_measure:
+        if measure.last_period is None:
+            st.caption(t("home.event_never_hint", project=project))
+        else:
+            st.caption(t("home.event_hint", project=project, last=fmt_date(measure.last_period),
+                         expected=fmt_date(measure.expected_from)))
+        return
+    period = label("period", measure.period)
+    if measure.last_period is None:
+        st.caption(t("home.measure_never_hint", project=project, period=period))
+    else:
+        st.caption(t("home.measure_hint", project=project, period=period,
+                     last=fmt_period(measure.last_period, measure.period),
+                     expected=fmt_period(measure.expected_from, measure.period)))
+
+
+def _problem(problem: ProblemTodo) -> None:
+    st.page_link("views/problems.py", label=plain(problem.title, one_line=True), icon=":material/report:",
+                 query_params={"problem": problem.problem_id})
+    st.caption(t("home.problem_hint", pathway=plain(problem.pathway_name, one_line=True),
+                 source=label("source", problem.source), date=fmt_date(problem.reported_on)))
+
+
+def _observation(observation: ObservationTodo) -> None:
+    words = " ".join(observation.text.split())
+    if len(words) > _QUOTE_CHARS:
+        words = words[:_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
+    quoted = t("home.quote", text=plain(words, one_line=True))
+    if observation.project_id is not None:
+        params = {"project": observation.project_id}
+        if observation.cycle_id is not None:
+            params["cycle"] = observation.cycle_id
+        st.page_link("views/projects.py", label=quoted, icon=":material/record_voice_over:", query_params=params)
+        where = observation.project_title
+    elif observation.problem_id is not None:
+        st.page_link("views/problems.py", label=quoted, icon=":material/record_voice_over:",
+                     query_params={"problem": observation.problem_id})
+        where = observation.pathway_name
+    else:
+        st.page_link("views/pathways.py", label=quoted, icon=":material/record_voice_over:",
+                     query_params={"pathway": observation.pathway_id})
+        where = observation.pathway_name
+    who = plain(observation.author_role, one_line=True) if observation.author_role else t("home.anonymous")
+    st.caption(t("home.observation_hint", who=who, kind=label("observation_kind", observation.kind),
+                 date=fmt_date(observation.observed_on), where=plain(where or "", one_line=True)))
