@@ -143,13 +143,16 @@ def test_drivers_are_renamed_moved_removed_and_restored(db):
         Driver(kind="primary", text=" ")
 
     idea = actions.add_change_idea(db, ADMIN, project.id, ChangeIdea(text="Nerveblokade", driver_ids=[s2.id, s3.id]))
-    actions.remove_driver(db, ADMIN, s3.id)  # removed on its own, before its primary
+    actions.remove_driver(db, ADMIN, s3.id)  # removed on its own
+    extra = actions.add_driver(db, ADMIN, project.id, Driver(kind="secondary", text="Ekstra", parent_id=p1.id))
+    actions.remove_driver(db, ADMIN, extra.id)  # removed on its own, before its primary
     actions.remove_driver(db, ADMIN, p1.id)  # takes Fysioterapi with it
     assert _names(db, project.id) == ["Udskrivelse", "Smertelindring"]
     assert list_change_ideas(db, project.id)[0].driver_ids == []  # links to removed drivers are hidden
     assert "d%d" % s2.id not in to_dot(get_driver_diagram(db, project.id))
 
-    actions.restore_driver(db, ADMIN, p1.id)  # brings back what was removed with it, not Hjemmepleje
+    actions.restore_driver(db, ADMIN, p1.id)  # brings back what was removed with it, not Ekstra
+    assert get_driver(db, extra.id).archived
     assert _names(db, project.id) == ["Udskrivelse", "Smertelindring", "Mobilisering", "Fysioterapi"]
     assert list_change_ideas(db, project.id)[0].driver_ids == [s2.id]
     actions.remove_driver(db, ADMIN, p2.id)
