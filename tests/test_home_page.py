@@ -223,6 +223,12 @@ def demo_copy(demo_db_file, tmp_path):
     return path
 
 
+def _week_label(today: date) -> str:
+    """The first of the two whole weeks before this one, as the Danish page says it."""
+    year, week, _ = (today - timedelta(days=today.isoweekday() - 1 + 14)).isocalendar()
+    return f"uge {week} {year}"
+
+
 def _links(at: AppTest) -> list[tuple[str, str, str]]:
     return [(el.proto.label, el.proto.page, el.proto.query_string) for el in at.get("page_link")]
 
@@ -261,7 +267,9 @@ def test_the_team_member_sees_the_overdue_cycle_until_it_is_moved_on_to_study(mo
     assert "1 PDSA-cirkel er stadig i Udfør efter den planlagte afslutning" in shown
     [link] = [link for link in _links(at) if "Nerveblokade i weekenden" in link[0]]
     assert link == ("PDSA 3.1 · Nerveblokade i weekenden – 2 uger", "projects", f"project=1&cycle={cycle.id}")
-    assert "for 6 dage siden" in shown and "gå videre til Studér" in shown
+    assert "Skulle være afsluttet" in shown and "for 6 dage siden" in shown and "gå videre til Studér" in shown
+    assert not [c for c in at.caption if c.value.startswith("Hoftebrud")]  # one project only: items do not name it
+    assert f"Seneste data: uge 42 2026. Indtast data fra {_week_label(date.today())}." in shown
     assert "3 indikatorer mangler data for de seneste to perioder" in shown
     assert "1 nyt problem i dine patientforløb er ikke vurderet" in shown
     assert any(query == "problem=7" and page == "problems" for _, page, query in _links(at))
@@ -332,3 +340,24 @@ def test_a_team_with_nothing_waiting_is_told_so_kindly(monkeypatch, tmp_path):
     assert at.success[0].value.startswith("Nothing needs doing right now")
     assert ("**Roligt projekt**", "projects", "project=1") in _links(at)
     assert "your role: Lead" in everything_shown(at)
+
+
+def test_with_several_projects_each_item_names_its_project(monkeypatch, tmp_path):
+    path = tmp_path / "two.duckdb"
+    con = connect(path)
+    cur = con.cursor()
+    user = actions.create_user(cur, ADMIN, username="lone", display_name="Lone Lead", roles={"staff"})
+    pathway = _pathway(cur)
+    for title in ("Færre fald", "Hurtigere svar"):
+        project = actions.create_project(cur, ADMIN, Project(
+            title=title, pathway_id=pathway.id, aim_what="Bedre", aim_how_much="fra 10 til 5",
+            aim_by_when=date(2027, 3, 31), start_date=date(2026, 1, 5), status="active",
+            team=[TeamMember(name="Lone Lead", sector="hospital", role="lead", user_id=user.id)]))
+    actions.define_measure(cur, ADMIN, Measure(project_id=project.id, name="Svartid", kind="outcome",
+                                               data_type="continuous", period="month"))
+    con.close()
+    at = _home(monkeypatch, path, "lone", "en")
+    assert not at.exception, at.exception
+    assert "1 measure has no data for the last two periods" in everything_shown(at)
+    assert "Hurtigere svar · no data yet. Enter the first measurements." in [c.value for c in at.caption]
+    assert ("Svartid", "projects", f"project={project.id}&measure=1") in _links(at)

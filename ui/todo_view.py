@@ -7,26 +7,46 @@ from __future__ import annotations
 
 import streamlit as st
 
+from datetime import date
+
+from pdsa.core.periods import period_label
 from pdsa.store.todo import CycleTodo, MeasureTodo, ObservationTodo, ProblemTodo, Todo
-from ui.format import fmt_date, fmt_period, label
+from ui.format import fmt_date, label
 from ui.plain import plain
-from ui.state import t, tn
+from ui.state import language, t, tn
 
 _QUOTE_CHARS = 90  # an observation's words shown in its link, at most
 
 
-def show_todo(todo: Todo) -> None:
-    """Every group that has something in it, most urgent first; a kind sentence when none has."""
+def show_todo(todo: Todo, *, several_projects: bool = True) -> None:
+    """Every group that has something in it, most urgent first; a kind sentence when none has.
+    Each item names its project unless the person has only one (``several_projects``)."""
     st.subheader(t("home.todo_heading"))
     if not todo.count:
         st.success(t("home.nothing_to_do"), icon=":material/task_alt:")
         return
     st.caption(tn("home.todo_count", todo.count))
-    _group("home.overdue_heading", todo.overdue_cycles, _overdue_cycle)
-    _group("home.studied_heading", todo.studied_too_long, _studied_cycle)
-    _group("home.measures_heading", todo.measures_without_data, _measure)
+    project = _project if several_projects else (lambda title: "")
+    _group("home.overdue_heading", todo.overdue_cycles, lambda c: _overdue_cycle(c, project))
+    _group("home.studied_heading", todo.studied_too_long, lambda c: _studied_cycle(c, project))
+    _group("home.measures_heading", todo.measures_without_data, lambda m: _measure(m, project))
     _group("home.problems_heading", todo.new_problems, _problem)
     _group("home.observations_heading", todo.new_observations, _observation)
+
+
+def _project(title: str) -> str:
+    """The project an item belongs to, before the rest of its line."""
+    return f"{plain(title, one_line=True)} · "
+
+
+def _caption(text: str) -> None:
+    """A line under an item; it begins with a capital also when no project name comes first."""
+    st.caption(text[:1].upper() + text[1:])
+
+
+def _period(day: date, period: str) -> str:
+    """A period as a reader of the language says it: "uge 47 2026", "nov. 2026", a date."""
+    return fmt_date(day) if period == "day" else period_label(day, period, language())
 
 
 def _group(heading: str, items: list, show) -> None:
@@ -43,36 +63,35 @@ def _cycle_link(cycle: CycleTodo, icon: str) -> None:
                  icon=icon, query_params={"project": cycle.project_id, "cycle": cycle.cycle_id})
 
 
-def _overdue_cycle(cycle: CycleTodo) -> None:
+def _overdue_cycle(cycle: CycleTodo, project) -> None:
     _cycle_link(cycle, ":material/schedule:")
-    st.caption(t("home.overdue_hint", project=plain(cycle.project_title, one_line=True), date=fmt_date(cycle.since),
-                 ago=tn("home.days_ago", cycle.days)))
+    _caption(t("home.overdue_hint", project=project(cycle.project_title), date=fmt_date(cycle.since),
+               ago=tn("home.days_ago", cycle.days)))
 
 
-def _studied_cycle(cycle: CycleTodo) -> None:
+def _studied_cycle(cycle: CycleTodo, project) -> None:
     _cycle_link(cycle, ":material/query_stats:")
-    st.caption(t("home.studied_hint", project=plain(cycle.project_title, one_line=True), date=fmt_date(cycle.since),
-                 ago=tn("home.days_ago", cycle.days)))
+    _caption(t("home.studied_hint", project=project(cycle.project_title), date=fmt_date(cycle.since),
+               ago=tn("home.days_ago", cycle.days)))
 
 
-def _measure(measure: MeasureTodo) -> None:
+def _measure(measure: MeasureTodo, project) -> None:
     st.page_link("views/projects.py", label=plain(measure.name, one_line=True), icon=":material/monitoring:",
                  query_params={"project": measure.project_id, "measure": measure.measure_id})
-    project = plain(measure.project_title, one_line=True)
+    name = project(measure.project_title)
     if measure.is_event_measure:
         if measure.last_period is None:
-            st.caption(t("home.event_never_hint", project=project))
+            _caption(t("home.event_never_hint", project=name))
         else:
-            st.caption(t("home.event_hint", project=project, last=fmt_date(measure.last_period),
-                         expected=fmt_date(measure.expected_from)))
+            _caption(t("home.event_hint", project=name, last=fmt_date(measure.last_period),
+                       expected=fmt_date(measure.expected_from)))
         return
-    period = label("period", measure.period)
     if measure.last_period is None:
-        st.caption(t("home.measure_never_hint", project=project, period=period))
+        _caption(t("home.measure_never_hint", project=name))
     else:
-        st.caption(t("home.measure_hint", project=project, period=period,
-                     last=fmt_period(measure.last_period, measure.period),
-                     expected=fmt_period(measure.expected_from, measure.period)))
+        _caption(t("home.measure_hint", project=name,
+                   last=_period(measure.last_period, measure.period),
+                   expected=_period(measure.expected_from, measure.period)))
 
 
 def _problem(problem: ProblemTodo) -> None:

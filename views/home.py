@@ -87,4 +87,5 @@ if not projects:
 st.subheader(t("home.my_projects"))
 for project in projects:
     _project_card(project)
-show_todo(todo(cur, projects, today=date.today(), pathway_ids=actor.attached_pathways))
+show_todo(todo(cur, projects, today=date.today(), pathway_ids=actor.attached_pathways),
+          several_projects=len(projects) > 1)

@@ -86,7 +86,7 @@ def test_the_patient_representative_sees_no_settings_and_a_team_member_changes_o
 
     sign_in_as(page, "Søren Holst")
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
-    project = page.get_by_test_id("stSelectbox").first
+    project = page.get_by_test_id("stSelectbox").filter(has_text="Vælg projekt")
     expect(project).to_be_visible(timeout=TIMEOUT)
     for attempt in range(3):  # a rerun right after signing in may close the list as it opens
         project.click()
