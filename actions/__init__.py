@@ -83,6 +83,11 @@ from actions.measures import archive_measure, restore_measure  # noqa: E402
 
 __all__ += ["archive_cycle", "archive_measure", "restore_cycle", "restore_measure"]
 
+# slice: measures and data
+from actions.measures import save_data_points, update_measure  # noqa: E402
+
+__all__ += ["save_data_points", "update_measure"]
+
 # slice: team
 from actions.drivers import (  # noqa: E402
     move_driver,

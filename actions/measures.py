@@ -10,7 +10,7 @@ from pydantic_core import InitErrorDetails
 from actions.actor import Actor
 from actions.perform import Cursor, perform
 from actions.permissions import Scope
-from pdsa.models import DataPoint, Measure
+from pdsa.models import CHARTS_FOR_DATA_TYPE, EVENT_DATA_TYPES, DataPoint, Measure
 from pdsa.core.periods import period_label
 from pdsa.core.validation import invalid
 from pdsa.series import short_phases
@@ -62,6 +62,76 @@ def record_data_points(cur: Cursor, actor: Actor, measure_id: int, points: Itera
         return store.list_data_points(c, measure_id)
 
     return perform(cur, actor, "record_data_points", change, target=lambda c: _measure_scope(c, measure_id))
+
+
+# slice: measures and data — the definition edited, the data table saved as one action
+def update_measure(cur: Cursor, actor: Actor, measure: Measure) -> Measure:
+    """A measure's definition (name, kind, operational definition, data type, period,
+    direction, unit, target, key measure) on the version the user saw (``measure.version``):
+    a measure changed since raises StaleEdit and nothing is saved.
+
+    Its project or theme and its chart settings stay as stored, except that a chart or rule set
+    the new data type cannot take goes back to the data type's own. Data type and period are
+    fixed once the measure has data (a ValidationError on the field says so): the stored
+    points would no longer fit. Made the key measure, the project's other key measure stops
+    being it in the same action."""
+    measure = Measure.model_validate(measure.model_dump())
+
+    def change(c: Cursor) -> Measure:
+        current = store.get_measure(c, measure.id)
+        if store.has_data(c, measure.id):
+            for field in ("data_type", "period"):
+                if getattr(measure, field) != getattr(current, field):
+                    raise _field_error(field, "fixed_with_data",
+                                       "cannot be changed once the measure has data; archive it and define a new "
+                                       "measure instead", getattr(measure, field))
+        chart = current.chart if current.chart in CHARTS_FOR_DATA_TYPE[measure.data_type] else None
+        rules = current.rules if (chart or CHARTS_FOR_DATA_TYPE[measure.data_type][0]) == "i" else "anhoej"
+        wanted = Measure.model_validate({
+            **current.model_dump(), **measure.model_dump(include=set(store.DEFINITION_FIELDS)),
+            "chart": chart, "rules": rules, "version": measure.version,
+        })
+        store.update_measure(c, wanted)
+        return store.get_measure(c, measure.id)
+
+    return perform(cur, actor, "update_measure", change, target=lambda c: _measure_scope(c, measure.id))
+
+
+def save_data_points(cur: Cursor, actor: Actor, measure_id: int, *, edited: Iterable[dict | DataPoint] = (),
+                     added: Iterable[dict | DataPoint] = (), deleted_ids: Iterable[int] = ()) -> list[DataPoint]:
+    """The data table saved as one action: rows edited (by id), added and deleted, all in one
+    transaction. Every row is checked against the measure first (ValidationError naming the
+    row's field); a period given twice, or added where one is stored, is refused (ValueError
+    "period: …"). Nothing is saved when any row is wrong. Edits and deletions keep the row as
+    it was in the audit trail. Returns the measure's points as saved."""
+    edited, added, deleted_ids = list(edited), list(added), list(deleted_ids)
+
+    def change(c: Cursor) -> list[DataPoint]:
+        measure = store.get_measure(c, measure_id)
+
+        def checked(raw: dict | DataPoint) -> DataPoint:
+            values = raw.model_dump(exclude_unset=True) if isinstance(raw, DataPoint) else dict(raw)
+            return DataPoint.model_validate({**values, "measure_id": measure_id}, context={"measure": measure})
+
+        edits, adds = [checked(p) for p in edited], [checked(p) for p in added]
+        if any(p.id is None for p in edits):
+            raise ValueError("id: an edited row names the point it changes")
+        if measure.data_type not in EVENT_DATA_TYPES:
+            kept = {p.id: p.period for p in store.list_data_points(c, measure_id) if p.id not in set(deleted_ids)}
+            kept.update({p.id: p.period for p in edits})
+            periods = list(kept.values()) + [p.period for p in adds]
+            twice = sorted({d for d in periods if periods.count(d) > 1})
+            if twice:
+                raise ValueError(f"period: {period_label(twice[0], measure.period)} is given twice")
+        store.change_data_points(c, measure, edited=edits, added=adds, deleted_ids=deleted_ids)
+        return store.list_data_points(c, measure_id)
+
+    return perform(cur, actor, "save_data_points", change, target=lambda c: _measure_scope(c, measure_id))
+
+
+def _field_error(field: str, code: str, message: str, value) -> ValidationError:
+    return ValidationError.from_exception_data(
+        "Measure", [InitErrorDetails(type=invalid(code, message, field=field), loc=(field,), input=value)])
 
 
 def set_point_excluded(cur: Cursor, actor: Actor, point_id: int, excluded: bool) -> None:

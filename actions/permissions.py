@@ -112,6 +112,9 @@ PERMISSIONS: dict[str, Rule] = {
     "update_chart_settings": _rule(team=TEAM, theme_roles=["leader"]),
     "record_data_points": _rule(team=TEAM, theme_roles=["leader"]),
     "set_point_excluded": _rule(team=TEAM, theme_roles=["leader"]),
+    # slice: measures and data — edit a measure's definition, save the data table (as define_measure)
+    "update_measure": _rule(team=TEAM, theme_roles=["leader"]),
+    "save_data_points": _rule(team=TEAM, theme_roles=["leader"]),
     # PDSA cycles
     "start_cycle": _rule(team=TEAM),
     "update_cycle": _rule(team=TEAM),

@@ -99,6 +99,11 @@ _PROJECT_ROWS = """
     SELECT 'data_point', d.id, m.name, m.id, m.data_type, m.period, d.period
       FROM data_point d JOIN measure m ON m.id = d.measure_id WHERE m.project_id = ?
     UNION ALL
+    -- slice: measures and data — a deleted data point keeps its history, named from its delete event
+    SELECT 'data_point', e.entity_id, m.name, m.id, m.data_type, m.period, CAST(e.before ->> 'period' AS DATE)
+      FROM audit_event e JOIN measure m ON m.id = CAST(e.before ->> 'measure_id' AS INTEGER)
+     WHERE e.entity = 'data_point' AND e.action = 'delete' AND m.project_id = ?
+    UNION ALL
     SELECT 'pdsa_cycle', id, title, NULL, NULL, NULL, NULL FROM pdsa_cycle WHERE project_id = ?
     UNION ALL
     SELECT 'observation', id, text, NULL, NULL, NULL, NULL FROM observation WHERE project_id = ?

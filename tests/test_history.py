@@ -480,6 +480,11 @@ def _measure_recipes(project_id: int) -> dict:  # slice: measures
         "restore_measure": lambda c: actions.restore_measure(c, ADMIN, measure(c).id, expected_version=measure(c).version),
         "archive_cycle": lambda c: actions.archive_cycle(c, ADMIN, cycle(c).id, expected_version=cycle(c).version),
         "restore_cycle": lambda c: actions.restore_cycle(c, ADMIN, cycle(c).id, expected_version=cycle(c).version),
+        # slice: measures and data
+        "update_measure": lambda c: actions.update_measure(c, ADMIN, measure(c).model_copy(
+            update={"definition": "Antal pr. måned", "is_key": True})),
+        "save_data_points": lambda c: actions.save_data_points(c, ADMIN, measure(c).id, added=[
+            {"period": date(2026, 1, 1), "value": 4}, {"period": date(2026, 2, 1), "value": 5}]),
     }
 
 

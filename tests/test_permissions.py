@@ -64,6 +64,8 @@ EXPECTED.update({
 # slice: measures
 EXPECTED.update({"archive_measure": {"lead", "member"}, "restore_measure": {"lead", "member"},
                  "archive_cycle": {"lead", "member"}, "restore_cycle": {"lead", "member"}})
+# slice: measures and data
+EXPECTED.update({"update_measure": {"lead", "member"}, "save_data_points": {"lead", "member"}})
 
 # (profile, global roles, team role on the demo lead's project or None)
 PROFILES = [
@@ -160,6 +162,13 @@ def _measure_calls(cur, own):  # slice: measures
         "restore_measure": lambda a: actions.restore_measure(cur, a, measure.id),
         "archive_cycle": lambda a: actions.archive_cycle(cur, a, cycle.id),
         "restore_cycle": lambda a: actions.restore_cycle(cur, a, cycle.id),
+        # slice: measures and data — repeatable: the same unit, the same point's value
+        "update_measure": lambda a: actions.update_measure(cur, a, actions.measures.store.get_measure(
+            cur, measure.id).model_copy(update={"unit": "fald"})),
+        "save_data_points": lambda a: actions.save_data_points(cur, a, measure.id, edited=[
+            {"id": p.id, "period": p.period, "value": 3} for p in actions.measures.store.list_data_points(cur, measure.id)],
+            added=[] if actions.measures.store.list_data_points(cur, measure.id) else [
+                {"period": date(2026, 1, 1), "value": 2}]),
     }
 
 

@@ -28,9 +28,51 @@ def add_measure(cur: Cursor, measure: Measure) -> int:
     def change(c: Cursor) -> int:
         measure_id = insert_audited(c, "measure", measure.model_dump(exclude=_EDIT_STATE))
         _save_splits(c, measure_id, measure.splits)
+        if measure.is_key and measure.project_id is not None:
+            unset_other_key_measures(c, measure.project_id, measure_id)
         return measure_id
 
     return write(cur, change)
+
+
+# slice: measures and data — the definition edited, one key measure per project
+DEFINITION_FIELDS: tuple[str, ...] = (
+    "name", "kind", "definition", "numerator_definition", "denominator_definition", "data_source",
+    "collection_frequency", "data_type", "period", "direction", "target", "unit", "is_key",
+)
+
+
+def unset_other_key_measures(cur: Cursor, project_id: int, key_measure_id: int) -> list[int]:
+    """The project keeps one key measure: every other one stops being it (audited); their ids."""
+    others = [row[0] for row in cur.execute(
+        "SELECT id FROM measure WHERE project_id = ? AND is_key AND id <> ? ORDER BY id", [project_id, key_measure_id]
+    ).fetchall()]
+    for other in others:
+        update_audited(cur, "measure", other, {"is_key": False})
+    return others
+
+
+def update_measure(cur: Cursor, measure: Measure) -> list[int]:
+    """Store a measure's definition (name, kind, operational definition, data type, period,
+    direction, unit, target, key measure) on the version the user saw (``measure.version``;
+    StaleEdit when someone saved since). Chart and rules go with it: a new data type may need
+    its own chart. Made the key measure, the project's other key measure stops being it, in the
+    same transaction. Returns the ids of the measures that stopped being the key measure."""
+
+    def change(c: Cursor) -> list[int]:
+        values = measure.model_dump(include={*DEFINITION_FIELDS, "chart", "rules"})
+        changed = update_audited(c, "measure", measure.id, values, expected_version=measure.version)
+        if changed:
+            bump_data_version(c, measure.id)
+        if measure.is_key and measure.project_id is not None:
+            return unset_other_key_measures(c, measure.project_id, measure.id)
+        return []
+
+    return write(cur, change)
+
+
+def has_data(cur: Cursor, measure_id: int) -> bool:
+    return cur.execute("SELECT count(*) FROM data_point WHERE measure_id = ?", [measure_id]).fetchone()[0] > 0
 
 
 def update_chart_settings(cur: Cursor, measure: Measure) -> None:
@@ -170,6 +212,78 @@ def _row(measure: Measure, point: DataPoint, *, event_no: int) -> dict:
     values = point.model_dump(include=set(_POINT_VALUE_FIELDS))
     return {"measure_id": measure.id, "period": point.period, "event_no": event_no,
             **values, "entered_by": point.entered_by or current_author().name}
+
+
+# slice: measures and data — the data table saved in one transaction
+class PointChangedMeanwhile(LookupError):
+    """A row the user edited or deleted is gone or belongs to another measure: nothing saved."""
+
+    def __init__(self, point_id: int):
+        self.point_id = point_id
+        super().__init__(f"data point {point_id} was deleted meanwhile (or is not this measure's); nothing was saved")
+
+
+def change_data_points(cur: Cursor, measure: Measure, *, edited: Iterable[DataPoint] = (),
+                       added: Iterable[DataPoint] = (), deleted_ids: Iterable[int] = ()) -> None:
+    """The data table's changes in one transaction: rows deleted (each leaves a delete event
+    with the row as it was), rows edited by id (only what changed is written, so the trail
+    holds before and after), rows added. For an event measure a row is an event: one moved to
+    another day gets that day's next event number. Nothing is saved when any part fails."""
+    edited, added, deleted_ids = list(edited), list(added), sorted(set(deleted_ids))
+    for point in [*edited, *added]:
+        if point.measure_id != measure.id:
+            raise ValueError(f"measure_id: point for measure {point.measure_id} given to measure {measure.id}")
+
+    def change(c: Cursor) -> None:
+        if not (edited or added or deleted_ids):
+            return
+        bump_data_version(c, measure.id)  # first: two saves on one measure collide at once
+        columns = ("id", "measure_id", "period", "event_no", *_POINT_VALUE_FIELDS)
+        stored = {row["id"]: row for row in fetch_records(
+            c, f"SELECT {', '.join(columns)} FROM data_point WHERE measure_id = ?", [measure.id])}
+        for point_id in [*deleted_ids, *(p.id for p in edited)]:
+            if point_id not in stored:
+                raise PointChangedMeanwhile(point_id)
+        for point_id in deleted_ids:
+            row = stored.pop(point_id)
+            c.execute("DELETE FROM data_point WHERE id = ?", [point_id])
+            record_event(c, entity="data_point", entity_id=point_id, action="delete",
+                         before={k: row[k] for k in ("measure_id", "period", "event_no", *_POINT_VALUE_FIELDS)})
+        events = measure.data_type in EVENT_DATA_TYPES
+        for point in edited:
+            row = stored[point.id]
+            values = point.model_dump(include={"period", "value", "numerator", "denominator", "note", "excluded"})
+            if all(_same_value(row[k], v) for k, v in values.items()):
+                continue
+            if events and row["period"] != point.period:
+                if measure.data_type == "days_between" and _next_event_no(c, measure.id, point.period) > 1:
+                    raise ValueError(f"period: {point.period.isoformat()} already has an event; record one event per day")
+                values["event_no"] = _next_event_no(c, measure.id, point.period)
+            values["entered_by"] = current_author().name
+            update_audited(c, "data_point", point.id, values)
+        if events:
+            save_data_points(c, measure, added)
+        else:
+            taken = dict(c.execute(
+                "SELECT period, id FROM data_point WHERE measure_id = ? AND event_no = 0", [measure.id]).fetchall())
+            for point in added:
+                if point.period in taken:
+                    raise ValueError(f"period: {point.period.isoformat()} already has a value; edit that row instead")
+            insert_many_audited(c, "data_point", [_row(measure, point, event_no=0) for point in added])
+
+    write(cur, change)
+
+
+def _same_value(stored, new) -> bool:
+    if isinstance(stored, float) or isinstance(new, float):
+        return stored is not None and new is not None and abs(float(stored) - float(new)) < 1e-12
+    return stored == new
+
+
+def _next_event_no(cur: Cursor, measure_id: int, day) -> int:
+    row = cur.execute("SELECT max(event_no) FROM data_point WHERE measure_id = ? AND period = ?",
+                      [measure_id, day]).fetchone()
+    return 1 if row is None or row[0] is None else row[0] + 1
 
 
 def set_point_excluded(cur: Cursor, point_id: int, excluded: bool) -> None:
