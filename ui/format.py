@@ -22,7 +22,7 @@ def fmt_datetime(moment: datetime | None) -> str:
 
 
 def fmt_period(day: date, period: str) -> str:
-    return fmt_date(day) if period == "day" else period_label(day, period)
+    return fmt_date(day) if period == "day" else period_label(day, period, language())
 
 
 def fmt_number(value: float | None, decimals: int = 1) -> str:

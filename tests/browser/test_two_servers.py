@@ -85,12 +85,12 @@ def _open_first_chart_settings(page, address: str):
     page.goto(f"{address}/projects")
     page.get_by_role("button", name=re.compile(f"^{re.escape(TEAM_MEMBER)}")).click()
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
-    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_test_id("stSelectbox").filter(has_text="Vælg projekt").click()
     page.get_by_role("option", name=PROJECT).click()
     page.get_by_role("tab", name="Indikatorer").click()
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible(timeout=TIMEOUT)
     page.get_by_text("Diagramindstillinger").first.click()
-    target = page.get_by_label("Mål (%)").first
+    target = page.get_by_role("textbox", name="Mål (%)").first
     expect(target).to_be_visible(timeout=TIMEOUT)
     return target
 
