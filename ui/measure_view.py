@@ -17,8 +17,10 @@ from pdsa.core.periods import next_period
 from pdsa.core.db import DatabaseError
 from pdsa.series import analyze_measure, measure_series
 from pdsa.store.cycles import ramps
-from pdsa.store.measures import data_points_frame, list_measures
+from pdsa.store.measures import data_points_frame, list_data_points, list_measures
 from ui.actor import current_actor
+from ui.data_table import data_table
+from ui.measure_form import definition_lines, edit_measure_form
 from ui.measure_settings import chart_settings_form
 from ui.format import fmt_datetime, fmt_number, fmt_percent, label
 from ui.plain import plain
@@ -137,15 +139,20 @@ def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) ->
     settings form and the archive button (for those who may use them)."""
     with st.container(border=True, key=f"measure-card-{measure.id}"):
         st.markdown(f"#### {plain(measure.name, one_line=True)}")
+        key_measure = f"{t('measure_data.key_badge')} · " if measure.is_key else ""
         st.caption(
-            f"{label('measure_kind', measure.kind)} · {label('data_type', measure.data_type)} · "
+            f"{key_measure}{label('measure_kind', measure.kind)} · {label('data_type', measure.data_type)} · "
             f"{label('period', measure.period)} · {t('measures.direction')}: {label('direction', measure.direction)} · "
             f"{t('measures.target')}: {_target_text(measure)}"
         )
-        if measure.definition:
-            st.markdown(f"*{t('measures.definition')}:* {plain(measure.definition)}")
+        lines = definition_lines(measure)
+        if lines:
+            st.markdown("  \n".join(lines))
+        points = list_data_points(cur, measure.id)
+        data_table(measure, points)  # the chart below is drawn from what it saved
         periods = _chart_and_finding(cur, measure, annotations_from)
         chart_settings_form(measure, periods)  # also without a chart: a target, or a split to take back
+        edit_measure_form(current_actor(), measure, has_data=bool(points))
         _archive_control(measure)
 
 

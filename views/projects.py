@@ -20,6 +20,7 @@ from ui.choice import choose, linked_id
 from ui.cycle_view import archived_cycles_section, show_cycle
 from ui.driver_editor import driver_editor
 from ui.format import fmt_date, fmt_number, label, progress_label
+from ui.measure_form import new_measure_form
 from ui.measure_view import archived_measures_section, show_measure
 from ui.plain import plain
 from ui.project_form import (
@@ -130,8 +131,9 @@ with tab_drivers:
     driver_editor(cur, actor, project)  # the diagram and, for the team, its drivers and change ideas
 
 with tab_measures:
+    measure_form_shown = new_measure_form(actor, project.id, expanded=not measures)  # ui/measure_form.py
     if not measures:
-        st.info(t("measures.empty"))
+        st.info(t("measure_data.empty_define") if measure_form_shown else t("measures.empty"))
     # a linked measure first
     for measure in sorted(measures, key=lambda m: m.id != linked_measure):
         show_measure(cur, measure, annotations_from=cycles)
