@@ -136,4 +136,5 @@ def test_an_unknown_identity_waits_and_gets_access_when_an_administrator_grants_
     at = _sso_app(monkeypatch, path, "karen-1", name="Karen Kirurg")
     at.run()
     assert not at.exception, at.exception
+    at.switch_page("views/overview.py").run()  # signed in, the home page comes first
     assert at.metric, "signed in through the organisation's account: the overview shows"

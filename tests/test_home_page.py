@@ -361,3 +361,42 @@ def test_with_several_projects_each_item_names_its_project(monkeypatch, tmp_path
     assert "1 measure has no data for the last two periods" in everything_shown(at)
     assert "Hurtigere svar · no data yet. Enter the first measurements." in [c.value for c in at.caption]
     assert ("Svartid", "projects", f"project={project.id}&measure=1") in _links(at)
+
+
+def test_typed_text_is_shown_literally_in_links_and_lines(monkeypatch, tmp_path):
+    from test_user_text import EVIL, markdown_sources
+    from ui.plain import plain
+
+    path = tmp_path / "evil.duckdb"
+    con = connect(path)
+    cur = con.cursor()
+    user = actions.create_user(cur, ADMIN, username="lone", display_name="Lone Lead", roles={"staff"})
+    pathway = _pathway(cur, "Forløb " + EVIL)
+    today = date.today()
+    for title in ("Projekt " + EVIL, "Andet projekt"):
+        project = actions.create_project(cur, ADMIN, Project(
+            title=title, pathway_id=pathway.id, aim_what=EVIL, aim_how_much=EVIL,
+            aim_by_when=date(2027, 3, 31), start_date=date(2026, 1, 5), status="active",
+            team=[TeamMember(name="Lone Lead", sector="hospital", role="lead", user_id=user.id)]))
+        if title != "Andet projekt":
+            evil_project = project
+    actions.define_measure(cur, ADMIN, Measure(project_id=evil_project.id, name=EVIL, kind="process",
+                                               data_type="count", period="week"))
+    actions.start_cycle(cur, ADMIN, PdsaCycle(project_id=evil_project.id, title=EVIL, do_start=today - timedelta(days=9),
+                                              plan_end=today - timedelta(days=2)))
+    actions.register_problem(cur, ADMIN, Problem(title=EVIL, pathway_id=pathway.id, source="complaint",
+                                                  reported_on=today))
+    actions.add_observation(cur, ADMIN, Observation(text=EVIL, kind="concern", author_role=EVIL, observed_on=today,
+                                                    pathway_id=pathway.id, project_id=evil_project.id))
+    con.close()
+    at = _home(monkeypatch, path, "lone")
+    assert not at.exception, at.exception
+    labels = [label for label, _, _ in _links(at)]
+    escaped = plain(EVIL)
+    # the project's title (twice: its card and each item's line), the measure, the cycle, the problem, the observation
+    assert sum(label.count(escaped) for label in labels) >= 5, labels
+    sources = markdown_sources(at) + labels
+    assert sum(s.count(escaped) for s in sources) >= 12
+    for source in sources:
+        for markup in ("![", "](", "<b>", ":red[", "http://"):
+            assert markup not in source, (markup, source)
