@@ -121,10 +121,10 @@ def test_chart_type_rules_freeze_and_splits_are_told_in_words(fmt):
                      subject="Ventetid", data_type="continuous", measure_period="week")
     assert tell(settings, "en", fmt) == (
         "Lene Thomsen changed *Ventetid*: the chart type from the data type's own chart to Run chart, "
-        "the rule set from Anhøj (run chart rules) to Making Data Count (NHS), the frozen baseline set to 2026-W10")
+        "the rule set from Anhøj (run chart rules) to Making Data Count (NHS), the frozen baseline set to week 10 2026")
     splits = event("measure", "update", before={"splits": []}, after={"splits": ["2026-03-02", "2026-01-05"]},
                    subject="Ventetid", data_type="continuous", measure_period="week")
-    assert tell(splits, "da", fmt) == "Lene Thomsen satte skiftene for *Ventetid* til 2026-W02, 2026-W10"
+    assert tell(splits, "da", fmt) == "Lene Thomsen satte skiftene for *Ventetid* til uge 2 2026, uge 10 2026"
 
 
 @pytest.mark.parametrize("language, expected", [
@@ -269,16 +269,16 @@ def test_a_projects_history_tells_what_happened_newest_first(db, worked_on, fmt)
     assert lines[:5] == [
         "Anna recorded the decision for *Nerveblokade – 1 patient*: Adopt – also: the start date set to "
         "2026-02-02, the end date set to 2026-02-06, what was learned",
-        "Bo left the data point 2026-W05 of *Genindlæggelser inden for 30 dage* out of the calculations",
+        "Bo left the data point week 5 2026 of *Genindlæggelser inden for 30 dage* out of the calculations",
         "Anna changed the status of *Hurtigere operation* from Active to Sustaining",
         "Anna changed the target of *Genindlæggelser inden for 30 dage* from 15 % to 12 %",
         "Anna planned the PDSA cycle *Nerveblokade – 1 patient*",
     ]
-    assert "Bo entered 12 data points for *Genindlæggelser inden for 30 dage* (2026-W02 to 2026-W13)" in lines
+    assert "Bo entered 12 data points for *Genindlæggelser inden for 30 dage* (week 2 2026 to week 13 2026)" in lines
     assert lines[-1] == "Anna created the project *Hurtigere operation*"
     assert not any("Et andet projekt" in line for line in lines), "another project's events stay out"
     danish = [tell(entry, "da", fmt) for entry in entries]
-    assert "Bo indtastede 12 datapunkter for *Genindlæggelser inden for 30 dage* (2026-W02 til 2026-W13)" in danish
+    assert "Bo indtastede 12 datapunkter for *Genindlæggelser inden for 30 dage* (uge 2 2026 til uge 13 2026)" in danish
 
 
 def test_data_points_entered_again_are_one_line_per_person_measure_and_minute(db, worked_on, fmt):
@@ -289,8 +289,8 @@ def test_data_points_entered_again_are_one_line_per_person_measure_and_minute(db
     actions.record_data_points(db, BO, measure.id, [{"period": mondays[0], "numerator": 5, "denominator": 20}])
     entries, _ = project_history(db, project.id, limit=2)
     assert [tell(entry, "en", fmt) for entry in entries] == [
-        "Bo changed the data point 2026-W02 of *Genindlæggelser inden for 30 dage*: the numerator from 4 to 5",
-        "Anna changed 4 data points of *Genindlæggelser inden for 30 dage* (2026-W02 to 2026-W04)",
+        "Bo changed the data point week 2 2026 of *Genindlæggelser inden for 30 dage*: the numerator from 4 to 5",
+        "Anna changed 4 data points of *Genindlæggelser inden for 30 dage* (week 2 2026 to week 4 2026)",
     ]
 
 
@@ -460,6 +460,26 @@ def _every_action(cur) -> dict:
         **_project_recipes(project.id),  # slice: projects
         **_team_recipes(project.id),  # slice: team
         **_measure_recipes(project.id),  # slice: measures
+        **_worksheet_recipes(project.id),  # slice: worksheet
+    }
+
+
+def _worksheet_recipes(project_id: int) -> dict:  # slice: worksheet
+    """A comment on the project's first cycle, and the team's answer to it."""
+    from pdsa.store.cycle_comments import list_comments
+    from pdsa.store.cycles import list_cycles
+
+    def first_cycle(c):
+        return list_cycles(c, project_id=project_id)[0]
+
+    def answer(c):
+        comment = list_comments(c, [first_cycle(c).id])[0]
+        actions.answer_cycle_comment(c, ADMIN, comment.id, "Godt spørgsmål – vi spørger patienterne")
+
+    return {
+        "comment_on_cycle": lambda c: actions.comment_on_cycle(c, ADMIN, first_cycle(c).id, "plan",
+                                                               "Hvad siger patienterne til det?"),
+        "answer_cycle_comment": answer,
     }
 
 
