@@ -615,6 +615,9 @@ class _Teller:
                 return self.t("history.point_entered", who=who, name=name, point=self.point(event))
             return self.t("history.points_entered", who=who, n=count, name=name, periods=self.periods(entry))
         if event.action == "delete":
+            if count == 1:  # slice: measures and data — one point deleted, named by its period
+                return self.t("measure_data.history_point_deleted", who=who, name=name, period=self.period(
+                    event, event.point_period or (event.before or {}).get("period")))
             return self.t("history.points_deleted", who=who, n=count, name=name)
         if count > 1:
             return self.t("history.points_changed", who=who, n=count, name=name, periods=self.periods(entry))

@@ -334,3 +334,21 @@ def test_an_edit_of_the_definition_on_an_old_version_keeps_the_input(monkeypatch
     assert _read(page_db, lambda cur: get_measure(cur, measure.id)).name == "Minutter til smertestillende"
     next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{prefix}-")).click().run()
     assert "Indikatoren “Minutter fra ankomst” er gemt." in [s.value for s in at.success]
+
+
+def test_a_deleted_point_keeps_its_history_in_the_projects_history(demo_db):
+    from pdsa.history import Formatters, project_history, sentence
+    from pdsa.i18n import translate
+
+    measure = _new(demo_db, name="Minutter til smertestillende")
+    saved = actions.save_data_points(demo_db, ADMIN, measure.id, added=[{"period": MONDAYS[0], "value": 12}])
+    actions.save_data_points(demo_db, BO, measure.id, edited=[{"id": saved[0].id, "period": MONDAYS[0], "value": 7.5}])
+    actions.save_data_points(demo_db, BO, measure.id, deleted_ids=[saved[0].id])
+    entries, _ = project_history(demo_db, measure.project_id, limit=10)
+    fmt = Formatters(number=lambda v, d: f"{v:.{d}f}", percent=lambda v, d: f"{v * 100:.{d}f} %",
+                     date=lambda d: d.isoformat(), period=lambda d, p: d.isoformat())
+    lines = [sentence(e, lambda key, **v: translate("en", key, **v), fmt) for e in entries]
+    mine = [line for line in lines if "Minutter til smertestillende" in line]
+    assert mine[0] == "Bo deleted the data point 2026-01-05 of *Minutter til smertestillende*"
+    assert any(line.startswith("Bo changed the data point 2026-01-05 of *Minutter til smertestillende*") for line in mine)
+    assert any(line.startswith("Anna entered a data point for *Minutter til smertestillende*") for line in mine)
