@@ -104,3 +104,8 @@ __all__ += [
     "move_driver", "remove_change_idea", "remove_driver", "restore_change_idea", "restore_driver",
     "update_change_idea", "update_driver", "remove_team_member", "restore_team_member", "update_team_member",
 ]
+
+# slice: worksheet
+from actions.cycles import answer_cycle_comment, comment_on_cycle  # noqa: E402
+
+__all__ += ["answer_cycle_comment", "comment_on_cycle"]

@@ -5,7 +5,8 @@ from __future__ import annotations
 from actions.actor import Actor
 from actions.perform import Cursor, perform
 from actions.permissions import Scope
-from pdsa.models import PdsaCycle
+from pdsa.models import CycleComment, PdsaCycle
+from pdsa.store import cycle_comments as comments
 from pdsa.store import cycles as store
 
 
@@ -50,3 +51,62 @@ def _set_archived(cur: Cursor, actor: Actor, action: str, cycle_id: int, archive
 
     return perform(cur, actor, action, change,
                    target=lambda c: Scope(project_id=store.get_cycle(c, cycle_id).project_id))
+
+
+# slice: worksheet — comments on a cycle and the team's answers
+_ROLE_ORDER = ("lead", "member", "patient_partner", "sponsor")
+
+
+def comment_role(actor: Actor, project_id: int) -> str:
+    """The role a comment is shown with: the actor's role in the project's team, else the
+    role they hold in the app (a patient representative attached to the pathway, staff …)."""
+    team = actor.project_roles.get(project_id, frozenset())
+    for role in _ROLE_ORDER:
+        if role in team:
+            return role
+    for role in ("patient_representative", "staff", "administrator"):
+        if role in actor.roles:
+            return role
+    return "member"
+
+
+def _cycle_scope(cur: Cursor, cycle_id: int) -> Scope:
+    """A cycle's project, and the project's pathway (a patient representative attached to it)."""
+    cycle = store.get_cycle(cur, cycle_id)
+    row = cur.execute("SELECT pathway_id FROM project WHERE id = ?", [cycle.project_id]).fetchone()
+    return Scope(project_id=cycle.project_id, pathway_id=row[0] if row else None)
+
+
+def comment_on_cycle(cur: Cursor, actor: Actor, cycle_id: int, stage: str, text: str) -> CycleComment:
+    """Comment on a cycle at a stage ("plan": what should the team think of; "study": did it
+    make a difference). The team, its patient partners and patient representatives attached to
+    the project's pathway may; the comment is shown with the author's role. Raises
+    pydantic.ValidationError for an empty text, a text with a CPR number or an unknown stage."""
+
+    def change(c: Cursor) -> CycleComment:
+        project_id = store.get_cycle(c, cycle_id).project_id
+        comment = CycleComment(cycle_id=cycle_id, stage=stage, text=text, author_id=actor.user_id,
+                               author_name=actor.name, author_role=comment_role(actor, project_id))
+        return comments.get_comment(c, comments.add_comment(c, comment))
+
+    CycleComment(cycle_id=cycle_id, stage=stage, text=text, author_name="?", author_role="member")
+    return perform(cur, actor, "comment_on_cycle", change, target=lambda c: _cycle_scope(c, cycle_id))
+
+
+def answer_cycle_comment(cur: Cursor, actor: Actor, comment_id: int, text: str) -> CycleComment:
+    """The team's answer to a comment on one of its cycles, shown under the comment."""
+
+    def answered(c: Cursor) -> CycleComment:
+        return comments.get_comment(c, comment_id)
+
+    def change(c: Cursor) -> CycleComment:
+        comment = answered(c)
+        project_id = store.get_cycle(c, comment.cycle_id).project_id
+        answer = CycleComment(cycle_id=comment.cycle_id, stage=comment.stage, text=text, author_id=actor.user_id,
+                              author_name=actor.name, author_role=comment_role(actor, project_id),
+                              reply_to=comment.id)
+        return comments.get_comment(c, comments.add_comment(c, answer))
+
+    CycleComment(cycle_id=0, stage="plan", text=text, author_name="?", author_role="member")
+    return perform(cur, actor, "answer_cycle_comment", change,
+                   target=lambda c: _cycle_scope(c, answered(c).cycle_id))

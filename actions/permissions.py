@@ -123,6 +123,11 @@ PERMISSIONS: dict[str, Rule] = {
     "restore_measure": _rule(team=TEAM, theme_roles=["leader"]),
     "archive_cycle": _rule(team=TEAM),
     "restore_cycle": _rule(team=TEAM),
+    # slice: worksheet — comments on a cycle (the team, its patient partners, patient
+    # representatives attached to the project's pathway) and the team's answers
+    "comment_on_cycle": _rule(team=("lead", "member", "patient_partner"), attached=True),
+    "answer_cycle_comment": _rule(team=TEAM),
+    # end slice: worksheet
     # patients' and staff's words
     "add_observation": _rule(roles=["staff"], team=("lead", "member", "patient_partner"), attached=True),
     # accounts and the whole database: administrators only

@@ -106,6 +106,10 @@ _PROJECT_ROWS = """
     UNION ALL
     SELECT 'pdsa_cycle', id, title, NULL, NULL, NULL, NULL FROM pdsa_cycle WHERE project_id = ?
     UNION ALL
+    -- slice: worksheet — comments on the project's cycles, named by the cycle's title
+    SELECT 'cycle_comment', k.id, c.title, NULL, NULL, NULL, NULL
+      FROM cycle_comment k JOIN pdsa_cycle c ON c.id = k.cycle_id WHERE c.project_id = ?
+    UNION ALL
     SELECT 'observation', id, text, NULL, NULL, NULL, NULL FROM observation WHERE project_id = ?
     UNION ALL
     SELECT 'problem', p.id, p.title, NULL, NULL, NULL, NULL
@@ -531,6 +535,9 @@ class _Teller:
                           kind=self.coded("observation_kind", after.get("kind")))
         if entity == "problem":
             return self.t("history.created_problem", who=who, name=name, source=self.coded("source", after.get("source")))
+        if entity == "cycle_comment":  # slice: worksheet — a comment on a cycle, or the team's answer
+            key = "worksheet.history_answered" if after.get("reply_to") else "worksheet.history_commented"
+            return self.t(key, who=who, name=name, stage=self.coded("cycles", after.get("stage")))
         if entity in ("project", "change_idea", "pdsa_cycle"):
             return self.t(f"history.created_{entity}", who=who, name=name)
         return self.t("history.created_other", who=who, name=name)

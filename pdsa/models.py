@@ -7,7 +7,7 @@ clear message naming the field.
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     Field,
@@ -371,3 +371,23 @@ class Observation(EditableModel):
     project_id: int | None = None
     cycle_id: int | None = None
     created_by: int | None = None
+
+
+# slice: worksheet — a comment on a PDSA cycle, or the team's answer to one (reply_to)
+CycleCommentStage = Literal["plan", "do", "study", "act"]
+CycleCommentRole = Literal["lead", "member", "patient_partner", "sponsor", "patient_representative", "staff",
+                           "administrator"]
+
+
+class CycleComment(EditableModel):
+    """Words on a cycle, written at one of its stages and shown with the author's role."""
+
+    id: int | None = None
+    cycle_id: int
+    stage: CycleCommentStage
+    text: RequiredText
+    author_id: int | None = None
+    author_name: Title
+    author_role: CycleCommentRole
+    reply_to: int | None = None
+    created_at: datetime | None = None

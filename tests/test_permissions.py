@@ -66,6 +66,8 @@ EXPECTED.update({"archive_measure": {"lead", "member"}, "restore_measure": {"lea
                  "archive_cycle": {"lead", "member"}, "restore_cycle": {"lead", "member"}})
 # slice: measures and data
 EXPECTED.update({"update_measure": {"lead", "member"}, "save_data_points": {"lead", "member"}})
+# slice: worksheet (a patient partner comments; attached patient representatives too)
+EXPECTED.update({"comment_on_cycle": {"lead", "member", "partner"}, "answer_cycle_comment": {"lead", "member"}})
 
 # (profile, global roles, team role on the demo lead's project or None)
 PROFILES = [
@@ -149,6 +151,17 @@ def _calls(cur, own):
         **_project_calls(cur, own),  # slice: projects
         **_team_calls(cur, own),  # slice: team
         **_measure_calls(cur, own),  # slice: measures
+        **_worksheet_calls(cur, own),  # slice: worksheet
+    }
+
+
+def _worksheet_calls(cur, own):  # slice: worksheet
+    """Comment on the project's first cycle, and answer a comment made for it."""
+    cycle = list_cycles(cur, project_id=own.id)[0]
+    comment = actions.comment_on_cycle(cur, ADMIN, cycle.id, "plan", "Husk de pårørende")
+    return {
+        "comment_on_cycle": lambda a: actions.comment_on_cycle(cur, a, cycle.id, "study", "Gjorde det en forskel?"),
+        "answer_cycle_comment": lambda a: actions.answer_cycle_comment(cur, a, comment.id, "Ja, vi spørger dem"),
     }
 
 

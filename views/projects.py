@@ -11,13 +11,13 @@ import streamlit as st
 from actions import can
 from actions.permissions import Scope
 from pathways.store import list_pathways, list_problems, list_units
-from pdsa.store.cycles import list_cycles, ramps
+from pdsa.store.cycles import list_cycles
 from pdsa.store.measures import list_measures
 from pdsa.store.observations import list_observations
-from pdsa.store.projects import latest_progress, list_change_ideas, list_projects, list_themes
+from pdsa.store.projects import latest_progress, list_projects, list_themes
 from ui.actor import current_actor
 from ui.choice import choose, linked_id
-from ui.cycle_view import archived_cycles_section, show_cycle
+from ui.cycle_view import cycles_tab
 from ui.driver_editor import driver_editor
 from ui.format import fmt_date, fmt_number, label, progress_label
 from ui.measure_form import new_measure_form
@@ -65,7 +65,10 @@ from_problems = _problem_ids_in_address()
 form_shown = new_project_form(cur, actor, from_problem_ids=from_problems, key="new-project", expanded=not projects)
 archived_projects(cur, actor, [p for p in everything if p.archived])
 if not projects:
-    st.info(t("project_forms.empty_create") if form_shown else t("project_forms.empty_ask"))
+    if not form_shown:
+        st.info(t("project_forms.empty_ask"))
+    elif list_pathways(cur):  # else the form's place already says to create a pathway first
+        st.info(t("project_forms.empty_create"))
     st.stop()
 
 by_id = {p.id: p for p in projects}
@@ -140,19 +143,8 @@ with tab_measures:
     archived_measures_section(cur, actor, project.id)
 
 with tab_cycles:
-    if not cycles:
-        st.info(t("cycles.empty"))
-    ideas = {i.id: plain(i.text, one_line=True) for i in list_change_ideas(cur, project.id)}
-    for number, ramp in enumerate(ramps(cycles), start=1):
-        idea = ideas.get(ramp[0].change_idea_id)
-        st.markdown(f"#### {t('cycles.ramp', number=number)}" + (f" · {idea}" if idea else ""))
-        for cycle in ramp:
-            stage = label("cycle_stage", cycle.stage)
-            decision = f" · {label('decision', cycle.act_decision)}" if cycle.act_decision else ""
-            heading = f"PDSA {number}.{cycle.cycle_number} · {plain(cycle.title, one_line=True)} — {stage}{decision}"
-            with st.expander(heading, expanded=cycle.id == linked_cycle):
-                show_cycle(cycle)
-    archived_cycles_section(cur, actor, project.id)
+    # ui/cycle_view.py: the start form, the ramp timeline, the worksheets and the archived cycles
+    cycles_tab(cur, actor, project, cycles, linked_cycle)
 
 with tab_voices:
     problems = list_problems(cur, project_id=project.id)
