@@ -116,6 +116,9 @@ REFERENCES = [
     ("observation", "pathway_id", "pathway"), ("observation", "step_id", "pathway_step"),
     ("observation", "problem_id", "problem"), ("observation", "project_id", "project"),
     ("observation", "cycle_id", "pdsa_cycle"),
+    # slice: worksheet — comments on cycles and the team's answers
+    ("cycle_comment", "cycle_id", "pdsa_cycle"), ("cycle_comment", "author_id", "app_user"),
+    ("cycle_comment", "reply_to", "cycle_comment"),
 ]
 
 
