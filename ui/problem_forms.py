@@ -514,7 +514,9 @@ def edit_form(actor: Actor | None, problem: Problem, pathway: Pathway) -> None:
                              key=keys["step_id"])
                 _field_error(outcome, "step_id")
             with right:
-                st.date_input(t("problem_forms.date_label"), key=keys["reported_on"], max_value=date.today(),
+                # a date later than today (typed elsewhere, or another time zone) must not break the page
+                st.date_input(t("problem_forms.date_label"), key=keys["reported_on"],
+                              max_value=max(date.today(), problem.reported_on),
                               format="DD-MM-YYYY" if language() == "da" else "YYYY-MM-DD")
                 _field_error(outcome, "reported_on")
             st.text_area(t("problem_forms.description_label"), key=keys["description"])
@@ -615,7 +617,7 @@ def problem_detail(actor: Actor | None, problem: Problem, pathway: Pathway) -> N
     for project_id in problem.project_ids:
         project = all_projects.get(project_id)
         if project is not None:
-            st.page_link("views/projects.py", label=project.title, icon=":material/flag:",
+            st.page_link("views/projects.py", label=_one_line(project.title), icon=":material/flag:",
                          query_params={"project": str(project_id)})
     if not problem.project_ids:
         st.caption(t("problem_forms.no_projects"))

@@ -122,9 +122,10 @@ def _other_errors(errors: dict[str, str]) -> None:
 
 def _project_fields(cur, keys: dict[str, str], errors: dict[str, str], *, problems: dict[int, str] | None = None) -> None:
     """The widgets of a project's form, each followed by its message when it is wrong."""
-    pathways = {p.id: plain(p.name, one_line=True) for p in list_pathways(cur)}
-    units = {u.id: plain(u.name, one_line=True) for u in list_units(cur)}
-    themes = {th.id: plain(th.name, one_line=True) for th in list_themes(cur)}
+    # A choice's words are shown as typed (options are not Markdown: escaping would show backslashes)
+    pathways = {p.id: p.name for p in list_pathways(cur)}
+    units = {u.id: u.name for u in list_units(cur)}
+    themes = {th.id: th.name for th in list_themes(cur)}
     for stale in ("pathway_id", "theme_id"):  # a choice archived since the form was filled in
         known = pathways if stale == "pathway_id" else themes
         if st.session_state.get(keys[stale]) is not None and st.session_state[keys[stale]] not in known:
@@ -307,7 +308,7 @@ def new_project_form(cur, actor: Actor | None, *, from_problem_ids: tuple[int, .
         if problems:
             st.caption(t("project_forms.from_problems"))
         with st.form(keys["form"], border=False):
-            choices = {i: plain(p.title, one_line=True) for i, p in problems.items()} if from_problem_ids else None
+            choices = {i: p.title for i, p in problems.items()} if from_problem_ids else None
             _project_fields(cur, keys, errors, problems=choices)
             _other_errors(errors)
             st.form_submit_button(t("project_forms.create"), type="primary", on_click=_create,

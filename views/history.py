@@ -4,6 +4,7 @@ from datetime import date
 
 import streamlit as st
 
+from actions import can
 from pdsa.history import Formatters, audit_csv, project_history, reference_names, sentence
 from pdsa.store.projects import list_projects
 from ui.actor import current_actor
@@ -25,9 +26,12 @@ st.title(t("history.title"))
 st.caption(t("history.purpose"))
 
 cur = cursor()
-projects = visible_projects(current_actor(), list_projects(cur))
+actor = current_actor()
+projects = visible_projects(actor, list_projects(cur))
 if not projects:
-    st.info(t("history.empty"))
+    st.info(t("history_page.empty"))
+    if actor is not None and can(actor, "create_project"):
+        st.page_link("views/projects.py", label=t("history_page.to_projects"), icon=":material/flag:")
 else:
     project_id = choose(t("history.choose"), {p.id: p.title for p in projects}, key="project")
     shown_key = f"history_shown_{project_id}"
