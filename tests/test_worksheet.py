@@ -7,6 +7,7 @@ tests open the Danish demo's project page with AppTest.
 
 from __future__ import annotations
 
+import json
 import shutil
 from datetime import date, timedelta
 from functools import partial
@@ -23,6 +24,7 @@ from pdsa.i18n import LANGUAGES, catalogue, translate
 from pdsa.models import PdsaCycle
 from pdsa.store.cycle_comments import list_comments
 from pdsa.store.cycles import get_cycle, list_cycles, ramps
+from pdsa.store.measures import list_measures
 from pdsa.store.projects import list_projects
 from ui.ramp_chart import RampLabels, ramp_rows, ramp_timeline
 
@@ -207,6 +209,20 @@ def _texts(at: AppTest) -> str:
                     for e in getattr(at, kind))
 
 
+def _chart_specs(at: AppTest) -> list[dict]:
+    """The Vega-Lite specs of the page's Altair charts (AppTest shows them as unknown elements)."""
+    found: list[dict] = []
+
+    def walk(node):
+        for child in (node.children.values() if hasattr(node, "children") else []):
+            if type(child).__name__ == "UnknownElement" and child.type == "vega_lite_chart":
+                found.append(json.loads(child.proto.spec))
+            walk(child)
+
+    walk(at._tree)
+    return found
+
+
 def _click(at: AppTest, key: str) -> AppTest:
     at.button(key=key).click().run()
     assert not at.exception, at.exception
@@ -231,6 +247,8 @@ def test_a_team_runs_a_cycle_plan_do_study_act_and_starts_the_next(monkeypatch, 
     at.text_input(key=keys["title"]).input("Smerteskema ved ankomst – 1 patient")
     at.text_input(key=keys["scale"]).input("1 patient, 1 sygeplejerske, 1 dagvagt")
     at.text_area(key=keys["objective"]).input("Kan smerten scores inden 15 minutter efter ankomst?")
+    measure = _read(demo_copy, lambda cur: list_measures(cur, project_id=project.id)[0])
+    at.multiselect(key=f"new-cycle-measures-{project.id}").set_value([measure.id])
     submit = next(b for b in at.button if b.label == "Start cirklen")
     submit.click().run()
     assert any("er startet i Planlæg" in s.value for s in at.success)
@@ -255,6 +273,8 @@ def test_a_team_runs_a_cycle_plan_do_study_act_and_starts_the_next(monkeypatch, 
     at.text_area(key=f"ws-study-study_learning-{c}").input("Skemaet er let at bruge.")
     _click(at, f"ws-done-study-{c}")
     assert any("nu skal I beslutte i Handl" in s.value for s in at.success)
+    charts = [spec for spec in _chart_specs(at) if spec.get("title", {}).get("subtitle") == "Seriediagram"]
+    assert [spec["title"]["text"] for spec in charts] == [measure.name], "Study shows the measure's chart"
     text = _texts(at)
     assert "Smerten scores inden 10 minutter" in text and "En patient fik scoret smerten efter 8 minutter" in text
 
@@ -300,3 +320,21 @@ def test_a_patient_partner_comments_and_the_team_answers(monkeypatch, demo_copy)
     shown = [m.value for m in team.markdown]
     assert any("Svar fra tovholder" in m and "vi lægger en kort forklaring" in m for m in shown)
     assert any("Husk at forklare blokken" in m for m in shown)
+
+
+def test_a_stale_save_says_who_saved_first_and_keeps_the_input(monkeypatch, demo_copy):
+    project = _read(demo_copy, _first_project)
+    cycle = _read(demo_copy, lambda cur: actions.start_cycle(cur, ADMIN, PdsaCycle(
+        project_id=project.id, title="Tavlemøde med smertescore – 1 dag", plan_objective="Første udkast")))
+    at = _open(monkeypatch, demo_copy, "demo-lead", project=project.id, cycle=cycle.id)
+    at.text_area(key=f"ws-plan-plan_objective-{cycle.id}").input("Mit bedre formål")
+    other = Actor(None, "Søren Holst", roles=frozenset({"staff"}), project_roles={project.id: frozenset({"member"})})
+    _read(demo_copy, lambda cur: actions.update_cycle(cur, other, get_cycle(cur, cycle.id).model_copy(
+        update={"plan_where": "Akutmodtagelsen"})))
+    _click(at, f"ws-save-plan-{cycle.id}")
+    assert any(e.value.startswith("Søren Holst gemte denne cirkel") and "Intet blev gemt" in e.value for e in at.error)
+    assert at.text_area(key=f"ws-plan-plan_objective-{cycle.id}").value == "Mit bedre formål", "the input is kept"
+    assert _read(demo_copy, lambda cur: get_cycle(cur, cycle.id)).plan_objective == "Første udkast"
+    _click(at, f"ws-save-plan-{cycle.id}")
+    assert any(s.value.startswith("Planen er gemt. Cirklen planlægges") for s in at.success)
+    assert _read(demo_copy, lambda cur: get_cycle(cur, cycle.id)).plan_objective == "Mit bedre formål"
