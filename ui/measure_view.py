@@ -19,6 +19,7 @@ from pdsa.series import analyze_measure, measure_series
 from pdsa.store.cycles import ramps
 from pdsa.store.measures import data_points_frame, list_data_points, list_measures
 from ui.actor import current_actor
+from ui.chart_cache import show_measure_chart
 from ui.data_table import data_table
 from ui.measure_form import definition_lines, edit_measure_form
 from ui.measure_settings import chart_settings_form
@@ -176,17 +177,10 @@ def _chart_and_finding(cur, measure: Measure, annotations_from: list[PdsaCycle])
         return sorted(set(series.x))
     labels = chart_labels(measure, chart)
     annotations = cycle_annotations(annotations_from, first=series.x[0], last=series.x[-1], period=measure.period)
-    figure = spc_chart(
-        analysis, labels=labels, annotations=annotations,
-        details=_details(series), percent=measure.data_type in PROPORTION_DATA_TYPES, show_icons=False,
-    )
-    icons = mdc_icons(analysis, labels=labels)
-    if icons is None:
-        st.altair_chart(figure, width="stretch", theme=None)
-    else:
-        left, right = st.columns([6, 1])
-        left.altair_chart(figure, width="stretch", theme=None)
-        right.altair_chart(icons, theme=None)
+    figure = show_measure_chart(  # ui/chart_cache.py: a spec all sessions share, kept per version
+        measure, chart, points, labels=labels, annotations=annotations, icons=lambda: mdc_icons(analysis, labels=labels),
+        figure=lambda: spc_chart(analysis, labels=labels, annotations=annotations, details=_details(series),
+                                 percent=measure.data_type in PROPORTION_DATA_TYPES, show_icons=False))
     _finding_text(analysis)
     if measure.freeze_until and measure.splits:
         st.caption(t("settings.freeze_ignored"))
