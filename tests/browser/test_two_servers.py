@@ -41,7 +41,7 @@ def _app_server(url: str, folder: Path, name: str, cookie_secret: str):
     with log.open("w") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", "streamlit_app.py", "--server.headless=true",
-             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false",
+             f"--server.port={port}", "--server.address=127.0.0.1", "--browser.gatherUsageStats=false", "--server.fileWatcherType=none",
              "--", "--db", url],
             cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT,
         )
