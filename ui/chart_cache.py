@@ -127,3 +127,51 @@ def show_measure_chart(
         right.vega_lite_chart(icons_spec, theme=None)
     return LazyChart(figure)
 
+
+
+
+@st.cache_data(show_spinner=False, max_entries=2000)
+def _spec_for(digest: str, _build: Callable[[], alt.TopLevelMixin]) -> dict:
+    return vega_lite_spec(_build())
+
+
+def show_altair_chart(build: Callable[[], alt.TopLevelMixin], *, drawn_from: object, where=None, **kwargs: Any) -> None:
+    """Any other Altair chart from the shared cache: ``drawn_from`` is everything the chart is
+    built from (its ``repr`` is digested: models, dates, texts in the reader's language …);
+    ``build`` runs only when the cache has not got it. ``kwargs`` as for ``st.vega_lite_chart``
+    (``width``, ``theme``, ``key``); ``where`` a container (default: here)."""
+    digest = hashlib.sha256(repr(drawn_from).encode()).hexdigest()
+    (where or st).vega_lite_chart(_spec_for(digest, build), **kwargs)
+
+
+# --- a measure's card redrawn on its own --------------------------------------------------------
+
+
+def _fragment_rerun() -> bool:
+    """True when Streamlit runs only fragments this time (a widget inside one was used)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+@st.fragment
+def measure_card(measure: Measure, cycles: list) -> None:
+    """The measure's card (ui/measure_view.py ``show_measure``) as a fragment: entering data,
+    choosing the chart type or saving a target redraws this card only, not the page's other
+    cards and tabs. A change seen elsewhere on the page — the measure archived or restored, its
+    definition, name or key-measure mark changed (the settings ``version``) — reruns the page."""
+    from pdsa.store.measures import get_measure
+    from ui.measure_view import show_measure
+    from ui.state import cursor
+
+    cur = cursor()
+    if _fragment_rerun():
+        try:
+            now = get_measure(cur, measure.id)
+        except LookupError:
+            now = None
+        if now is None or now.version != measure.version or now.archived:
+            st.rerun(scope="app")
+        measure = now
+    show_measure(cur, measure, annotations_from=cycles)

@@ -8,6 +8,7 @@ from actions.permissions import Scope
 from pathways.store import list_pathways
 from pdsa.store.projects import list_projects
 from ui.actor import current_actor
+from ui.chart_cache import show_altair_chart
 from ui.choice import choose, linked_id
 from ui.impact_effort import impact_effort_chart, plotted
 from ui.problem_forms import (
@@ -24,7 +25,7 @@ from ui.problem_forms import (
     visible_problem,
 )
 from ui.plain import plain
-from ui.state import cursor, t, tn
+from ui.state import cursor, language, t, tn
 from ui.visibility import visible_pathway_ids
 
 st.title(t("problem_forms.title"))
@@ -78,7 +79,8 @@ st.subheader(t("problem_forms.chart_heading"), anchor=False)
 st.caption(t("problem_forms.chart_purpose"))
 on_chart = plotted(shown_problems)
 if on_chart:
-    st.altair_chart(impact_effort_chart(shown_problems), width="stretch")
+    show_altair_chart(lambda: impact_effort_chart(shown_problems), width="stretch",  # ui/chart_cache.py
+                      drawn_from=("impact-effort", language(), shown_problems))
     st.markdown("\n".join(
         t("problem_forms.chart_line", number=number, title=plain(problem.title, one_line=True),
           impact=problem.impact, effort=problem.effort)

@@ -16,12 +16,13 @@ from pdsa.store.measures import list_measures
 from pdsa.store.observations import list_observations
 from pdsa.store.projects import latest_progress, list_projects, list_themes
 from ui.actor import current_actor
+from ui.chart_cache import measure_card
 from ui.choice import choose, linked_id
 from ui.cycle_view import cycles_tab
 from ui.driver_editor import driver_editor
 from ui.format import fmt_date, fmt_number, label, progress_label
 from ui.measure_form import new_measure_form
-from ui.measure_view import archived_measures_section, show_measure
+from ui.measure_view import archived_measures_section
 from ui.plain import plain
 from ui.project_form import (
     aim_warnings,
@@ -139,7 +140,7 @@ with tab_measures:
         st.info(t("measure_data.empty_define") if measure_form_shown else t("measures.empty"))
     # a linked measure first
     for measure in sorted(measures, key=lambda m: m.id != linked_measure):
-        show_measure(cur, measure, annotations_from=cycles)
+        measure_card(measure, cycles)  # ui/chart_cache.py: the card redrawn on its own after a save
     archived_measures_section(cur, actor, project.id)
 
 with tab_cycles:
