@@ -45,6 +45,11 @@ def _name(text: str) -> str:
     return plain(text, one_line=True)
 
 
+def _option(text: str) -> str:
+    """A name in a list to choose from: shown as typed (options are not Markdown), on one line."""
+    return " ".join(str(text).split())
+
+
 def _actor():
     from ui.actor import current_actor
 
@@ -214,7 +219,7 @@ def _add_forms(project: Project, drivers: list[Driver], may: dict[str, bool]) ->
         _success(outcome)
         if primaries:
             outcome = st.session_state.pop(_outcome_key(pid, "add-secondary"), None)
-            names = {d.id: _name(d.text) for d in primaries}
+            names = {d.id: _option(d.text) for d in primaries}
             key = f"drv-add-secondary-{pid}-parent_id"
             if st.session_state.get(key) not in names:
                 st.session_state[key] = primaries[0].id
@@ -231,7 +236,7 @@ def _add_forms(project: Project, drivers: list[Driver], may: dict[str, bool]) ->
             _success(outcome)
     if may["add_change_idea"]:
         outcome = st.session_state.pop(_outcome_key(pid, "add-idea"), None)
-        names = {d.id: f"{label('driver_kind', d.kind)}: {_name(d.text)}" for d in drivers}
+        names = {d.id: f"{label('driver_kind', d.kind)}: {_option(d.text)}" for d in drivers}
         key = f"drv-add-idea-{pid}-driver_ids"
         st.session_state[key] = [i for i in st.session_state.get(key) or [] if i in names]
         with st.expander(t("team_forms.add_idea_heading"), expanded=_failed(outcome)):
@@ -271,8 +276,8 @@ def _item_name(item: str, drivers: dict[int, Driver], ideas: dict[int, ChangeIde
     if item.startswith("d"):
         driver = drivers[int(item[1:])]
         prefix = "— " if driver.kind == "secondary" else ""
-        return f"{prefix}{label('driver_kind', driver.kind)}: {_name(driver.text)}"
-    return f"{t('team_forms.idea')}: {_name(ideas[int(item[1:])].text)}"
+        return f"{prefix}{label('driver_kind', driver.kind)}: {_option(driver.text)}"
+    return f"{t('team_forms.idea')}: {_option(ideas[int(item[1:])].text)}"
 
 
 def _change_section(cur, project: Project, drivers: list[Driver], ideas: list[ChangeIdea], may: dict) -> None:
@@ -308,7 +313,7 @@ def _driver_panel(project: Project, driver: Driver, drivers: list[Driver], outco
     pid = project.id
     keys = _edit_keys(f"d{driver.id}")
     _fill(keys, {"text": driver.text, "parent_id": driver.parent_id}, driver.version, outcome)
-    primaries = {d.id: _name(d.text) for d in drivers if d.kind == "primary"}
+    primaries = {d.id: _option(d.text) for d in drivers if d.kind == "primary"}
     if may["update_driver"]:
         with st.form(f"drv-edit-d{driver.id}", border=False):
             st.text_input(t("team_forms.rename"), key=keys["text"])
@@ -341,7 +346,7 @@ def _idea_panel(cur, project: Project, idea: ChangeIdea, drivers: list[Driver], 
                 may: dict) -> None:
     pid = project.id
     keys = _edit_keys(f"c{idea.id}")
-    names = {d.id: f"{label('driver_kind', d.kind)}: {_name(d.text)}" for d in drivers}
+    names = {d.id: f"{label('driver_kind', d.kind)}: {_option(d.text)}" for d in drivers}
     _fill(keys, {"text": idea.text, "description": idea.description or "", "driver_ids": idea.driver_ids},
           idea.version, outcome)
     st.session_state[keys["driver_ids"]] = [i for i in st.session_state.get(keys["driver_ids"]) or [] if i in names]

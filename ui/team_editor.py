@@ -140,7 +140,7 @@ def _accounts(cur, linked: set[int]) -> dict[int | None, str]:
     names: dict[int | None, str] = {None: t("team_forms.no_account")}
     for user in list_users(cur):
         if not user.disabled or user.id in linked:
-            names[user.id] = plain(user.display_name, one_line=True) + (
+            names[user.id] = " ".join(user.display_name.split()) + (  # an option: shown as typed
                 f" ({t('team_forms.account_disabled')})" if user.disabled else "")
     return names
 
@@ -294,7 +294,7 @@ def _edit_section(project: Project, members: list[TeamMember], accounts: dict, m
     choice_key = f"team-edit-choice-{project.id}"
     if st.session_state.get(choice_key) not in by_id:
         st.session_state.pop(choice_key, None)
-    names = {m.id: f"{plain(m.name, one_line=True)} · {label('team_role', m.role)}" for m in members}
+    names = {m.id: f"{' '.join(m.name.split())} · {label('team_role', m.role)}" for m in members}  # options: as typed
     chosen = st.selectbox(t("team_forms.choose_member"), list(by_id), format_func=names.__getitem__, key=choice_key)
     member = by_id[chosen]
     keys = _edit_keys(member.id)
