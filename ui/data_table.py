@@ -73,13 +73,13 @@ def _frame(measure: Measure, points: list[DataPoint]) -> pd.DataFrame:
     for point in points:
         row = {"period": point.period}
         if measure.period != "day":
-            row["period_name"] = _period_name(point.period, measure)
+            row["label"] = _period_name(point.period, measure)
         for column in _columns(measure):
             row[column] = fmt_input_number(getattr(point, column))
         row["note"] = point.note or ""
         row["excluded"] = point.excluded
         rows.append(row)
-    columns = ["period", *(["period_name"] if measure.period != "day" else []), *_columns(measure), "note", "excluded"]
+    columns = ["period", *(["label"] if measure.period != "day" else []), *_columns(measure), "note", "excluded"]
     frame = pd.DataFrame(rows, columns=columns)
     frame["period"] = pd.to_datetime(frame["period"]).dt.date if rows else pd.Series([], dtype="object")
     frame["excluded"] = frame["excluded"].astype(bool)
@@ -93,7 +93,7 @@ def _column_config(measure: Measure) -> dict:
         "period": st.column_config.DateColumn(
             t("measure_data.col_event_date" if event else "measure_data.col_period"), format=date_format,
             required=True, help=t(f"measure_data.period_help_{'event' if event else measure.period}")),
-        "period_name": st.column_config.TextColumn(t("measure_data.col_period_name"), disabled=True),
+        "label": st.column_config.TextColumn(t("measure_data.col_period_name"), disabled=True),
         "numerator": st.column_config.TextColumn(t("field.numerator"), help=t("measure_data.number_help")),
         "denominator": st.column_config.TextColumn(t("field.denominator"), help=t("measure_data.number_help")),
         "value": st.column_config.TextColumn(
@@ -202,7 +202,7 @@ def read_changes(measure: Measure, points: list[DataPoint], edits: dict) -> tupl
             continue
         edited.append(_Row(position + 1, points[position], cells))
     for number, cells in enumerate(edits.get("added_rows") or [], start=1):
-        if all(_blank(v) or v is False for k, v in cells.items() if k != "period_name"):
+        if all(_blank(v) or v is False for k, v in cells.items() if k != "label"):
             continue  # a row added and left empty
         added.append(_Row(number, None, cells))
     found = []

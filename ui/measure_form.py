@@ -198,6 +198,13 @@ def _save_edit(measure: Measure) -> None:
     state[_result_key(prefix)] = ("saved", _saved_text(saved, earlier_key, new=False))
 
 
+def _names(group: str) -> dict[str, str]:
+    """Coded values in words, looked up now: a format_func that read the language later (AppTest
+    calls it outside the script run) would name them in another language."""
+    values = {"measure_kind": MEASURE_KINDS, "direction": DIRECTIONS, "data_type": DATA_TYPES, "period": PERIODS}
+    return {value: label(group, value) for value in values[group]}
+
+
 def _fields(prefix: str, invalid: dict[str, list[str]], *, fixed_type: bool) -> None:
     """The form's fields, each with its problem (if any) right under it."""
 
@@ -208,11 +215,11 @@ def _fields(prefix: str, invalid: dict[str, list[str]], *, fixed_type: bool) -> 
     problem("name", t("measure_data.name"))
     left, right = st.columns(2)
     with left:
-        st.selectbox(t("measure_data.kind"), MEASURE_KINDS, format_func=lambda k: label("measure_kind", k),
+        st.selectbox(t("measure_data.kind"), MEASURE_KINDS, format_func=_names("measure_kind").__getitem__,
                      key=_key(prefix, "kind"), help=t("measure_data.kind_help"))
         problem("kind", t("measure_data.kind"))
     with right:
-        st.radio(t("measure_data.direction"), DIRECTIONS, format_func=lambda d: label("direction", d),
+        st.radio(t("measure_data.direction"), DIRECTIONS, format_func=_names("direction").__getitem__,
                  horizontal=True, key=_key(prefix, "direction"))
         problem("direction", t("measure_data.direction"))
     st.markdown(f"**{t('measure_data.definition_heading')}**")
@@ -237,14 +244,14 @@ def _fields(prefix: str, invalid: dict[str, list[str]], *, fixed_type: bool) -> 
     left, right = st.columns(2)
     fixed_help = t("measure_data.fixed_with_data") if fixed_type else None
     with left:
-        st.selectbox(t("measure_data.data_type"), DATA_TYPES, format_func=lambda d: label("data_type", d),
+        st.selectbox(t("measure_data.data_type"), DATA_TYPES, format_func=_names("data_type").__getitem__,
                      key=_key(prefix, "data_type"), disabled=fixed_type,
                      help=fixed_help or t("measure_data.data_type_help"))
         problem("data_type", t("measure_data.data_type"))
         st.text_input(t("measure_data.unit"), key=_key(prefix, "unit"), help=t("measure_data.unit_help"))
         problem("unit", t("measure_data.unit"))
     with right:
-        st.selectbox(t("measure_data.period"), PERIODS, format_func=lambda p: label("period", p),
+        st.selectbox(t("measure_data.period"), PERIODS, format_func=_names("period").__getitem__,
                      key=_key(prefix, "period"), disabled=fixed_type,
                      help=fixed_help or t("measure_data.period_help"))
         problem("period", t("measure_data.period"))
