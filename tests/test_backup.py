@@ -70,6 +70,13 @@ def add_rows_the_demo_lacks(cur) -> None:
             "SELECT (SELECT min(id) FROM pdsa_cycle WHERE project_id = ?), (SELECT min(id) FROM measure WHERE project_id = ?)",
             [project, project]).fetchall()[0]
         c.execute("INSERT INTO cycle_measure (cycle_id, measure_id) VALUES (?, ?)", [cycle, measure])
+        # slice: worksheet — a comment on a cycle and the team's answer (reply_to), archived both ways
+        c.execute("INSERT INTO cycle_comment (cycle_id, stage, text, author_id, author_name, author_role, archived)"
+                  " VALUES (?, 'plan', 'Husk de pårørende – \"ø\"', ?, 'Ane Ø.',"
+                  " 'patient_partner', false)", [cycle, ids[0]])
+        asked = c.execute("SELECT max(id) FROM cycle_comment").fetchone()[0]
+        c.execute("INSERT INTO cycle_comment (cycle_id, stage, text, author_name, author_role, reply_to, archived)"
+                  " VALUES (?, 'plan', 'Tak', 'Bo', 'lead', ?, true)", [cycle, asked])
         problem, idea = c.execute("SELECT (SELECT min(id) FROM problem), (SELECT min(id) FROM change_idea)").fetchall()[0]
         c.execute("INSERT INTO problem_change_idea (problem_id, change_idea_id) VALUES (?, ?)", [problem, idea])
         c.execute("UPDATE data_point SET excluded = true, note = 'udeladt – ø' WHERE id = (SELECT min(id) FROM data_point)")

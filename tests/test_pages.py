@@ -143,7 +143,8 @@ def test_every_project_shows_charts_for_its_measures(monkeypatch, demo_path):
         at.selectbox(key="project").select_index(index).run()
         assert not at.exception, at.exception
         specs = [json.loads(el.proto.spec) for el in at.get("vega_lite_chart")]
-        charts = [spec for spec in specs if "vconcat" not in spec]  # Making Data Count icons stand beside
+        charts = [spec for spec in specs if "vconcat" not in spec  # Making Data Count icons stand beside
+                  and "chart" not in spec.get("usermeta", {})]  # slice: worksheet — the PDSA tab's ramp and Study charts
         assert len(charts) == measures_per_project[title], f"{title}: one chart per measure"
         assert at.get("graphviz_chart"), f"{title} shows no driver diagram"
 

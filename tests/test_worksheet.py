@@ -338,3 +338,18 @@ def test_a_stale_save_says_who_saved_first_and_keeps_the_input(monkeypatch, demo
     _click(at, f"ws-save-plan-{cycle.id}")
     assert any(s.value.startswith("Planen er gemt. Cirklen planlægges") for s in at.success)
     assert _read(demo_copy, lambda cur: get_cycle(cur, cycle.id)).plan_objective == "Mit bedre formål"
+
+
+def test_a_commented_cycle_can_still_be_filled_in_archived_and_restored(demo_db):
+    """DuckDB refuses some updates of a referenced row: a cycle with comments is still edited."""
+    project = _first_project(demo_db)
+    cycle = list_cycles(demo_db, project_id=project.id)[0]
+    lead = _people(project.id, project.pathway_id)["lead"]
+    asked = actions.comment_on_cycle(demo_db, lead, cycle.id, "study", "Hvad så?")
+    actions.answer_cycle_comment(demo_db, lead, asked.id, "Det virkede")
+    stored = get_cycle(demo_db, cycle.id)
+    saved = actions.update_cycle(demo_db, lead, stored.model_copy(update={"study_learning": "Mere læring"}))
+    assert saved.study_learning == "Mere læring" and saved.version == stored.version + 1
+    archived = actions.archive_cycle(demo_db, lead, cycle.id, expected_version=saved.version)
+    actions.restore_cycle(demo_db, lead, cycle.id, expected_version=archived.version)
+    assert len(list_comments(demo_db, [cycle.id])) == 2

@@ -232,6 +232,7 @@ def _cycle_chart(measure: Measure, cycle: PdsaCycle) -> None:
         marks.append(Annotation(date=pd.Timestamp(cycle.do_end), label=t("worksheet.chart_end"), kind="pdsa"))
     figure = spc_chart(analysis, labels=chart_labels(measure, chart), annotations=marks,
                        percent=measure.data_type in PROPORTION_DATA_TYPES, show_icons=False)
+    figure = figure.properties(usermeta={"chart": "cycle_study"})  # told apart from the Measures tab's charts
     st.altair_chart(figure, width="stretch", theme=None, key=f"ws-chart-{cycle.id}-{measure.id}")
 
 
