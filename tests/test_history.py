@@ -654,6 +654,10 @@ def test_no_module_holds_sql_that_edits_or_deletes_audit_events():
 READER = Actor(None, "Rie Læser", roles=frozenset({"reader"}))
 
 
+def texts_of(at: AppTest) -> str:
+    return " ".join(e.value for kind in ("title", "markdown", "caption", "info", "warning") for e in getattr(at, kind))
+
+
 def open_history(monkeypatch, db_path, language: str, actor: Actor = READER) -> AppTest:
     """The page as a signed-in person sees it (the app shows pages only to someone signed in)."""
     import ui.actor
@@ -705,9 +709,13 @@ def test_administrators_can_download_the_whole_trail(monkeypatch, demo_db_file):
 
 @pytest.mark.parametrize("language", LANGUAGES)
 def test_the_page_without_projects_says_what_to_do(monkeypatch, tmp_path, language):
+    from tests.test_pages import open_page
+
     path = tmp_path / "empty.duckdb"
     connect(path).close()
-    at = open_history(monkeypatch, path, language, ADMIN)
+    at = open_page(monkeypatch, path, "views/history.py", language, user="admin")  # through the navigation
     assert not at.exception, at.exception
-    assert "python -m pdsa demo" in at.info[0].value
+    assert at.info[0].value == translate(language, "history_page.empty")
+    assert "python -m pdsa" not in texts_of(at), "a person is pointed at a page, not at a terminal"
+    assert at.get("page_link"), "an administrator gets the way to the Projects page"
     assert at.get("download_button"), "the trail can be downloaded even before there are projects"
