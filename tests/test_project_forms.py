@@ -477,7 +477,9 @@ def test_the_projects_page_without_pathways_points_at_the_pathways_page(monkeypa
     at = open_page(monkeypatch, empty_path, "views/projects.py", "en", user="admin")
     assert not at.exception, at.exception
     assert translate("en", "project_forms.needs_pathway") in _shown(at)
-    assert translate("en", "project_forms.empty_create") in _shown(at)
+    # no form can be shown before there is a pathway, so the page does not point at one
+    assert translate("en", "project_forms.empty_create") not in _shown(at)
+    assert [link.proto.label for link in at.get("page_link")] == [translate("en", "project_forms.go_pathways")]
 
 
 def test_the_projects_page_with_a_pathway_opens_the_form(monkeypatch, empty_path):
