@@ -52,19 +52,21 @@ def cycles_tab(cur, actor: Actor | None, project: Project, cycles: list[PdsaCycl
     """The project's PDSA tab: the start form (for those who may), the ramp timeline, the
     worksheets ramp by ramp, and the archived cycles."""
     scope = Scope(project_id=project.id)
-    ideas = {i.id: plain(i.text, one_line=True) for i in list_change_ideas(cur, project.id)}
+    idea_texts = {i.id: i.text for i in list_change_ideas(cur, project.id)}
+    ideas = {i_id: plain(text, one_line=True) for i_id, text in idea_texts.items()}
     measures = {m.id: m for m in list_measures(cur, project_id=project.id)}
-    measure_names = {m.id: plain(m.name, one_line=True) for m in measures.values()}
+    # choices (selectbox, multiselect) and chart labels are not Markdown: shown as typed
+    measure_names = {m.id: m.name for m in measures.values()}
     may_start = actor is not None and can(actor, "start_cycle", scope)
     started = st.session_state.pop(f"ws-next-started-{project.id}", None)
     if started:
         st.success(started)
     if may_start:
-        new_cycle_form(project.id, ideas, measure_names)
+        new_cycle_form(project.id, idea_texts, measure_names)
     if not cycles:
         st.info(t("worksheet.empty_start") if may_start else t("cycles.empty"))
     else:
-        _ramp_view(cycles, ideas)
+        _ramp_view(cycles, idea_texts)
     comments = list_comments(cur, [c.id for c in cycles])
     for number, ramp in enumerate(ramps(cycles), start=1):
         idea = ideas.get(ramp[0].change_idea_id)
@@ -166,7 +168,7 @@ def show_cycle(cycle: PdsaCycle, *, number: str = "", measures: dict[int, Measur
                 if stage == "study":
                     _prediction_beside(cycle, measures)
                 if editing:
-                    stage_form(cycle, stage, measures=names)
+                    stage_form(cycle, stage, measures={m_id: m.name for m_id, m in measures.items()})
                 else:
                     _read_only(cycle, stage, names)
             with side:
