@@ -1,0 +1,302 @@
+"""End to end in headless Chromium: a team's first week with a measure and a PDSA cycle (issue 10).
+
+A team member of the demo's hip-fracture project adds a measure, enters five weeks of data in its
+table (Danish decimal commas), starts a cycle judged by that measure and takes it through Plan, Do,
+Study and Act with the decision "adapt", starts the next cycle of the ramp (its plan filled in from
+what was learned), and sees the cycle on the measure's chart. The home page's to-do list changes
+with the work: the new measure is listed as having no data until the data is saved.
+A screenshot of each step goes to the ``screenshot_dir`` folder (01-…png to 08-…png).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, timedelta
+
+from playwright.sync_api import Locator, Page, expect
+
+from browser.test_app_in_browser import TIMEOUT, sign_in_as
+from browser.test_team_builds_a_project import _choose, _open_expander, _settled, _snap
+
+MEMBER = "Søren Holst"
+PROJECT_ID = 1  # the demo's "Hoftebrud – smertefri og opereret inden for 24 timer"; Søren is on its team
+MEASURE = "Minutter på akutmodtagelsens gang før sengeafsnit – målt på én vagt pr. uge (æøå)"
+DEFINITION = "Minutter fra ankomst til patienten ligger på sengeafsnittet, for hver patient med hoftebrud."
+VALUES = ("212,5", "198", "187,25", "176,5", "160")  # five weeks, oldest first
+CYCLE = "Sengeafsnittet henter patienten – 1 patient, 1 dagvagt"
+OBJECTIVE = "At se, om sengeafsnittet kan hente patienten, når blokaden er lagt."
+PREDICTION = "Patienten er på sengeafsnittet inden for 150 minutter."
+WHAT_HAPPENED = "Portøren var optaget; sygeplejersken hentede selv patienten efter 170 minutter."
+RESULTS = "170 minutter mod forudsagt 150 – bedre end ugens median, men ikke nok."
+LEARNING = "Det virker, når en portør er sat af på forhånd."
+NEXT_STEP = "Aftal en fast portør i dagvagten, og prøv med 3 patienter."
+NEXT_TITLE = "Fast portør – 3 patienter, 1 uge"
+
+
+ROW_HEIGHT = 35  # the data editor's header and rows
+
+
+def _weeks() -> list[date]:
+    """The Mondays of this week and the four before it, oldest first: the latest periods have
+    data, so the measure is not missing data on the home page whatever today's date is, and a
+    cycle started today lies inside the charted weeks (the chart marks cycles started there)."""
+    monday = date.today() - timedelta(days=date.today().weekday())
+    return [monday - timedelta(weeks=n) for n in range(4, -1, -1)]
+
+
+def _week_name(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"uge {week} {year}"
+
+
+def _todo_items(page: Page) -> list[str]:
+    """The home page's projects, the to-do list's headings and the links under them, as text:
+    read once the page has drawn all of them (the headings' counts add up to the total above)."""
+    expect(page.get_by_role("heading", name="Det, der venter")).to_be_visible(timeout=TIMEOUT)
+    total = page.get_by_text(re.compile(r"^\d+ ting venter på teamet\.$"))
+    expect(total).to_be_visible(timeout=TIMEOUT)
+    main = page.get_by_test_id("stMain")
+    for _ in range(60):
+        _settled(page)
+        count = int(total.inner_text().split()[0])
+        texts = [re.sub(r"\s+", " ", text).strip() for text in main.locator(
+            "h5, [data-testid='stPageLink'] a [data-testid='stMarkdownContainer']").all_inner_texts()]
+        headings = [int(text.split()[0]) for text in main.locator("h5").all_inner_texts()]
+        projects = main.locator("[data-testid='stPageLink'] a").filter(has_text=re.compile(r"^flag")).count()
+        if projects and sum(headings) == count and len(texts) - len(headings) - projects >= count:
+            return [text for text in texts if text]
+        page.wait_for_timeout(250)
+    raise AssertionError(f"the to-do list did not add up to its total: {texts}")
+
+
+def _go_home(page: Page) -> None:
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name="Mit arbejde").click()
+    expect(page.get_by_role("heading", name="Mit arbejde")).to_be_visible(timeout=TIMEOUT)
+    expect(page.get_by_role("heading", name="Det, der venter")).to_be_visible(timeout=TIMEOUT)
+    _settled(page)
+
+
+def _go_to_project(page: Page) -> None:
+    """From the home page to the project through its link under "Mine projekter"."""
+    page.get_by_role("link", name=re.compile("^Hoftebrud – smertefri")).first.click()
+    expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
+    _settled(page)
+
+
+def _card(page: Page) -> Locator:
+    """The new measure's card on the Indikatorer tab (the block with its Data expander)."""
+    card = page.get_by_test_id("stVerticalBlock").filter(
+        has=page.get_by_test_id("stExpander").filter(has_text=re.compile(r"^.*Data – "))).filter(
+        has=page.get_by_text(MEASURE, exact=True))
+    return card.last
+
+
+def _enter_rows(page: Page, card: Locator) -> None:
+    """Five rows typed into the data editor: the add-row button makes a row and selects its
+    period cell; Enter opens the date field, then the value cell (past the period's name) is
+    typed into. glide-data-grid draws on a canvas; its accessible table tells what is selected."""
+    grid = card.get_by_test_id("stDataFrame")
+    expect(grid).to_be_visible(timeout=TIMEOUT)
+    for number, (day, value) in enumerate(zip(_weeks(), VALUES), start=1):
+        _settled(page)
+        grid.hover()
+        add = card.get_by_role("button", name="Add row")
+        expect(add).to_be_visible(timeout=TIMEOUT)
+        add.click(force=True)  # the toolbar slides in on hover
+        row = grid.locator(f'[role="row"][aria-rowindex="{number + 1}"]')
+        expect(row).to_have_count(1, timeout=TIMEOUT)
+        period = row.locator('[aria-colindex="1"]')
+        _select_first_cell(page, grid, number, period)
+        page.keyboard.press("Enter")
+        editor = page.locator('input[data-testid="date-picker-cell"], [data-testid="date-picker-cell"] input')
+        expect(editor).to_be_visible(timeout=TIMEOUT)
+        _settled(page)
+        editor.fill(day.isoformat())
+        page.keyboard.press("Enter")  # saves the cell, and the selection moves down a row
+        expect(period).to_have_text(day.isoformat(), timeout=TIMEOUT)  # the accessible table's copy text
+        _select_first_cell(page, grid, number, period)
+        # two steps right, past the period's name, is the value
+        for step in (2, 3):
+            page.keyboard.press("ArrowRight")
+            expect(row.locator(f'[aria-colindex="{step}"]')).to_have_attribute("aria-selected", "true",
+                                                                              timeout=TIMEOUT)
+        _settled(page)
+        page.keyboard.press("Enter")  # opens the cell's text editor
+        text = page.locator("textarea.gdg-input")
+        expect(text).to_be_visible(timeout=TIMEOUT)
+        text.fill(value)
+        page.keyboard.press("Enter")
+        expect(row.locator('[aria-colindex="3"]')).to_have_text(value, timeout=TIMEOUT)
+
+
+def _selectbox(form: Locator, name: str) -> Locator:
+    return form.get_by_test_id("stSelectbox").filter(has=form.page.get_by_role("combobox", name=name, exact=True))
+
+
+def _select_first_cell(page: Page, grid: Locator, number: int, cell: Locator) -> None:
+    """Click the first cell of the table's row ``number`` (1 = the first data row); the rerun after
+    an edit may move the table, so the click waits for the page to settle and is tried again."""
+    for attempt in range(3):
+        _settled(page)
+        box = grid.bounding_box()
+        page.mouse.click(box["x"] + 40, box["y"] + ROW_HEIGHT * number + ROW_HEIGHT / 2)
+        try:
+            expect(cell).to_have_attribute("aria-selected", "true", timeout=5_000)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+
+
+def _stage(page: Page, cycle: Locator, stage: str) -> Locator:
+    box = cycle.locator(f'[class*="st-key-ws-stage-{stage}-"]')
+    expect(box).to_be_visible(timeout=TIMEOUT)
+    return box
+
+
+def _cycle(page: Page, title: str, stage: str | None = None) -> Locator:
+    """The cycle's worksheet (an expander headed by its number, title and stage), opened; with
+    ``stage``, once its heading names that stage."""
+    summary = page.locator("summary").filter(has_text=title)
+    if stage:
+        summary = summary.filter(has_text=f"— {stage}")
+    expander = page.get_by_test_id("stExpander").filter(has=summary)
+    expect(expander).to_have_count(1, timeout=TIMEOUT)
+    _settled(page)
+    expect(page.get_by_test_id("stExpander").filter(has=page.locator("summary").filter(has_text=title))).to_have_count(
+        1, timeout=TIMEOUT)  # the heading of before the rerun is gone
+    details = expander.locator("details")
+    if details.get_attribute("open") is None:
+        expander.locator("summary").click()
+    expect(details).to_have_attribute("open", "", timeout=TIMEOUT)
+    return expander
+
+
+def test_a_team_runs_its_first_week(page, app_url, screenshot_dir):
+    # 1. The home page before: what waits for the team.
+    page.goto(app_url)
+    sign_in_as(page, MEMBER)
+    expect(page.get_by_role("heading", name="Mit arbejde")).to_be_visible(timeout=TIMEOUT)
+    before = _todo_items(page)
+    assert before, "the demo's home page lists what waits"
+    assert not any(MEASURE in item for item in before)
+    _snap(page, screenshot_dir, "01-home-before.png")
+
+    # 2. A new measure on the project's Indikatorer tab.
+    page.goto(f"{app_url}/projects?project={PROJECT_ID}")
+    sign_in_as(page, MEMBER)
+    expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
+    page.get_by_role("tab", name="Indikatorer").click()
+    adding = _open_expander(page, "Ny indikator")
+    adding.get_by_role("textbox", name="Navn", exact=True).fill(MEASURE)
+    _choose(page, _selectbox(adding, "Type"), "Procesindikator")
+    adding.get_by_text("lavere", exact=True).click()
+    adding.get_by_role("textbox", name="Hvad tælles", exact=True).fill(DEFINITION)
+    _choose(page, _selectbox(adding, "Datatype"), "Måleværdi")
+    _choose(page, _selectbox(adding, "Periode"), "Uge")
+    adding.get_by_role("textbox", name="Enhed", exact=True).fill("minutter")
+    adding.get_by_role("button", name="Tilføj indikatoren").click()
+    expect(page.get_by_text(f"“{MEASURE}” er oprettet.", exact=False)).to_be_visible(timeout=TIMEOUT)
+    card = _card(page)
+    expect(card.get_by_text("Data – 0 perioder")).to_be_visible(timeout=TIMEOUT)
+    _snap(page, screenshot_dir, "02-measure-added.png")
+
+    # … and the home page lists it: it has no data yet.
+    _go_home(page)
+    waiting = page.get_by_role("link", name=MEASURE)
+    expect(waiting).to_be_visible(timeout=TIMEOUT)
+    missing = _todo_items(page)
+    assert MEASURE in missing and MEASURE not in before
+    _snap(page, screenshot_dir, "03-home-measure-without-data.png")
+
+    # 3. Five weeks of data typed into the table and saved: the chart draws five points.
+    _go_to_project(page)
+    page.get_by_role("tab", name="Indikatorer").click()
+    card = _card(page)
+    _enter_rows(page, card)
+    card.get_by_role("button", name="Gem data").click()
+    expect(card.get_by_text("Data er gemt: 5 rækker tilføjet. Diagrammet er opdateret.")).to_be_visible(
+        timeout=TIMEOUT)
+    expect(card.get_by_text("Data – 5 perioder")).to_be_visible(timeout=TIMEOUT)
+    chart = card.get_by_test_id("stVegaLiteChart")
+    expect(chart.locator("svg, canvas").first).to_be_visible(timeout=TIMEOUT)
+    for day in _weeks():
+        expect(card.get_by_text(_week_name(day), exact=True).first).to_be_attached(timeout=TIMEOUT)
+    _snap(page, screenshot_dir, "04-data-entered.png")
+
+    # 4. A cycle judged by the measure, through Plan, Do, Study and Act ("Tilpas").
+    page.get_by_role("tab", name="PDSA-cirkler").click()
+    _settled(page)
+    starting = _open_expander(page, "Start en ny PDSA-cirkel")
+    _settled(page)
+    starting.get_by_role("textbox", name="Titel (hvad testes, og i hvilket omfang)", exact=True).fill(CYCLE)
+    starting.get_by_role("textbox", name="Hvad er formålet?", exact=True).fill(OBJECTIVE)
+    _choose(page, starting.get_by_test_id("stMultiSelect"), MEASURE)
+    starting.get_by_role("button", name="Start cirklen").click()
+    expect(page.get_by_text(f"Cirklen »{CYCLE}« er startet i Planlæg.", exact=False)).to_be_visible(
+        timeout=TIMEOUT)
+    cycle = _cycle(page, CYCLE)
+    expect(cycle.locator("summary")).to_contain_text("planlægges")
+    plan = _stage(page, cycle, "plan")
+    expect(plan.get_by_role("textbox", name="Hvad er formålet?", exact=True)).to_have_value(OBJECTIVE)
+    plan.get_by_role("textbox", name="Hvad forudsiger vi?", exact=True).fill(PREDICTION)
+    plan.get_by_role("button", name="Færdig med Planlæg → Udfør").click()
+    cycle = _cycle(page, CYCLE, "udføres")  # its heading names the stage: a new heading shows the worksheet closed
+    expect(cycle.get_by_text("Planen er gemt, og afprøvningen er startet i dag.", exact=False)).to_be_visible(
+        timeout=TIMEOUT)
+    expect(cycle.get_by_text("Cirklen udføres.", exact=True)).to_be_visible(timeout=TIMEOUT)
+
+    do = _stage(page, cycle, "do")
+    do.get_by_role("textbox", name="Hvad skete der?", exact=True).fill(WHAT_HAPPENED)
+    do.get_by_role("button", name="Færdig med Udfør → Studér").click()
+    cycle = _cycle(page, CYCLE, "studeres")  # its heading names the stage: a new heading shows the worksheet closed
+    expect(cycle.get_by_text("Udfør er afsluttet.", exact=False)).to_be_visible(timeout=TIMEOUT)
+    expect(cycle.get_by_text("Cirklen studeres.", exact=True)).to_be_visible(timeout=TIMEOUT)
+
+    study = _stage(page, cycle, "study")
+    expect(study.get_by_text(PREDICTION)).to_be_visible(timeout=TIMEOUT)  # beside what happened
+    study.get_by_role("textbox", name="Hvad viste data – sammenlignet med forudsigelsen?", exact=True).fill(RESULTS)
+    study.get_by_role("button", name="Færdig med Studér → Handl").click()
+    cycle = _cycle(page, CYCLE, "studeres")  # its heading names the stage: a new heading shows the worksheet closed
+    expect(cycle.get_by_text("Studér er gemt.", exact=False)).to_be_visible(timeout=TIMEOUT)
+
+    act = _stage(page, cycle, "act")
+    act.get_by_text("Tilpas – ret til og test igen", exact=True).click()
+    act.get_by_role("textbox", name="Hvad lærte vi?", exact=True).fill(LEARNING)
+    act.get_by_role("textbox", name="Hvad er næste skridt?", exact=True).fill(NEXT_STEP)
+    act.get_by_role("button", name="Gem beslutningen").click()
+    cycle = _cycle(page, CYCLE, "afsluttet")  # its heading names the stage: a new heading shows the worksheet closed
+    expect(cycle.get_by_text("Beslutningen er gemt. Cirklen er afsluttet.")).to_be_visible(timeout=TIMEOUT)
+    expect(cycle.locator("summary")).to_contain_text("afsluttet · Tilpas")
+    _snap(page, screenshot_dir, "05-cycle-adapted.png")
+
+    # 5. The next cycle of the same ramp, its plan filled in from what was learned.
+    label = re.search(r"PDSA (\d+)\.1", cycle.locator("summary").inner_text())
+    assert label, cycle.locator("summary").inner_text()
+    ramp = label.group(1)
+    cycle.get_by_role("textbox", name="Titel på næste cirkel (det nye omfang)", exact=True).fill(NEXT_TITLE)
+    cycle.get_by_role("button", name="Start næste cirkel").click()
+    expect(page.get_by_text(f"Næste cirkel »{NEXT_TITLE}« er startet", exact=False)).to_be_visible(
+        timeout=TIMEOUT)
+    following = _cycle(page, NEXT_TITLE)
+    expect(following.locator("summary")).to_contain_text(f"PDSA {ramp}.2 · {NEXT_TITLE} — planlægges")
+    plan = _stage(page, following, "plan")
+    expect(plan.get_by_role("textbox", name="Hvad er formålet?", exact=True)).to_have_value(NEXT_STEP)
+    expect(plan.get_by_role("textbox", name="Hvilke spørgsmål vil vi have svar på?", exact=True)).to_have_value(
+        f"Sidste gang lærte vi: {LEARNING}")
+    _snap(page, screenshot_dir, "06-next-cycle.png")
+
+    # 6. The measure's chart shows the cycle, and the home page no longer lists the measure.
+    page.get_by_role("tab", name="Indikatorer").click()
+    card = _card(page)
+    chart = card.get_by_test_id("stVegaLiteChart")
+    expect(chart).to_be_visible(timeout=TIMEOUT)
+    expect(chart).to_contain_text(f"PDSA {ramp}.1", timeout=TIMEOUT)
+    _snap(page, screenshot_dir, "07-chart-with-cycle.png")
+
+    _go_home(page)
+    expect(page.get_by_role("link", name=MEASURE)).to_have_count(0, timeout=TIMEOUT)
+    after = _todo_items(page)
+    assert MEASURE not in after
+    assert after == before, (before, after)
+    _snap(page, screenshot_dir, "08-home-after.png")
