@@ -98,7 +98,7 @@ def test_the_patient_representative_sees_no_settings_and_a_team_member_changes_o
     else:
         raise AssertionError("the project list did not open")
     page.get_by_role("tab", name="Indikatorer").click()
-    page.get_by_text("Diagramindstillinger").first.click()
+    page.locator("summary").filter(has_text="Diagramindstillinger").first.click()
     target = page.get_by_role("textbox", name="Mål (%)").first
     target.fill("77")
     page.get_by_role("button", name="Gem indstillinger").first.click()

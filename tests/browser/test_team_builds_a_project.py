@@ -166,7 +166,7 @@ def test_a_staff_member_builds_a_project_from_a_complaint(browser, page, app_url
     _snap(page, screenshot_dir, "02-problem-triaged.png")
 
     # 3. Opened, and turned into a project with an aim.
-    _choose(page, page.get_by_test_id("stSelectbox").filter(has_text="Åbn et problem"), PROBLEM)
+    _choose(page, page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Åbn et problem", exact=True)), PROBLEM)
     page.get_by_role("button", name="Åbn", exact=True).click()
     expect(page.get_by_role("heading", name=PROBLEM)).to_be_visible(timeout=TIMEOUT)
     problem_id = _id_in_address(page, "problem")

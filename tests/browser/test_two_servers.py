@@ -89,7 +89,7 @@ def _open_first_chart_settings(page, address: str):
     page.get_by_role("option", name=PROJECT).click()
     page.get_by_role("tab", name="Indikatorer").click()
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible(timeout=TIMEOUT)
-    page.get_by_text("Diagramindstillinger").first.click()
+    page.locator("summary").filter(has_text="Diagramindstillinger").first.click()
     target = page.get_by_role("textbox", name="Mål (%)").first
     expect(target).to_be_visible(timeout=TIMEOUT)
     return target
