@@ -88,6 +88,11 @@ from actions.measures import save_data_points, update_measure  # noqa: E402
 
 __all__ += ["save_data_points", "update_measure"]
 
+# slice: no event this period
+from actions.measures import record_no_event_period, remove_no_event_period  # noqa: E402
+
+__all__ += ["record_no_event_period", "remove_no_event_period"]
+
 # slice: team
 from actions.drivers import (  # noqa: E402
     move_driver,
@@ -109,3 +114,13 @@ __all__ += [
 from actions.cycles import answer_cycle_comment, comment_on_cycle  # noqa: E402
 
 __all__ += ["answer_cycle_comment", "comment_on_cycle"]
+
+# slice: themes
+from actions.themes import archive_theme, restore_theme, set_theme_contributions, update_theme  # noqa: E402
+
+__all__ += ["archive_theme", "restore_theme", "set_theme_contributions", "update_theme"]
+
+# slice: patient voice (observations in their own words: edit or withdraw one's own)
+from actions.observations import edit_observation, withdraw_observation  # noqa: E402
+
+__all__ += ["edit_observation", "withdraw_observation"]

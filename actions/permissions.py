@@ -115,6 +115,9 @@ PERMISSIONS: dict[str, Rule] = {
     # slice: measures and data — edit a measure's definition, save the data table (as define_measure)
     "update_measure": _rule(team=TEAM, theme_roles=["leader"]),
     "save_data_points": _rule(team=TEAM, theme_roles=["leader"]),
+    # slice: no event this period — a quiet week of an event measure (as record_data_points)
+    "record_no_event_period": _rule(team=TEAM, theme_roles=["leader"]),
+    "remove_no_event_period": _rule(team=TEAM, theme_roles=["leader"]),
     # PDSA cycles
     "start_cycle": _rule(team=TEAM),
     "update_cycle": _rule(team=TEAM),
@@ -128,8 +131,18 @@ PERMISSIONS: dict[str, Rule] = {
     "comment_on_cycle": _rule(team=("lead", "member", "patient_partner"), attached=True),
     "answer_cycle_comment": _rule(team=TEAM),
     # end slice: worksheet
+    # slice: themes — leaders edit themes and choose what contributes to them
+    "update_theme": _rule(roles=["leader"]),
+    "set_theme_contributions": _rule(roles=["leader"]),
+    "archive_theme": _rule(roles=["leader"]),
+    "restore_theme": _rule(roles=["leader"]),
+    # end slice: themes
     # patients' and staff's words
     "add_observation": _rule(roles=["staff"], team=("lead", "member", "patient_partner"), attached=True),
+    # slice: patient voice — one's own observation edited or withdrawn (staff: any)
+    "edit_observation": _rule(roles=["staff"], attached=True, own_only=True),
+    "withdraw_observation": _rule(roles=["staff"], attached=True, own_only=True),
+    # end slice: patient voice
     # accounts and the whole database: administrators only
     "create_user": _rule(),
     "set_user_password": _rule(),

@@ -106,6 +106,10 @@ _PROJECT_ROWS = """
     UNION ALL
     SELECT 'pdsa_cycle', id, title, NULL, NULL, NULL, NULL FROM pdsa_cycle WHERE project_id = ?
     UNION ALL
+    -- slice: no event this period — weeks of an event measure recorded as having no event
+    SELECT 'no_event_period', n.id, m.name, m.id, m.data_type, 'week', n.period
+      FROM no_event_period n JOIN measure m ON m.id = n.measure_id WHERE m.project_id = ?
+    UNION ALL
     -- slice: worksheet — comments on the project's cycles, named by the cycle's title
     SELECT 'cycle_comment', k.id, c.title, NULL, NULL, NULL, NULL
       FROM cycle_comment k JOIN pdsa_cycle c ON c.id = k.cycle_id WHERE c.project_id = ?
@@ -221,6 +225,7 @@ _REFERENCES: dict[str, str] = {
     "linked_project_id": "project", "linked_change_idea_id": "change_idea",
     "merged_from_id": "problem",  # slice: problems
     "unit_id": "unit",  # slice: pathways
+    "project_ids": "project",  # slice: themes
 }
 _PARENT_TABLE = {"driver": "driver", "pdsa_cycle": "pdsa_cycle"}
 
@@ -535,6 +540,9 @@ class _Teller:
                           kind=self.coded("observation_kind", after.get("kind")))
         if entity == "problem":
             return self.t("history.created_problem", who=who, name=name, source=self.coded("source", after.get("source")))
+        if entity == "no_event_period":  # slice: no event this period
+            return self.t("measure_data.history_no_event", who=who, name=name,
+                          period=self.period(event, event.point_period or after.get("period")))
         if entity == "cycle_comment":  # slice: worksheet — a comment on a cycle, or the team's answer
             key = "worksheet.history_answered" if after.get("reply_to") else "worksheet.history_commented"
             return self.t(key, who=who, name=name, stage=self.coded("cycles", after.get("stage")))
@@ -570,6 +578,29 @@ class _Teller:
             return self.t("team_forms.history.driver_moved", who=who, name=name,
                           old=self.number((event.before or {}).get("position") or 0), new=self.number(after["position"]))
         # end slice: team
+        # slice: patient voice — an observation withdrawn or brought back, linked or unlinked
+        if event.entity == "observation" and columns == {"archived"}:
+            state = "withdrawn" if after.get("archived") else "restored"
+            return self.t(f"patient_voice.history_{state}", who=who, name=name)
+        if event.entity == "observation" and columns <= {"problem_id", "project_id", "cycle_id"}:
+            linked = [self.reference(_REFERENCES[column], new) for column, _, new in found
+                      if column in ("problem_id", "project_id", "cycle_id") and not _is_empty(new)]
+            if linked:
+                return self.t("patient_voice.history_linked", who=who, name=name, to=", ".join(linked))
+            return self.t("patient_voice.history_unlinked", who=who, name=name)
+        # end slice: patient voice
+        # slice: themes — the projects and measures a leader chose for a theme
+        if event.entity == "theme" and columns <= {"project_ids", "measure_ids"}:
+            def named(table: str, ids: Any) -> str:
+                return ", ".join(self.reference(table, i) for i in ids or []) or self.t("history.nothing")
+
+            return self.t("themes.history_contributions", who=who, name=name,
+                          projects=named("project", after.get("project_ids")),
+                          measures=named("measure", after.get("measure_ids")))
+        # end slice: themes
+        if columns == {"archived"} and event.entity == "no_event_period":  # slice: no event this period
+            key = "history_no_event_removed" if after.get("archived") else "history_no_event_restored"
+            return self.t(f"measure_data.{key}", who=who, name=name, period=self.period(event, event.point_period))
         if columns == {"archived"}:
             return self.t("history.archived" if after.get("archived") else "history.restored", who=who, name=name)
         if event.entity == "pdsa_cycle":

@@ -458,9 +458,29 @@ def _every_action(cur) -> dict:
         **_pathway_recipes(pathway_id),  # slice: pathways
         **_problem_recipes(pathway_id, project.id),  # slice: problems
         **_project_recipes(project.id),  # slice: projects
+        **_patient_voice_recipes(pathway_id, project.id),  # slice: patient voice
         **_team_recipes(project.id),  # slice: team
         **_measure_recipes(project.id),  # slice: measures
+        **_no_event_recipes(project.id),  # slice: no event this period
         **_worksheet_recipes(project.id),  # slice: worksheet
+        **_theme_recipes(project.id),  # slice: themes
+    }
+
+
+def _theme_recipes(project_id: int) -> dict:  # slice: themes
+    """On the theme the create_theme recipe made: its goal, its projects, archive and restore."""
+    from pdsa.store.themes import list_themes
+
+    def theme(c):
+        return next(x for x in list_themes(c, include_archived=True) if x.name == "Nyt tema")
+
+    return {
+        "update_theme": lambda c: actions.update_theme(c, ADMIN, theme(c).model_copy(
+            update={"goal": "80 % af patienterne oplever udskrivelsen som godt koordineret"})),
+        "set_theme_contributions": lambda c: actions.set_theme_contributions(c, ADMIN, theme(c).id,
+                                                                             project_ids=[project_id]),
+        "archive_theme": lambda c: actions.archive_theme(c, ADMIN, theme(c).id, expected_version=theme(c).version),
+        "restore_theme": lambda c: actions.restore_theme(c, ADMIN, theme(c).id, expected_version=theme(c).version),
     }
 
 
@@ -481,6 +501,25 @@ def _worksheet_recipes(project_id: int) -> dict:  # slice: worksheet
                                                                "Hvad siger patienterne til det?"),
         "answer_cycle_comment": answer,
     }
+
+
+def _no_event_recipes(project_id: int) -> dict:  # slice: no event this period
+    """A week without falls on an event measure made for it, then taken back."""
+    from pdsa.store.events import list_no_event_periods
+
+    made: dict = {}
+
+    def record(c):
+        made["measure"] = actions.define_measure(c, ADMIN, Measure(
+            project_id=project_id, name="Dage mellem fald", kind="balancing", data_type="days_between",
+            period="day")).id
+        actions.record_no_event_period(c, ADMIN, made["measure"], date(2026, 11, 23), today=date(2026, 12, 2))
+
+    def remove(c):
+        entry = list_no_event_periods(c, made["measure"])[0]
+        actions.remove_no_event_period(c, ADMIN, entry.id, expected_version=entry.version)
+
+    return {"record_no_event_period": record, "remove_no_event_period": remove}
 
 
 def _measure_recipes(project_id: int) -> dict:  # slice: measures
@@ -552,6 +591,19 @@ def _project_recipes(project_id: int) -> dict:  # slice: projects
         "update_project": edit,
         "archive_project": lambda c: actions.archive_project(c, ADMIN, project_id),
         "restore_project": lambda c: actions.restore_project(c, ADMIN, project_id),
+    }
+
+
+def _patient_voice_recipes(pathway_id: int, project_id: int) -> dict:  # slice: patient voice
+    def observation(c):
+        return actions.add_observation(c, ADMIN, Observation(
+            text="Mine egne ord", kind="experience", observed_on=date(2026, 2, 1), pathway_id=pathway_id,
+            project_id=project_id))
+
+    return {
+        "edit_observation": lambda c: actions.edit_observation(c, ADMIN, observation(c).model_copy(
+            update={"text": "Mine rettede ord", "kind": "suggestion"})),
+        "withdraw_observation": lambda c: actions.withdraw_observation(c, ADMIN, observation(c).id),
     }
 
 

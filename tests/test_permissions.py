@@ -66,8 +66,16 @@ EXPECTED.update({"archive_measure": {"lead", "member"}, "restore_measure": {"lea
                  "archive_cycle": {"lead", "member"}, "restore_cycle": {"lead", "member"}})
 # slice: measures and data
 EXPECTED.update({"update_measure": {"lead", "member"}, "save_data_points": {"lead", "member"}})
+# slice: no event this period
+EXPECTED.update({"record_no_event_period": {"lead", "member"}, "remove_no_event_period": {"lead", "member"}})
 # slice: worksheet (a patient partner comments; attached patient representatives too)
 EXPECTED.update({"comment_on_cycle": {"lead", "member", "partner"}, "answer_cycle_comment": {"lead", "member"}})
+# slice: patient voice (each tries on an observation of their own: a patient representative edits
+# and withdraws their own words on an attached pathway; staff any; see tests/test_patient_controls.py)
+EXPECTED.update({"edit_observation": {"staff", "patient"}, "withdraw_observation": {"staff", "patient"}})
+# slice: themes (leaders: a theme's goal, what contributes to it, archive and restore)
+EXPECTED.update({"update_theme": {"leader"}, "set_theme_contributions": {"leader"}, "archive_theme": {"leader"},
+                 "restore_theme": {"leader"}})
 
 # (profile, global roles, team role on the demo lead's project or None)
 PROFILES = [
@@ -152,6 +160,59 @@ def _calls(cur, own):
         **_team_calls(cur, own),  # slice: team
         **_measure_calls(cur, own),  # slice: measures
         **_worksheet_calls(cur, own),  # slice: worksheet
+        **_theme_calls(cur, own),  # slice: themes
+        **_patient_voice_calls(cur, own),  # slice: patient voice
+        **_no_event_calls(cur, own),  # slice: no event this period
+    }
+
+
+def _no_event_calls(cur, own):  # slice: no event this period
+    """Weeks without falls on an event measure of the project: each call records another week;
+    removing takes back a week the administrator recorded."""
+    measure = actions.define_measure(cur, ADMIN, Measure(project_id=own.id, name="Dage mellem fald", kind="balancing",
+                                                         data_type="days_between", period="day"))
+    weeks = iter(date.fromordinal(date(2026, 11, 30).toordinal() - 7 * k) for k in range(10_000))
+
+    def remove(a):
+        entry = actions.record_no_event_period(cur, ADMIN, measure.id, next(weeks), today=date(2026, 12, 2))
+        return actions.remove_no_event_period(cur, a, entry.id)
+
+    return {
+        "record_no_event_period": lambda a: actions.record_no_event_period(cur, a, measure.id, next(weeks),
+                                                                           today=date(2026, 12, 2)),
+        "remove_no_event_period": remove,
+    }
+
+
+def _patient_voice_calls(cur, own):  # slice: patient voice
+    """Each try works on an observation of the trying person's own (written as theirs)."""
+    from pdsa.store import observations as observation_store
+
+    def own_observation(a):
+        with acting_as(ADMIN.author):
+            made = observation_store.add_observation(cur, Observation(
+                text="Mine egne ord", kind="experience", observed_on=date(2026, 3, 1), pathway_id=own.pathway_id,
+                project_id=own.id, created_by=a.user_id))
+        return observation_store.get_observation(cur, made)
+
+    return {
+        "edit_observation": lambda a: actions.edit_observation(cur, a, own_observation(a).model_copy(
+            update={"text": "Mine rettede ord"})),
+        "withdraw_observation": lambda a: actions.withdraw_observation(cur, a, own_observation(a).id),
+    }
+
+
+def _theme_calls(cur, own):  # slice: themes
+    """A theme of its own, made by the administrator; archive runs before restore."""
+    from pdsa.store.themes import get_theme
+
+    theme = actions.create_theme(cur, ADMIN, Theme(name="Tema til test", goal="Godt koordineret udskrivelse"))
+    return {
+        "update_theme": lambda a: actions.update_theme(cur, a, get_theme(cur, theme.id).model_copy(
+            update={"goal": f"80 % oplever udskrivelsen som godt koordineret ({a.name})"})),
+        "set_theme_contributions": lambda a: actions.set_theme_contributions(cur, a, theme.id, project_ids=[own.id]),
+        "archive_theme": lambda a: actions.archive_theme(cur, a, theme.id),
+        "restore_theme": lambda a: actions.restore_theme(cur, a, theme.id),
     }
 
 
