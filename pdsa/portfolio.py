@@ -1,64 +1,260 @@
 """Every measure in the database analysed at once, for leaders who look across projects.
 
 One fetch of all plotted points and one vectorised analysis (pdsa.spc.many), giving per
-measure the same findings as its own chart.
+measure the same findings as its own chart: whether the latest part shows a signal, what the
+signal means (the ``tone`` pdsa.findings.Finding gives the chart's own sentence), the centre
+line, the latest value against the target, and the recent points for a sparkline. Around it
+(:func:`build_portfolio`) come the projects' facts and the lists the leaders' page filters by,
+each fetched in one query: never a loop per project or per measure.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+from datetime import date
+
 import numpy as np
 import pandas as pd
 
-from pdsa.series import engine_direction
+from pdsa.findings import MIN_USEFUL_POINTS
+from pdsa.models import CHARTS_FOR_DATA_TYPE, EVENT_DATA_TYPES
 from pdsa.spc.many import analyze_many
-from pdsa.store.measures import list_measures
-from pdsa.store.portfolio import all_measure_series, chart_positions
-
-PORTFOLIO_COLUMNS = (
-    "measure_id", "project_id", "measure", "kind", "data_type", "chart", "rules", "n_points",
-    "last_part", "runs_signal", "n_sigma_signal", "variation_icon", "assurance", "signal",
+from pdsa.spc.signals import MEANING_BY_POINT_TYPE
+from pdsa.store.portfolio import (
+    all_measure_series,
+    chart_positions,
+    open_problems_by_pathway,
+    portfolio_lists,
+    portfolio_measures,
+    portfolio_projects,
+    theme_measure_links,
 )
 
-
-def _settings(measures, positions: pd.DataFrame) -> pd.DataFrame:
-    by_series = positions.set_index("series")
-    rows = []
-    for measure in measures:
-        if measure.id not in by_series.index:
-            continue
-        part = by_series.at[measure.id, "part"]
-        # DuckDB hands a LIST back as a numpy array (or NA when there is none)
-        part = [int(k) for k in part] if isinstance(part, (list, np.ndarray)) and len(part) else None
-        freeze = by_series.at[measure.id, "freeze"]
-        rows.append({
-            "series": measure.id,
-            "chart": measure.effective_chart,
-            "rules": measure.rules,
-            "direction": engine_direction(measure),
-            "target": measure.target,
-            "part": part,
-            "freeze": None if part or pd.isna(freeze) else int(freeze),
-        })
-    return pd.DataFrame(rows)
+PORTFOLIO_COLUMNS = (
+    "measure_id", "project_id", "theme_id", "measure", "kind", "data_type", "chart", "rules", "n_points",
+    "last_part", "runs_signal", "n_sigma_signal", "variation_icon", "assurance", "signal", "tone", "centre",
+    "latest", "latest_period", "recent",
+)
+# What the latest part says, as pdsa.findings.Finding.tone, and "no_data" for a measure with
+# nothing to plot yet. In the order a leader reads them when sorting by signal: bad news first.
+TONES = ("deterioration", "non_random", "improvement", "too_few_to_tell", "random", "no_data")
+SPARKLINE_POINTS = 20               # the recent points a row's sparkline shows
+STALE_AFTER = 3                     # periods since the newest data: two whole periods with none
+CYCLE_WINDOW_DAYS = 90
+_DIRECTION = {"up": "increase", "down": "decrease"}   # as pdsa.series.engine_direction
+_DISPERSION_CHARTS = ("mr", "s")     # no better side (pdsa.spc.engine.DISPERSION_CHARTS)
 
 
-def evaluate_portfolio(cur) -> pd.DataFrame:
+def _settings(measures: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFrame:
+    """One settings row per measure with points, as pdsa.series.analyze_measure sets them."""
+    table = measures.merge(positions, left_on="measure_id", right_on="series")
+    chart = table["chart"].where(table["chart"] != "", table["data_type"].map(lambda d: CHARTS_FOR_DATA_TYPE[d][0]))
+    part = [
+        [int(k) for k in p] if isinstance(p, (list, np.ndarray)) and len(p) else None for p in table["part"]
+    ]
+    freeze = [None if p or pd.isna(f) else int(f) for p, f in zip(part, table["freeze"])]
+    return pd.DataFrame({
+        "series": table["measure_id"].astype(int).to_numpy(),
+        "chart": chart.to_numpy(),
+        "rules": np.where(chart == "i", table["rules"], "anhoej"),
+        "direction": table["direction"].map(_DIRECTION).to_numpy(),
+        "target": table["target"].to_numpy(dtype=float),
+        "part": part,
+        "freeze": freeze,
+    })
+
+
+def _last_part_meanings(result, settings: pd.DataFrame) -> pd.DataFrame:
+    """series, improvement, concern: whether the latest part has a signal meaning that (as the
+    signals pdsa.spc.signals words for the chart: points outside the limits and long runs read
+    against the better direction; Making Data Count's special-cause point types)."""
+    points = result.points
+    series = points["series"].astype(np.int64).to_numpy()
+    last_part = result.summary.set_index("series")["last_part"]
+    in_last = points["part"].to_numpy() == last_part.reindex(series).to_numpy()
+    cfg = settings.set_index("series")
+    chart = cfg["chart"].reindex(series).to_numpy()
+    direction = cfg["direction"].reindex(series).to_numpy()
+    rules = cfg["rules"].reindex(series).to_numpy()
+    sided = ~np.isin(chart, _DISPERSION_CHARTS)
+    y, cl, ucl = (points[c].to_numpy(dtype=float) for c in ("y", "cl", "ucl"))
+    better = np.where(direction == "decrease", -1.0, 1.0)
+
+    # points outside the limits (Anhøj): the side they are on
+    outside = in_last & (rules == "anhoej") & points["sigma_signal"].to_numpy(dtype=bool) & sided
+    side_outside = np.where(y > ucl, 1.0, -1.0) * better
+    improvement = outside & (side_outside > 0)
+    concern = outside & (side_outside < 0)
+
+    # long runs (Anhøj, not on MR charts): runs of useful points on one side of the centre line
+    parts = result.parts.assign(series=result.parts["series"].astype(np.int64))
+    limits = parts.set_index(["series", "part"])["longest_run_max"]
+    runs_ok = in_last & (rules == "anhoej") & (chart != "mr") & sided
+    sides = np.sign(y - cl)
+    useful = runs_ok & points["include"].to_numpy(dtype=bool) & np.isfinite(sides) & (sides != 0)
+    idx = np.flatnonzero(useful)
+    frame = pd.DataFrame({"series": series[idx], "side": sides[idx]})
+    if len(frame):
+        new_run = (frame["series"] != frame["series"].shift()) | (frame["side"] != frame["side"].shift())
+        frame["run"] = new_run.cumsum()
+        runs = frame.groupby("run").agg(series=("series", "first"), side=("side", "first"), length=("side", "size"))
+        runs["max"] = limits.reindex(
+            pd.MultiIndex.from_arrays([runs["series"], last_part.reindex(runs["series"]).to_numpy()])
+        ).to_numpy(dtype=float)
+        long = runs[runs["length"] > runs["max"]]
+        long_better = long["side"] * cfg["direction"].reindex(long["series"]).map(
+            {"decrease": -1.0}).fillna(1.0).to_numpy()
+        run_improvement = set(long["series"][long_better.to_numpy() > 0])
+        run_concern = set(long["series"][long_better.to_numpy() < 0])
+    else:
+        run_improvement = run_concern = set()
+
+    # Making Data Count: each special-cause point's type says what it means
+    if "point_type" in points:
+        types = points["point_type"].astype(object).to_numpy()
+        mdc = in_last & (rules == "mdc")
+        meaning = pd.Series(types).map(MEANING_BY_POINT_TYPE).to_numpy()
+        improvement |= mdc & (meaning == "improvement")
+        concern |= mdc & (meaning == "concern")
+
+    found = pd.DataFrame({"series": series, "improvement": improvement, "concern": concern})
+    found = found.groupby("series")[["improvement", "concern"]].any()
+    found.loc[found.index.isin(run_improvement), "improvement"] = True
+    found.loc[found.index.isin(run_concern), "concern"] = True
+    return found
+
+
+def _tones(summary: pd.DataFrame, meanings: pd.DataFrame, n_useful: pd.Series) -> pd.Series:
+    """pdsa.findings.Finding.tone for every series at once."""
+    is_mdc = summary["rules"].to_numpy() == "mdc"
+    icon = summary["variation_icon"]
+    runs = summary["runs_signal"].fillna(False).astype(bool).to_numpy()
+    outside = summary["n_sigma_signal"].to_numpy() > 0
+    special = (icon.notna() & (icon != "common_cause")).to_numpy()
+    has_signal = runs | outside | special
+    short = ~is_mdc & (n_useful.reindex(summary["series"]).fillna(0).to_numpy() < MIN_USEFUL_POINTS)
+    improvement = meanings["improvement"].reindex(summary["series"]).fillna(False).to_numpy(dtype=bool)
+    concern = meanings["concern"].reindex(summary["series"]).fillna(False).to_numpy(dtype=bool)
+    neither = ~improvement & ~concern
+    improvement = improvement | (neither & (icon == "special_cause_improvement").to_numpy())
+    concern = concern | (neither & (icon == "special_cause_concern").to_numpy())
+    tone = np.select(
+        [~has_signal & short, ~has_signal, improvement & ~concern, concern & ~improvement],
+        ["too_few_to_tell", "random", "improvement", "deterioration"],
+        default="non_random",
+    )
+    return pd.Series(tone, index=summary.index)
+
+
+def _recent(points: pd.DataFrame) -> pd.DataFrame:
+    """series, centre (the centre line at the latest point), latest (its plotted value) and
+    recent (the last SPARKLINE_POINTS plotted values, a list) per series."""
+    series = points["series"].astype(np.int64).to_numpy()
+    ends = np.flatnonzero(np.r_[series[1:] != series[:-1], True])
+    starts = np.r_[0, ends[:-1] + 1]
+    y = points["y"].to_numpy(dtype=float)
+    first = np.maximum(starts, ends + 1 - SPARKLINE_POINTS)
+    recent = [[None if np.isnan(v) else round(float(v), 6) for v in y[a:b + 1]] for a, b in zip(first, ends)]
+    return pd.DataFrame({
+        "series": series[ends],
+        "centre": points["cl"].to_numpy(dtype=float)[ends],
+        "latest": y[ends],
+        "recent": recent,
+    })
+
+
+def evaluate_portfolio(cur, measures: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per measure with data: its chart and what the latest part shows (PORTFOLIO_COLUMNS)."""
-    measures = list_measures(cur)
+    measures = portfolio_measures(cur) if measures is None else measures
     data = all_measure_series(cur)
+    data = data[data["series"].isin(measures["measure_id"].astype(int))]
     if data.empty:
         return pd.DataFrame(columns=list(PORTFOLIO_COLUMNS))
     settings = _settings(measures, chart_positions(cur, data))
-    summary = analyze_many(data[["series", "x", "y", "n", "exclude"]], settings).summary
-    info = pd.DataFrame([
-        {"measure_id": m.id, "project_id": m.project_id, "measure": m.name, "kind": m.kind, "data_type": m.data_type}
-        for m in measures
-    ])
-    table = info.merge(summary.rename(columns={"series": "measure_id"}), on="measure_id")
-    is_mdc = table["rules"] == "mdc"
-    anhoej_signal = table["runs_signal"].fillna(False).astype(bool) | (table["n_sigma_signal"] > 0)
+    result = analyze_many(data[["series", "x", "y", "n", "exclude"]], settings)
+    summary = result.summary.assign(series=result.summary["series"].astype(np.int64))
+    last = summary[["series", "last_part"]]
+    parts = result.parts.assign(series=result.parts["series"].astype(np.int64))
+    n_useful = parts.merge(last, left_on=["series", "part"], right_on=["series", "last_part"]).set_index(
+        "series")["n_useful"].astype("Float64")
+    summary["tone"] = _tones(summary, _last_part_meanings(result, settings), n_useful)
+    is_mdc = summary["rules"] == "mdc"
+    anhoej_signal = summary["runs_signal"].fillna(False).astype(bool) | (summary["n_sigma_signal"] > 0)
     # as pdsa.findings.Finding.has_signal: a special-cause last point, or any point outside the limits
-    mdc_signal = (table["variation_icon"].notna() & (table["variation_icon"] != "common_cause")) | (
-        table["n_sigma_signal"] > 0)
-    table["signal"] = (is_mdc & mdc_signal) | (~is_mdc & anhoej_signal)
+    mdc_signal = (summary["variation_icon"].notna() & (summary["variation_icon"] != "common_cause")) | (
+        summary["n_sigma_signal"] > 0)
+    summary["signal"] = (is_mdc & mdc_signal) | (~is_mdc & anhoej_signal)
+    summary = summary.merge(_recent(result.points), on="series")
+    latest_period = data.groupby("series")["period"].max().dt.date.rename("latest_period")
+    summary = summary.merge(latest_period, left_on="series", right_index=True)
+    info = measures[["measure_id", "project_id", "theme_id", "name", "kind", "data_type"]].rename(
+        columns={"name": "measure"})
+    table = info.merge(summary.rename(columns={"series": "measure_id"}), on="measure_id")
     return table[list(PORTFOLIO_COLUMNS)]
+
+
+def periods_since(last: pd.Series, period: pd.Series, today: date) -> pd.Series:
+    """Whole periods from the period of ``last`` to the one ``today`` is in (days, ISO weeks or
+    months, as each measure is recorded); <NA> where there is no data."""
+    day = pd.Timestamp(today)
+    last = pd.to_datetime(last)
+    days = (day - last).dt.days
+    weeks = ((day - pd.Timedelta(days=day.weekday())) - (last - pd.to_timedelta(last.dt.day_of_week, unit="D"))).dt.days // 7
+    months = (day.year * 12 + day.month) - (last.dt.year * 12 + last.dt.month)
+    elapsed = np.select([period == "week", period == "month"], [weeks, months], default=days)
+    return pd.Series(pd.array(np.where(last.isna(), np.nan, elapsed), dtype="Float64").astype("Int64"),
+                     index=last.index)
+
+
+@dataclass
+class Portfolio:
+    """What the leaders' page shows, evaluated once per data version and day (the page caches it).
+
+    measures: one row per measure (PORTFOLIO_COLUMNS for those with data; tone "no_data" and
+              empty findings for the others) with its owner and the project's facts beside it:
+              pathway_id, status, progress, last_cycle_on, cycles_90, target, meets_target,
+              last_data, periods_since, stale.
+    projects: pdsa.store.portfolio.portfolio_projects; lists: portfolio_lists; theme_links:
+              theme_measure_links; open_problems: open problems per pathway.
+    """
+
+    measures: pd.DataFrame
+    projects: pd.DataFrame
+    lists: dict[str, pd.DataFrame] = field(default_factory=dict)
+    theme_links: pd.DataFrame | None = None
+    open_problems: pd.DataFrame | None = None
+    failure: str | None = None       # the engine could not chart some stored data: why
+
+
+def build_portfolio(cur, today: date) -> Portfolio:
+    measures = portfolio_measures(cur)
+    projects = portfolio_projects(cur, today)
+    failure = None
+    try:
+        analysed = evaluate_portfolio(cur, measures)
+    except ValueError as exc:  # stored data the engine cannot chart: the rest of the page still works
+        analysed, failure = pd.DataFrame(columns=list(PORTFOLIO_COLUMNS)), str(exc)
+    found = analysed.drop(columns=["project_id", "theme_id", "measure", "kind", "data_type"])
+    table = measures.drop(columns=["chart", "rules"]).rename(columns={"name": "measure"}).merge(
+        found, on="measure_id", how="left")
+    table["chart"] = table["chart"].fillna("")
+    table["tone"] = table["tone"].fillna("no_data")
+    table["signal"] = table["signal"].fillna(False).astype(bool)
+    for column in ("centre", "latest"):
+        table[column] = pd.to_numeric(table[column], errors="coerce").astype(float)
+    table["n_points"] = pd.to_numeric(table["n_points"], errors="coerce").fillna(0).astype(int)
+    table["recent"] = [r if isinstance(r, list) else [] for r in table["recent"]]
+    higher = table["direction"] == "up"
+    meets = np.where(higher, table["latest"] >= table["target"], table["latest"] <= table["target"])
+    known = table["target"].notna() & table["latest"].notna()
+    table["meets_target"] = pd.array(np.where(known, meets, False), dtype="boolean")
+    table.loc[~known.to_numpy(), "meets_target"] = pd.NA
+    elapsed = periods_since(table["last_data"], table["period"], today)
+    table["periods_since"] = elapsed
+    events = table["data_type"].isin(EVENT_DATA_TYPES)  # a quiet stretch between events is no gap
+    table["stale"] = ((elapsed >= STALE_AFTER).fillna(False) & ~events).astype(bool)
+    facts = projects[["project_id", "pathway_id", "status", "progress", "last_cycle_on", "cycles_90"]]
+    table = table.merge(facts, on="project_id", how="left")
+    return Portfolio(measures=table, projects=projects, lists=portfolio_lists(cur),
+                     theme_links=theme_measure_links(cur), open_problems=open_problems_by_pathway(cur),
+                     failure=failure)

@@ -59,3 +59,132 @@ def test_portfolio_agrees_on_measures_the_demo_lacks(db):
     assert mdc["variation_icon"] == "common_cause" and mdc["signal"]  # the outlier counts, as on its chart
     series, _ = analyze_measure(lonely, data_points_frame(db, [lonely.id]))
     assert len(series) == 0
+
+
+# --- the leaders' portfolio (issue 12) -------------------------------------------------------
+
+from datetime import date, timedelta  # noqa: E402
+
+import pandas as pd  # noqa: E402
+
+from pdsa.portfolio import STALE_AFTER, build_portfolio, periods_since  # noqa: E402
+from pdsa.store.portfolio import data_version, portfolio_lists, portfolio_projects  # noqa: E402
+
+
+def _expected_tone(measure, db):
+    series, analysis = analyze_measure(measure, data_points_frame(db, [measure.id]))
+    if analysis is None:
+        return series, None, "no_data"
+    return series, analysis, finding_for_last_part(analysis).tone
+
+
+def _assert_agrees(db, table, measures):
+    for measure in measures:
+        series, analysis, tone = _expected_tone(measure, db)
+        row = table.loc[measure.id]
+        assert row["tone"] == tone, measure.name
+        if analysis is None:
+            continue
+        assert np.isclose(row["centre"], analysis.points["cl"].iloc[-1], equal_nan=True), measure.name
+        assert np.isclose(row["latest"], analysis.points["y"].iloc[-1]), measure.name
+        assert row["recent"] == [round(float(v), 6) for v in analysis.points["y"].iloc[-20:]], measure.name
+        assert row["latest_period"] == series.x[-1], measure.name
+
+
+def test_the_portfolio_says_what_each_measures_own_chart_says(demo_db):
+    """Signal in words (the tone of the chart's own sentence), centre line and latest value."""
+    portfolio = build_portfolio(demo_db, date.today())
+    table = portfolio.measures.set_index("measure_id")
+    measures = list_measures(demo_db)
+    assert set(table.index) == {m.id for m in measures}
+    _assert_agrees(demo_db, table, measures)
+    assert {"improvement", "random"} <= set(table["tone"])  # the demo shows both
+
+
+def test_the_portfolio_agrees_on_edge_cases_and_lists_measures_without_data(db):
+    measures = add_edge_case_measures(db)
+    table = build_portfolio(db, date.today()).measures.set_index("measure_id")
+    _assert_agrees(db, table, measures)
+    assert table.loc[measures[-1].id, "tone"] == "no_data" and not table.loc[measures[-1].id, "stale"]
+
+
+def test_target_staleness_and_the_projects_facts(demo_db):
+    today = date(2026, 12, 2)
+    portfolio = build_portfolio(demo_db, today)
+    table = portfolio.measures.set_index("measure_id")
+    for measure in list_measures(demo_db):
+        row = table.loc[measure.id]
+        series, analysis = analyze_measure(measure, data_points_frame(demo_db, [measure.id]))
+        latest = analysis.points["y"].iloc[-1]
+        if measure.target is None:
+            assert pd.isna(row["meets_target"])
+        else:
+            assert bool(row["meets_target"]) == (latest >= measure.target if measure.direction == "up"
+                                                 else latest <= measure.target), measure.name
+        last = max(data_points_frame(demo_db, [measure.id])["period"])
+        last = pd.Timestamp(last).date()
+        if measure.period == "week":
+            gap = ((today - timedelta(days=today.weekday())) - (last - timedelta(days=last.weekday()))).days // 7
+        elif measure.period == "month":
+            gap = (today.year * 12 + today.month) - (last.year * 12 + last.month)
+        else:
+            gap = (today - last).days
+        assert row["periods_since"] == gap, measure.name
+        assert row["stale"] == (gap >= STALE_AFTER and measure.data_type not in ("days_between", "cases_between"))
+    assert table["stale"].any() and not table["stale"].all()  # weeks since W44 are stale, a month since October not
+    projects = portfolio.projects.set_index("project_id")
+    assert (projects["progress"] > 0).all() and projects["last_cycle_on"].notna().all()
+
+
+def test_periods_since_counts_whole_days_weeks_and_months():
+    last = pd.Series([date(2026, 11, 30), date(2026, 11, 16), date(2026, 10, 1), date(2026, 11, 29), None])
+    period = pd.Series(["day", "week", "month", "week", "month"])
+    assert periods_since(last, period, date(2026, 12, 2)).tolist()[:4] == [2, 2, 2, 1]
+    assert periods_since(last, period, date(2026, 12, 2)).isna().tolist()[4]
+
+
+def test_cycles_in_the_last_90_days_and_the_latest_progress_are_counted_in_sql(demo_db):
+    from pdsa.store.cycles import list_cycles
+    from pdsa.store.projects import latest_progress, list_projects
+
+    today = date(2026, 9, 1)
+    facts = portfolio_projects(demo_db, today).set_index("project_id")
+    cycles = list_cycles(demo_db)
+    for project in list_projects(demo_db):
+        mine = [c for c in cycles if c.project_id == project.id]
+        recent = [c for c in mine if c.do_start and c.do_start <= today
+                  and (c.do_end or c.do_start) >= today - timedelta(days=90)]
+        row = facts.loc[project.id]
+        assert row["cycles_90"] == len(recent), project.title
+        assert row["running_cycles"] == sum(c.act_decision is None for c in mine)
+        assert row["last_cycle_on"] == max(c.do_start for c in mine if c.do_start)
+        assert row["progress"] == latest_progress(project).score
+    assert facts["cycles_90"].sum() > 0
+
+
+def test_a_themes_own_measure_is_in_the_portfolio_under_its_theme(db):
+    from actions import Actor, create_theme, define_measure
+    from pdsa.models import Measure, Theme
+
+    actor = Actor(None, "test", roles=frozenset({"administrator"}))
+    theme_id = create_theme(db, actor, Theme(name="Godt koordineret udskrivelse")).id
+    measure_id = define_measure(db, actor, Measure(
+        theme_id=theme_id, name="Oplever udskrivelsen som koordineret", kind="outcome", data_type="proportion",
+        period="month", target=0.8)).id
+    table = build_portfolio(db, date.today()).measures.set_index("measure_id")
+    row = table.loc[measure_id]
+    assert row["theme_id"] == theme_id and pd.isna(row["project_id"]) and row["tone"] == "no_data"
+    assert portfolio_lists(db)["themes"]["name"].tolist() == ["Godt koordineret udskrivelse"]
+
+
+def test_the_data_version_changes_with_every_save(demo_db):
+    from actions import Actor, record_data_points
+
+    before = data_version(demo_db)
+    assert before > 0
+    measure = next(m for m in list_measures(demo_db) if m.data_type == "count" and m.period == "week")
+    from pdsa.models import DataPoint
+
+    record_data_points(demo_db, Actor(None, "test", roles=frozenset({"administrator"})), measure.id,
+                       [DataPoint(measure_id=measure.id, period=date(2026, 11, 30), value=3)])
+    assert data_version(demo_db) > before

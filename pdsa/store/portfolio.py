@@ -76,3 +76,157 @@ def chart_positions(cur: Cursor, points: pd.DataFrame) -> pd.DataFrame:
     result["freeze"] = result["freeze"].where(inside).astype("Float64")
     result["part"] = result["part"].where(result["part"].notna(), None)
     return result.reset_index()
+
+
+# --- what the leaders' portfolio shows beside the analysis -------------------------------------
+# Trusted reads: the rows were validated when they were written, so they come back as plain
+# DataFrames (no models, no re-validation), each list in one query.
+
+def data_version(cur: Cursor) -> int:
+    """A number that changes whenever anything is saved, by this server or another: the newest
+    audit event's id (every saving action writes one). Read through the primary key's index,
+    so it costs next to nothing per page run."""
+    row = cur.execute("SELECT max(id) FROM audit_event").fetchone()
+    return int(row[0]) if row and row[0] is not None else 0
+
+
+def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.to_datetime(frame[column]).dt.date.astype(object).where(frame[column].notna(), None)
+    return frame
+
+
+def _ints(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
+    for column in columns:
+        frame[column] = pd.array(frame[column].to_numpy(dtype=object), dtype="Int64")
+    return frame
+
+
+def portfolio_measures(cur: Cursor) -> pd.DataFrame:
+    """Every measure the portfolio lists (not archived; a project's measure only while its project
+    is not archived, a theme's own measure only while its theme is not): its owner, definition,
+    target and chart settings, the newest period it has data for (also an excluded point: data
+    came) and the themes it contributes to on its own (theme_measure)."""
+    frame = cur.execute(
+        """
+        SELECT m.id AS measure_id, m.project_id, m.theme_id, m.name, m.kind, m.data_type, m.period,
+               m.direction, m.target, m.unit, m.is_key,
+               COALESCE(m.chart, '') AS chart, m.rules, m.freeze_until,
+               (SELECT max(d.period) FROM data_point d WHERE d.measure_id = m.id) AS last_data
+        FROM measure m
+        LEFT JOIN project p ON p.id = m.project_id
+        LEFT JOIN theme th ON th.id = m.theme_id
+        WHERE NOT m.archived
+          AND (m.project_id IS NULL OR NOT p.archived)
+          AND (m.theme_id IS NULL OR NOT th.archived)
+        ORDER BY m.project_id, m.theme_id,
+                 CASE m.kind WHEN 'outcome' THEN 1 WHEN 'process' THEN 2 ELSE 3 END, m.id
+        """
+    ).df()
+    frame = _ints(_dates(frame, "freeze_until", "last_data"), "measure_id", "project_id", "theme_id")
+    frame["target"] = pd.to_numeric(frame["target"], errors="coerce").astype(float)
+    frame["is_key"] = frame["is_key"].astype(bool)
+    return frame.reset_index(drop=True)
+
+
+def theme_measure_links(cur: Cursor) -> pd.DataFrame:
+    """theme_id, measure_id: single measures a leader chose for a theme."""
+    return _ints(cur.execute("SELECT theme_id, measure_id FROM theme_measure").df(), "theme_id", "measure_id")
+
+
+def portfolio_projects(cur: Cursor, today) -> pd.DataFrame:
+    """Every project not archived: title, status, pathway, own theme, aim, the latest progress
+    score, the date the newest PDSA cycle's test (Do) started, how many cycles were tested in the
+    90 days up to ``today`` (Do started on or before today and started or ended within them), and
+    how many cycles are running (no Act decision yet) — counted in SQL."""
+    since = pd.Timestamp(today).date() - pd.Timedelta(days=90)
+    frame = cur.execute(
+        """
+        WITH latest AS (
+            SELECT project_id, score, scored_on,
+                   row_number() OVER (PARTITION BY project_id ORDER BY scored_on DESC, id DESC) AS k
+            FROM progress_score
+        ), cycles AS (
+            SELECT project_id,
+                   max(do_start) AS last_cycle_on,
+                   sum(CASE WHEN do_start IS NOT NULL AND do_start <= CAST(? AS DATE)
+                             AND COALESCE(do_end, do_start) >= CAST(? AS DATE) THEN 1 ELSE 0 END) AS cycles_90,
+                   sum(CASE WHEN act_decision IS NULL THEN 1 ELSE 0 END) AS running_cycles
+            FROM pdsa_cycle WHERE NOT archived GROUP BY project_id
+        )
+        SELECT p.id AS project_id, p.title, p.status, p.pathway_id, p.theme_id, p.aim_what, p.aim_how_much,
+               p.aim_by_when, CAST(l.score AS DOUBLE PRECISION) AS progress, l.scored_on AS progress_on,
+               c.last_cycle_on, COALESCE(c.cycles_90, 0) AS cycles_90, COALESCE(c.running_cycles, 0) AS running_cycles
+        FROM project p
+        LEFT JOIN latest l ON l.project_id = p.id AND l.k = 1
+        LEFT JOIN cycles c ON c.project_id = p.id
+        WHERE NOT p.archived
+        ORDER BY p.id
+        """,
+        [pd.Timestamp(today).date(), since],
+    ).df()
+    frame = _ints(_dates(frame, "aim_by_when", "progress_on", "last_cycle_on"),
+                  "project_id", "pathway_id", "theme_id", "cycles_90", "running_cycles")
+    frame["progress"] = pd.to_numeric(frame["progress"], errors="coerce").astype(float)
+    return frame.reset_index(drop=True)
+
+
+def portfolio_lists(cur: Cursor) -> dict[str, pd.DataFrame]:
+    """The small lists the portfolio's filters offer, each one query, archived rows left out:
+
+    pathways (pathway_id, name), units (unit_id, name, sector), themes (theme_id, name),
+    project_themes (project_id, theme_id: the project's own theme and those a leader added),
+    project_units (project_id, unit_id: the project's own units, else the units of its
+    pathway's steps), project_sectors (project_id, sector: its units' and its team's sectors).
+    """
+    pathways = _ints(cur.execute("SELECT id AS pathway_id, name FROM pathway WHERE NOT archived ORDER BY name, id").df(),
+                     "pathway_id")
+    units = _ints(cur.execute("SELECT id AS unit_id, name, sector FROM unit WHERE NOT archived ORDER BY name, id").df(),
+                  "unit_id")
+    themes = _ints(cur.execute("SELECT id AS theme_id, name FROM theme WHERE NOT archived ORDER BY name, id").df(),
+                   "theme_id")
+    project_themes = _ints(cur.execute(
+        """
+        SELECT id AS project_id, theme_id FROM project WHERE theme_id IS NOT NULL AND NOT archived
+        UNION
+        SELECT project_id, theme_id FROM theme_project
+        """).df(), "project_id", "theme_id")
+    project_units = _ints(cur.execute(
+        """
+        SELECT pu.project_id, pu.unit_id FROM project_unit pu
+        UNION
+        SELECT p.id AS project_id, s.unit_id
+        FROM project p JOIN pathway_step s ON s.pathway_id = p.pathway_id
+        WHERE s.unit_id IS NOT NULL AND NOT s.archived
+          AND NOT EXISTS (SELECT 1 FROM project_unit own WHERE own.project_id = p.id)
+        """).df(), "project_id", "unit_id")
+    project_sectors = _ints(cur.execute(
+        """
+        SELECT pu.project_id, u.sector FROM project_unit pu JOIN unit u ON u.id = pu.unit_id
+        UNION
+        SELECT project_id, sector FROM team_member WHERE NOT archived
+        """).df(), "project_id")
+    return {"pathways": pathways, "units": units, "themes": themes, "project_themes": project_themes,
+            "project_units": project_units, "project_sectors": project_sectors}
+
+
+def open_problems_by_pathway(cur: Cursor) -> pd.DataFrame:
+    """pathway_id, open_problems: problems not solved, not pursued, merged or archived — counted in SQL."""
+    return _ints(cur.execute(
+        """
+        SELECT pathway_id, count(*) AS open_problems FROM problem
+        WHERE NOT archived AND merged_into_id IS NULL AND status NOT IN ('solved', 'not_pursued')
+        GROUP BY pathway_id
+        """).df(), "pathway_id", "open_problems")
+
+
+def recent_problems(cur: Cursor, pathway_ids: list[int], limit: int = 5) -> pd.DataFrame:
+    """The newest problems on these pathways: id, title, source, status, reported_on, pathway_id."""
+    frame = cur.execute(
+        """
+        SELECT id, title, source, status, reported_on, pathway_id FROM problem
+        WHERE NOT archived AND merged_into_id IS NULL AND pathway_id IN (SELECT unnest(CAST(? AS INTEGER[])))
+        ORDER BY reported_on DESC, id DESC
+        LIMIT ?
+        """, [[int(i) for i in pathway_ids], int(limit)]).df()
+    return _ints(_dates(frame, "reported_on"), "id", "pathway_id")
