@@ -1,118 +1,159 @@
-"""Overview: what is going on across pathways and projects, and where to go next."""
+"""Overview: the page a leader opens on Monday — every measure of every project in one table
+(the portfolio), filtered and sorted, each row a link to its chart; the counts across the
+region, the projects and the newest problems beneath it."""
+
+import math
 
 import pandas as pd
 import streamlit as st
 
-from pathways.store import list_pathways, list_problems
-from pdsa.portfolio import evaluate_portfolio
-from pdsa.store.cycles import list_cycles
-from pdsa.store.projects import latest_progress, list_projects
+from pdsa.portfolio import TONES
+from pdsa.store.portfolio import recent_problems
+from ui.actor import current_actor
 from ui.format import fmt_date, fmt_number, label, progress_label
 from ui.plain import plain
-from ui.actor import current_actor
+from ui.portfolio_table import (
+    PROJECT_STATUSES,
+    SECTORS,
+    SORTS,
+    clear_filters,
+    current_portfolio,
+    download_buttons,
+    filter_rows,
+    projects_matching,
+    show_table,
+    shown_rows,
+    sort_rows,
+    visible_project_ids,
+    visible_rows,
+)
 from ui.state import cursor, t, tn
-from ui.visibility import visible_pathway_ids, visible_projects
+from ui.visibility import reads_everything
+
+PROJECTS_PER_PAGE = 20
 
 st.title(t("overview.title"))
-st.caption(t("overview.purpose"))
+st.caption(t("portfolio.purpose"))
 
-cur = cursor()
 actor = current_actor()
-projects = visible_projects(actor, list_projects(cur))
-shown_pathways = visible_pathway_ids(actor, list_pathways(cur), projects)
-pathways = [p for p in list_pathways(cur) if p.id in shown_pathways]
-problems = [p for p in list_problems(cur) if p.pathway_id in shown_pathways]
-cycles = [c for c in list_cycles(cur) if c.project_id in {p.id for p in projects}]
+portfolio, cache_key = current_portfolio()
+lists = portfolio.lists
+projects = portfolio.projects[portfolio.projects["project_id"].isin(visible_project_ids(portfolio, actor))]
+if reads_everything(actor):
+    pathway_ids = set(lists["pathways"]["pathway_id"].astype(int))
+else:
+    pathway_ids = set(actor.attached_pathways if actor else ()) | set(projects["pathway_id"].astype(int))
+pathways = lists["pathways"][lists["pathways"]["pathway_id"].isin(pathway_ids)]
+pathway_names = dict(zip(pathways["pathway_id"].astype(int), pathways["name"]))
 
-if not pathways and not projects:
+if pathways.empty and projects.empty:
     st.info(t("project_forms.overview_empty"))
     st.page_link("views/pathways.py", label=t("project_forms.overview_go_pathways"), icon=":material/route:")
     st.page_link("views/projects.py", label=t("project_forms.overview_go_projects"), icon=":material/flag:")
     st.stop()
 
-open_problems = [p for p in problems if p.status not in ("solved", "not_pursued")]
-running_cycles = [c for c in cycles if c.stage != "acted"]
+# --- the counts across the region ---------------------------------------------------------------
+open_problems = portfolio.open_problems
 cols = st.columns(4)
 cols[0].metric(t("overview.metric_pathways"), len(pathways))
-cols[1].metric(t("overview.metric_open_problems"), len(open_problems))
-cols[2].metric(t("overview.metric_active_projects"), sum(p.status == "active" for p in projects))
-cols[3].metric(t("overview.metric_running_cycles"), len(running_cycles))
+cols[1].metric(t("overview.metric_open_problems"),
+               int(open_problems.loc[open_problems["pathway_id"].isin(pathway_ids), "open_problems"].sum()))
+cols[2].metric(t("overview.metric_active_projects"), int((projects["status"] == "active").sum()))
+cols[3].metric(t("overview.metric_running_cycles"), int(projects["running_cycles"].sum()))
 
-st.subheader(t("overview.projects_heading"))
-pathway_names = {p.id: plain(p.name, one_line=True) for p in pathways}
-for project in projects:
-    with st.container(border=True):
-        left, right = st.columns([3, 2])
-        left.markdown(f"**{plain(project.title, one_line=True)}**  \n{pathway_names.get(project.pathway_id, '')}")
+# --- the portfolio ----------------------------------------------------------------------------------
+st.subheader(t("portfolio.heading"))
+st.caption(t("portfolio.help"))
+if portfolio.failure:  # stored data the engine cannot chart; the rest of the page still works
+    st.warning(t("measures.cannot_analyse", error=portfolio.failure))
+
+every_row = visible_rows(shown_rows(portfolio, cache_key), actor)
+theme_names = dict(zip(lists["themes"]["theme_id"].astype(int), lists["themes"]["name"]))
+unit_names = dict(zip(lists["units"]["unit_id"].astype(int), lists["units"]["name"]))
+
+# the choices' words, made now: a format_func must not read the language when it is called later
+sector_names = {s: label("sector", s) for s in SECTORS}
+status_names = {s: label("project_status", s) for s in PROJECT_STATUSES}
+tone_names = {tone: t(f"portfolio.tone_word.{tone}") for tone in TONES}
+sort_names = {s: t(f"portfolio.sort_{s}") for s in SORTS}
+
+with st.container(border=True):
+    first, second, third = st.columns(3)
+    chosen_pathways = first.multiselect(t("portfolio.filter_pathway"), list(pathway_names),
+                                        format_func=pathway_names.get, key="portfolio-pathway")
+    chosen_units = second.multiselect(t("portfolio.filter_unit"), list(unit_names), format_func=unit_names.get,
+                                      key="portfolio-unit", help=t("portfolio.filter_unit_help"))
+    chosen_sectors = third.multiselect(t("portfolio.filter_sector"), list(SECTORS),
+                                       format_func=sector_names.get, key="portfolio-sector",
+                                       help=t("portfolio.filter_sector_help"))
+    first, second, third, fourth = st.columns([3, 3, 3, 2])
+    chosen_themes = first.multiselect(t("portfolio.filter_theme"), list(theme_names), format_func=theme_names.get,
+                                      key="portfolio-theme")
+    chosen_statuses = second.multiselect(t("portfolio.filter_status"), list(PROJECT_STATUSES),
+                                         format_func=status_names.get, key="portfolio-status")
+    chosen_tones = third.multiselect(t("portfolio.filter_signal"), list(TONES),
+                                     format_func=tone_names.get, key="portfolio-signal")
+    sort = fourth.selectbox(t("portfolio.sort"), SORTS, format_func=sort_names.get,
+                            key="portfolio-sort")
+
+filters = dict(pathways=chosen_pathways, units=chosen_units, sectors=chosen_sectors, themes=chosen_themes,
+               statuses=chosen_statuses)
+if every_row.empty:
+    st.info(t("portfolio.no_measures"))
+    st.page_link("views/projects.py", label=t("portfolio.go_projects"), icon=":material/flag:")
+else:
+    rows = sort_rows(filter_rows(every_row, portfolio, **filters, tones=chosen_tones), sort)
+    st.caption(tn("portfolio.shown", len(every_row), shown=len(rows)))
+    if rows.empty:
+        st.info(t("portfolio.no_match"))
+        st.button(t("portfolio.clear_filters"), on_click=clear_filters, key="portfolio-clear",
+                  icon=":material/filter_alt_off:")
+    else:
+        show_table(rows)
+        download_buttons(rows)
+    st.caption(t("portfolio.legend"))
+
+# --- the projects, a page at a time ------------------------------------------------------------------
+st.subheader(t("portfolio.projects_heading"))
+matching = projects[projects["project_id"].isin(projects_matching(portfolio, **filters))]
+if matching.empty:
+    st.caption(t("portfolio.no_projects"))
+else:
+    pages = math.ceil(len(matching) / PROJECTS_PER_PAGE)
+    page = 1
+    if pages > 1:
+        page = int(st.number_input(t("portfolio.projects_page"), min_value=1, max_value=pages, step=1,
+                                   key="portfolio-projects-page"))
+    start = (page - 1) * PROJECTS_PER_PAGE
+    window = matching.iloc[start:start + PROJECTS_PER_PAGE]
+    st.caption(t("portfolio.projects_shown", first=start + 1, last=start + len(window), total=len(matching)))
+    for project in window.itertuples(index=False):
+        line = t("portfolio.project_line", title=plain(project.title, one_line=True),
+                 pathway=plain(pathway_names.get(int(project.pathway_id), ""), one_line=True),
+                 status=label("project_status", project.status))
+        progress = (t("portfolio.progress_line", score=fmt_number(project.progress), label=progress_label(project.progress))
+                    if pd.notna(project.progress) else t("portfolio.no_progress"))
+        cycles = (t("portfolio.last_cycle", date=fmt_date(project.last_cycle_on),
+                    recent=tn("portfolio.cycles_recent", int(project.cycles_90)))
+                  if project.last_cycle_on is not None else t("portfolio.no_cycles"))
+        left, right = st.columns([5, 1])
+        left.markdown(f"{line}  \n{progress} · {cycles}")
         left.caption(t("overview.aim_line", what=plain(project.aim_what), how_much=plain(project.aim_how_much),
                        by_when=fmt_date(project.aim_by_when)))
-        score = latest_progress(project)
-        right.markdown(f"{t('projects.status')}: **{label('project_status', project.status)}**")
-        if score:
-            right.markdown(t("overview.progress_line", score=fmt_number(score.score), label=progress_label(score.score)))
-        else:
-            right.markdown(t("overview.no_progress"))
-        right.page_link("views/projects.py", label=t("project_forms.open_project"), icon=":material/arrow_forward:",
-                        query_params={"project": project.id})
+        right.page_link("views/projects.py", label=t("portfolio.open_project"), icon=":material/arrow_forward:",
+                        query_params={"project": int(project.project_id)})
 
-st.subheader(t("overview.signals_heading"))
-st.caption(t("overview.signals_purpose"))
-try:
-    portfolio = evaluate_portfolio(cur)
-    portfolio = portfolio[portfolio["project_id"].isin([p.id for p in projects])]
-except ValueError as exc:  # stored data the engine cannot chart; the rest of the overview still works
-    portfolio = None
-    st.warning(t("measures.cannot_analyse", error=str(exc)))
-if portfolio is None:
-    pass
-elif portfolio.empty:
-    st.info(t("overview.no_measures"))
-else:
-    titles = {p.id: p.title for p in projects}
-
-    def finding(rules: str, runs_signal, n_outside: int, variation_icon) -> str:
-        if rules == "mdc":
-            return label("point_type", variation_icon)
-        runs = runs_signal is not pd.NA and bool(runs_signal)
-        if runs and n_outside:
-            return tn("project_forms.finding_both", int(n_outside))
-        if runs:
-            return t("overview.finding_runs")
-        if n_outside:
-            return tn("project_forms.finding_outside", int(n_outside))
-        return t("overview.finding_random")
-
-    rows = portfolio.sort_values(["signal", "project_id"], ascending=[False, True])
-    st.dataframe(
-        pd.DataFrame({
-            t("overview.col_signal"): ["●" if flag else "○" for flag in rows["signal"]],
-            t("overview.col_project"): [titles.get(i, "") for i in rows["project_id"]],
-            t("overview.col_measure"): rows["measure"].tolist(),
-            t("project_forms.col_open"): [f"projects?project={p}&measure={m}"
-                                          for p, m in zip(rows["project_id"], rows["measure_id"])],
-            t("overview.col_kind"): [label("measure_kind", k) for k in rows["kind"]],
-            t("overview.col_chart"): [label("chart_type", c) for c in rows["chart"]],
-            t("overview.col_points"): rows["n_points"].tolist(),
-            t("overview.col_finding"): [
-                finding(*values) for values in
-                zip(rows["rules"], rows["runs_signal"], rows["n_sigma_signal"], rows["variation_icon"])
-            ],
-        }),
-        hide_index=True, width="stretch",
-        column_config={t("project_forms.col_open"): st.column_config.LinkColumn(
-            display_text=t("project_forms.open_measure"))},
-    )
-
+# --- the newest problems ----------------------------------------------------------------------------
 st.subheader(t("overview.recent_problems_heading"))
-if problems:
-    for problem in problems[:5]:
-        st.markdown(
-            f"- **{plain(problem.title, one_line=True)}** · {label('source', problem.source)} · "
-            f"{label('problem_status', problem.status)} · {fmt_date(problem.reported_on)} · "
-            f"{pathway_names.get(problem.pathway_id, '')}"
-        )
-else:
+problems = recent_problems(cursor(), sorted(pathway_ids))
+if problems.empty:
     st.caption(t("overview.no_problems"))
+for problem in problems.itertuples(index=False):
+    st.markdown(
+        f"- **{plain(problem.title, one_line=True)}** · {label('source', problem.source)} · "
+        f"{label('problem_status', problem.status)} · {fmt_date(problem.reported_on)} · "
+        f"{plain(pathway_names.get(int(problem.pathway_id), ''), one_line=True)}"
+    )
 
 st.page_link("views/pathways.py", label=t("overview.go_pathways"), icon=":material/route:")
 st.page_link("views/projects.py", label=t("overview.go_projects"), icon=":material/flag:")
