@@ -24,6 +24,7 @@ from actions import (
     add_observation,
     can,
     edit_observation,
+    link_observation,
     register_problem,
     withdraw_observation,
 )
@@ -389,3 +390,82 @@ def observation_caption(observation: Observation) -> str:
     """Kind · role · date, one line under the words."""
     return " · ".join([label("observation_kind", observation.kind), author_role_text(observation),
                        fmt_date(observation.observed_on)])
+
+
+# --- the team links an observation to a problem, a project or a PDSA cycle --------------------
+
+def _link_keys(key: str) -> dict[str, str]:
+    return {name: f"{key}-{name}" for name in ("problem", "project", "cycle", "version", "result")}
+
+
+def may_link(actor: Actor | None, observation: Observation) -> bool:
+    return actor is not None and can(actor, "link_observation", Scope(pathway_id=observation.pathway_id,
+                                                                      project_id=observation.project_id))
+
+
+def _save_links(key: str, observation: Observation, cycle_projects: dict[int, int]) -> None:
+    state, keys = st.session_state, _link_keys(key)
+    problem, project, cycle = (state.get(keys[name]) or None for name in ("problem", "project", "cycle"))
+    if cycle is not None and project is not None and cycle_projects.get(cycle) != project:
+        state[keys["result"]] = ("invalid", {"cycle": t("patient_voice.link_cycle_other_project")})
+        return
+    actor = current_actor()
+    try:
+        if actor is None:
+            raise NotAllowed(Actor(None, "?"), "link_observation")
+        saved = link_observation(cursor(), actor, observation.id, problem_id=problem, project_id=project,
+                                 cycle_id=cycle, expected_version=state.get(keys["version"], observation.version))
+    except StaleEdit as exc:
+        state[keys["version"]] = exc.current_version
+        state[keys["result"]] = _failure(exc)
+        return
+    except Exception as exc:  # noqa: BLE001
+        state[keys["result"]] = _failure(exc)
+        return
+    state[keys["version"]] = saved.version
+    state[keys["project"]] = saved.project_id or 0
+    state[keys["result"]] = ("saved", t("patient_voice.linked"))
+
+
+def linked_to_text(observation: Observation, problems: dict[int, str], projects: dict[int, str],
+                   cycles: dict[int, str]) -> str:
+    """"Linked to: the problem «…», the test «…»" — or "" when linked to nothing."""
+    links = []
+    if observation.problem_id in problems:
+        links.append(t("patient_voice.link_problem_word", title=problems[observation.problem_id]))
+    if observation.cycle_id in cycles:
+        links.append(t("patient_voice.link_cycle_word", title=cycles[observation.cycle_id]))
+    elif observation.project_id in projects:
+        links.append(t("patient_voice.link_project_word", title=projects[observation.project_id]))
+    return t("patient_voice.linked_to", links=", ".join(plain(link, one_line=True) for link in links)) if links else ""
+
+
+def show_observation_links(actor: Actor | None, observation: Observation, *, key: str, problems: dict[int, str],
+                           projects: dict[int, str], cycles: dict[int, tuple[str, int]]) -> None:
+    """A small form: link the observation to a problem, a project or a PDSA cycle of its pathway
+    (``problems``/``projects`` id → title; ``cycles`` id → (title, project id)). For the team."""
+    if not may_link(actor, observation):
+        return
+    keys, state = _link_keys(key), st.session_state
+    outcome = state.pop(keys["result"], None)
+    if state.get(keys["version"]) is None or (outcome is None and state[keys["version"]] != observation.version):
+        state[keys["problem"]] = observation.problem_id if observation.problem_id in problems else 0
+        state[keys["project"]] = observation.project_id if observation.project_id in projects else 0
+        state[keys["cycle"]] = observation.cycle_id if observation.cycle_id in cycles else 0
+        state[keys["version"]] = observation.version
+    none = t("patient_voice.link_none")
+    problem_names = {0: none, **problems}
+    project_names = {0: none, **projects}
+    cycle_names = {0: none, **{i: f"{title} ({projects.get(p, '')})" for i, (title, p) in cycles.items()}}
+    with st.expander(t("patient_voice.link_heading"), icon=":material/link:", expanded=outcome is not None):
+        with st.form(f"{key}-form", border=False, enter_to_submit=False):
+            st.selectbox(t("patient_voice.link_problem"), list(problem_names), format_func=problem_names.__getitem__,
+                         key=keys["problem"])
+            st.selectbox(t("patient_voice.link_project"), list(project_names), format_func=project_names.__getitem__,
+                         key=keys["project"])
+            st.selectbox(t("patient_voice.link_cycle"), list(cycle_names), format_func=cycle_names.__getitem__,
+                         key=keys["cycle"])
+            _field_error(outcome, "cycle")
+            st.form_submit_button(t("patient_voice.link_save"), icon=":material/link:", on_click=_save_links,
+                                  args=(key, observation, {i: p for i, (_, p) in cycles.items()}))
+        _show_outcome(outcome)

@@ -562,8 +562,9 @@ def _link_observation(problem_id: int, observations: dict[int, Observation], key
     if observation is None:
         return
     project_id = st.session_state.get(f"{project_key}-{observation.id}", observation.project_id) or None
+    cycle_id = observation.cycle_id if project_id == observation.project_id else None  # another project: not its cycle
     _act(lambda actor: link_observation(cursor(), actor, observation.id, problem_id=problem_id, project_id=project_id,
-                                        expected_version=observation.version),
+                                        cycle_id=cycle_id, expected_version=observation.version),
          t("problem_forms.linked_observation"))
 
 

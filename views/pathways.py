@@ -9,12 +9,14 @@ from streamlit.errors import StreamlitAPIException
 from pathways.diagram import pathway_dot
 from pathways.store import archived_steps, list_pathways, list_problems, list_units
 from pdsa.core.fields import SECTORS
+from pdsa.store.cycles import list_cycles
 from pdsa.store.observations import list_observations
 from pdsa.store.projects import list_projects
+from ui import observation_form
 from ui import pathway_forms as forms
 from ui.actor import current_actor
 from ui.choice import choose
-from ui.format import fmt_date, label
+from ui.format import label
 from ui.plain import plain
 from ui.state import cursor, t, tn
 from ui.visibility import visible_pathway_ids
@@ -86,14 +88,29 @@ if (Path(__file__).resolve().parent.parent / PROBLEMS_PAGE).exists():
 if not linked:
     st.markdown(count_text)
 
-st.subheader(t("pathways.observations_heading"))
+st.subheader(t("pathways.observations_heading"))  # patients' and relatives' words, and the team's links
+if observation_form.places(cur, actor, pathway_id=chosen.id):
+    with st.expander(t("patient_voice.add_heading"), icon=":material/record_voice_over:"):
+        observation_form.show_observation_form(cur, actor, key=f"pathway-observation-{chosen.id}",
+                                               pathway_id=chosen.id)
 observations = list_observations(cur, pathway_id=chosen.id)
+pathway_projects = list_projects(cur, pathway_id=chosen.id)
+project_titles = {p.id: p.title for p in pathway_projects}
+problem_titles = {p.id: p.title for p in problems if p.merged_into_id is None}
+cycle_choices = {c.id: (c.title, c.project_id) for c in list_cycles(cur) if c.project_id in project_titles}
 if observations:
     for obs in observations:
         with st.container(border=True):
             st.markdown(f"“{plain(obs.text)}”")
-            who = plain(obs.author_role, one_line=True) or t("observations.anonymous")
-            st.caption(f"{label('observation_kind', obs.kind)} · {who} · {fmt_date(obs.observed_on)}")
+            st.caption(observation_form.observation_caption(obs))
+            linked_to = observation_form.linked_to_text(obs, problem_titles, project_titles,
+                                                         {i: title for i, (title, _) in cycle_choices.items()})
+            if linked_to:
+                st.caption(linked_to)
+            observation_form.show_own_observation_controls(cur, actor, obs, key=f"own-observation-{obs.id}")
+            observation_form.show_observation_links(actor, obs, key=f"link-observation-{obs.id}",
+                                                    problems=problem_titles, projects=project_titles,
+                                                    cycles=cycle_choices)
 else:
     st.info(t("pathways.no_observations"))
 

@@ -81,8 +81,10 @@ def link_observation(
             row = c.execute("SELECT pathway_id FROM project WHERE id = ?", [project]).fetchone()
             if row is None or row[0] != observation.pathway_id:
                 raise ValueError("project_id: it belongs to another pathway than the observation")
-        return update_audited(c, "observation", observation_id,
-                              {"problem_id": problem_id, "project_id": project, "cycle_id": cycle})
+        values = {"problem_id": problem_id, "project_id": project}
+        if cycle_id is not KEEP or cycle != observation.cycle_id:
+            values["cycle_id"] = cycle
+        return update_audited(c, "observation", observation_id, values)
 
     return write(cur, change)
 
