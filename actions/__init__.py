@@ -124,3 +124,8 @@ __all__ += ["archive_theme", "restore_theme", "set_theme_contributions", "update
 from actions.observations import edit_observation, withdraw_observation  # noqa: E402
 
 __all__ += ["edit_observation", "withdraw_observation"]
+
+# slice: import
+from actions.imports import ImportRefused, ImportResult, import_data_points  # noqa: E402
+
+__all__ += ["ImportRefused", "ImportResult", "import_data_points"]

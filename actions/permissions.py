@@ -118,6 +118,8 @@ PERMISSIONS: dict[str, Rule] = {
     # slice: no event this period — a quiet week of an event measure (as record_data_points)
     "record_no_event_period": _rule(team=TEAM, theme_roles=["leader"]),
     "remove_no_event_period": _rule(team=TEAM, theme_roles=["leader"]),
+    # slice: import — a file's rows saved as one action (as save_data_points)
+    "import_data_points": _rule(team=TEAM, theme_roles=["leader"]),
     # PDSA cycles
     "start_cycle": _rule(team=TEAM),
     "update_cycle": _rule(team=TEAM),

@@ -1,4 +1,4 @@
-"""The command line: ``python -m pdsa init | demo | backup | restore | analyze``.
+"""The command line: ``python -m pdsa init | demo | backup | restore | analyze | import``.
 
 Commands that open the database need the file to themselves: DuckDB lets one process hold
 it, so they refuse clearly while the app is running on the same file.
@@ -159,6 +159,111 @@ def run_restore(args: argparse.Namespace) -> int:
     return 0
 
 
+# slice: import — python -m pdsa import FILE --measure ID
+IMPORT_MAPPING_EXAMPLE = '{"period": "Dato", "numerator": "Tæller", "denominator": "Nævner", "note": "Kommentarer"}'
+
+
+def run_import(args: argparse.Namespace) -> int:
+    """Check every row of the file against the measure; exit 2 with the report (nothing saved)
+    when any row is wrong, else import all of it in one action (or, with --dry-run, say what
+    would be imported)."""
+    import json
+    from pathlib import Path
+
+    from actions import ImportRefused, import_data_points
+    from actions.actor import Actor
+    from actions.imports import existing_counts
+    from pdsa.i18n import translate
+    from pdsa.imports import (
+        FileProblem, file_problem_line, guess_mapping, notice_line, plan_import, read_file_for, report_lines,
+    )
+    from pdsa.store.measures import get_measure
+
+    language = args.language
+
+    def say(key: str, **values) -> str:
+        return translate(language, key, **values)
+
+    try:
+        data = Path(args.file).read_bytes()
+    except OSError as exc:
+        print(say("imports.file.cannot_read", path=args.file, reason=exc.strerror or type(exc).__name__),
+              file=sys.stderr)
+        return 2
+    mapping = None
+    if args.mapping is not None:
+        try:
+            mapping = json.loads(args.mapping)
+        except json.JSONDecodeError:
+            mapping = None
+        if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+            print(say("imports.cli.bad_mapping", example=IMPORT_MAPPING_EXAMPLE), file=sys.stderr)
+            return 2
+    try:
+        sheet = read_file_for(data, args.file, sheet=args.sheet)   # before the database is opened
+    except FileProblem as problem:
+        print(say("imports.report.not_imported_file"), file=sys.stderr)
+        print(file_problem_line(problem, language), file=sys.stderr)
+        return 2
+    database = open_database(resolve_db_path(args.db))
+    try:
+        cur = database.cursor()
+        try:
+            measure = get_measure(cur, args.measure)
+        except LookupError:
+            print(say("imports.cli.no_measure", id=args.measure), file=sys.stderr)
+            return 2
+        plan = plan_import(sheet, mapping if mapping is not None else guess_mapping(sheet, measure.data_type),
+                           measure, decimal=args.decimal)
+        for notice in plan.notices:
+            print(notice_line(notice, language, measure.period))
+        if plan.problems:
+            print("\n".join(report_lines(plan, language)), file=sys.stderr)
+            if any(p.code.startswith("decimal_") for p in plan.problems):
+                print("--decimal , | --decimal .", file=sys.stderr)
+            return 2
+        if args.dry_run:
+            new, existing = existing_counts(cur, plan)
+            print(say("imports.cli.dry_run", new=new, existing=existing,
+                      on_existing=say(f"imports.cli.{args.on_existing}")))
+            return 0
+        try:
+            result = import_data_points(cur, Actor.command_line(), measure.id, plan, on_existing=args.on_existing,
+                                        sheet=sheet.sheet)
+        except ImportRefused:
+            print("\n".join(report_lines(plan, language)), file=sys.stderr)
+            return 2
+        print(say("imports.cli.done", measure=measure.name, added=result.added, replaced=result.replaced,
+                  skipped=result.skipped))
+        return 0
+    finally:
+        database.close()
+
+
+def _add_import_parser(commands) -> None:
+    from pdsa.imports import MAX_BYTES, MAX_ROWS
+
+    command = commands.add_parser(
+        "import", help="import a measure's data from a CSV or Excel file (every row checked first)",
+        description="Import a measure's data from a CSV or Excel (.xlsx) file. Every row is checked before "
+                    "anything is saved; a file with a wrong row is refused with a report of each row and "
+                    f"reason (exit status 2). At most {MAX_ROWS:,} rows and {MAX_BYTES // 1_000_000} MB.",
+    )
+    command.add_argument("file", metavar="FILE", help="the CSV or .xlsx file")
+    command.add_argument("--measure", type=int, required=True, metavar="ID", help="the measure's id")
+    command.add_argument("--sheet", metavar="NAME", help="the Excel sheet (default: the first one with data)")
+    command.add_argument("--mapping", metavar="JSON",
+                         help=f"our fields to the file's columns, e.g. '{IMPORT_MAPPING_EXAMPLE}' (default: guessed); "
+                              "fields: period, value, numerator, denominator, note, excluded, split, freeze")
+    command.add_argument("--decimal", choices=(",", "."), help="the decimal mark (default: read from the numbers)")
+    command.add_argument("--on-existing", choices=("skip", "replace"), default="skip",
+                         help="periods that already hold data: skip them (default) or replace their values")
+    command.add_argument("--dry-run", action="store_true", help="check the file and say what would be imported")
+    command.add_argument("--language", choices=("da", "en"), default="en", help="the report's language (default en)")
+    _add_db_option(command)
+    command.set_defaults(run=run_import)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from pdsa.cli_users import add_user_parser
     from pdsa.spc.cli import add_analyze_parser
@@ -196,6 +301,7 @@ def build_parser() -> argparse.ArgumentParser:
     restore.set_defaults(run=run_restore)
 
     add_analyze_parser(commands)
+    _add_import_parser(commands)  # slice: import
     add_user_parser(commands, _add_db_option)
     return parser
 

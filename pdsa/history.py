@@ -114,6 +114,10 @@ _PROJECT_ROWS = """
     SELECT 'cycle_comment', k.id, c.title, NULL, NULL, NULL, NULL
       FROM cycle_comment k JOIN pdsa_cycle c ON c.id = k.cycle_id WHERE c.project_id = ?
     UNION ALL
+    -- slice: import — the columns remembered for importing a measure's data, named by the measure
+    SELECT 'import_mapping', i.id, m.name, m.id, m.data_type, m.period, NULL
+      FROM import_mapping i JOIN measure m ON m.id = i.measure_id WHERE m.project_id = ?
+    UNION ALL
     SELECT 'observation', id, text, NULL, NULL, NULL, NULL FROM observation WHERE project_id = ?
     UNION ALL
     SELECT 'problem', p.id, p.title, NULL, NULL, NULL, NULL
@@ -543,6 +547,8 @@ class _Teller:
         if entity == "no_event_period":  # slice: no event this period
             return self.t("measure_data.history_no_event", who=who, name=name,
                           period=self.period(event, event.point_period or after.get("period")))
+        if entity == "import_mapping":  # slice: import
+            return self.t("imports.history_mapping", who=who, name=name)
         if entity == "cycle_comment":  # slice: worksheet — a comment on a cycle, or the team's answer
             key = "worksheet.history_answered" if after.get("reply_to") else "worksheet.history_commented"
             return self.t(key, who=who, name=name, stage=self.coded("cycles", after.get("stage")))
@@ -557,6 +563,8 @@ class _Teller:
         who, name = self.who(event), self.name(event)
         columns = {column for column, _, _ in found}
         after = event.after or {}
+        if event.entity == "import_mapping":  # slice: import — the columns chosen again
+            return self.t("imports.history_mapping", who=who, name=name)
         # slice: problems — a merge, told on the duplicate and on the problem kept
         if event.entity == "problem" and "merged_into_id" in columns and after.get("merged_into_id"):
             return self.t("problem_forms.history_merged", who=who, name=name,

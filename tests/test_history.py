@@ -461,6 +461,7 @@ def _every_action(cur) -> dict:
         **_patient_voice_recipes(pathway_id, project.id),  # slice: patient voice
         **_team_recipes(project.id),  # slice: team
         **_measure_recipes(project.id),  # slice: measures
+        **_import_recipes(project.id),  # slice: import
         **_no_event_recipes(project.id),  # slice: no event this period
         **_worksheet_recipes(project.id),  # slice: worksheet
         **_theme_recipes(project.id),  # slice: themes
@@ -545,6 +546,21 @@ def _measure_recipes(project_id: int) -> dict:  # slice: measures
         "save_data_points": lambda c: actions.save_data_points(c, ADMIN, measure(c).id, added=[
             {"period": date(2026, 1, 1), "value": 4}, {"period": date(2026, 2, 1), "value": 5}]),
     }
+
+
+def _import_recipes(project_id: int) -> dict:  # slice: import
+    """A two-month file imported into the measure the recipes above made."""
+    from pdsa.imports import guess_mapping, plan_import, read_file_for
+    from pdsa.store.measures import list_measures
+
+    def run(c):
+        measure = next(m for m in list_measures(c, project_id=project_id, include_archived=True)
+                       if m.name == "Ny indikator")
+        sheet = read_file_for("Måned;Antal;Kommentar\nmar 2026;6;Ny rutine\napr 2026;7;\n".encode(), "data.csv")
+        actions.import_data_points(c, ADMIN, measure.id, plan_import(sheet, guess_mapping(sheet, "count"), measure),
+                                   on_existing="replace")
+
+    return {"import_data_points": run}
 
 
 def _team_recipes(project_id: int) -> dict:  # slice: team

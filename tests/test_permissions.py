@@ -77,6 +77,9 @@ EXPECTED.update({"edit_observation": {"staff", "patient"}, "withdraw_observation
 EXPECTED.update({"update_theme": {"leader"}, "set_theme_contributions": {"leader"}, "archive_theme": {"leader"},
                  "restore_theme": {"leader"}})
 
+# slice: import (as save_data_points)
+EXPECTED.update({"import_data_points": {"lead", "member"}})
+
 # (profile, global roles, team role on the demo lead's project or None)
 PROFILES = [
     ("administrator", {"administrator"}, None), ("leader", {"leader"}, None), ("staff", {"staff"}, None),
@@ -163,6 +166,7 @@ def _calls(cur, own):
         **_theme_calls(cur, own),  # slice: themes
         **_patient_voice_calls(cur, own),  # slice: patient voice
         **_no_event_calls(cur, own),  # slice: no event this period
+        **_import_calls(cur, own),  # slice: import
     }
 
 
@@ -200,6 +204,17 @@ def _patient_voice_calls(cur, own):  # slice: patient voice
             update={"text": "Mine rettede ord"})),
         "withdraw_observation": lambda a: actions.withdraw_observation(cur, a, own_observation(a).id),
     }
+
+
+def _import_calls(cur, own):  # slice: import
+    """A small file planned for a measure of its own; repeatable (periods already there are skipped)."""
+    from pdsa.imports import guess_mapping, plan_import, read_file_for
+
+    measure = actions.define_measure(cur, ADMIN, Measure(project_id=own.id, name="Til import", kind="process",
+                                                         data_type="count", period="month"))
+    sheet = read_file_for("Måned;Antal\njan 2026;4\nfeb 2026;5\n".encode(), "data.csv")
+    plan = plan_import(sheet, guess_mapping(sheet, "count"), measure)
+    return {"import_data_points": lambda a: actions.import_data_points(cur, a, measure.id, plan)}
 
 
 def _theme_calls(cur, own):  # slice: themes

@@ -11,7 +11,8 @@ What it accepts, as spreadsheets and registries write it:
 
 * separator ``;``, tab or ``,``, found from the header and the first lines (``;`` wins
   a tie, as in Danish tools);
-* UTF-8 with or without a byte-order mark, else ISO-8859-1 (Danish Excel's "CSV");
+* UTF-8 with or without a byte-order mark, else ISO-8859-1 (Danish Excel's "CSV"), or
+  Windows-1252 when the file holds its extra characters (€, “ ”, –, … as bytes 0x80-0x9F);
 * ``\\r\\n``, ``\\n`` or ``\\r`` line ends; empty lines are skipped;
 * fields in double quotes, with ``""`` for a quote inside and separators or line ends
   inside the quotes; spaces around a field are dropped.
@@ -69,7 +70,7 @@ class Table:
     columns: tuple[str, ...]
     n_rows: int
     separator: str
-    encoding: str                     # "utf-8", "utf-8-sig" or "iso-8859-1"
+    encoding: str                     # "utf-8", "utf-8-sig", "iso-8859-1" or "windows-1252"
     buffer: np.ndarray                # the file as UTF-8 bytes (uint8), ending in a newline, then
                                       # PADDING zero bytes
     errors: list[RowError] = field(default_factory=list)
@@ -93,7 +94,10 @@ class Table:
 
     def fields(self, name: str) -> Fields:
         """Offsets of the column's field in every row (empty where a short row lacks it)."""
-        column = self.index(name)
+        return self.fields_at(self.index(name))
+
+    def fields_at(self, column: int) -> Fields:
+        """As :meth:`fields`, by the column's 0-based position (headers may repeat a name)."""
         present = self._row_fields > column
         flat = self._row_first + column
         ends = np.where(present, self._field_ends[np.minimum(flat, len(self._field_ends) - 1)], 0)
@@ -256,7 +260,13 @@ def _as_utf8(data: bytes | str) -> tuple[bytes, str]:
         data.decode("utf-8")
         return data, "utf-8"
     except UnicodeDecodeError:
-        return data.decode("iso-8859-1").encode("utf-8"), "iso-8859-1"
+        pass
+    if re.search(rb"[\x80-\x9f]", data):   # C1 controls in ISO-8859-1: Windows-1252's €, quotes, dashes
+        try:
+            return data.decode("cp1252").encode("utf-8"), "windows-1252"
+        except UnicodeDecodeError:
+            pass
+    return data.decode("iso-8859-1").encode("utf-8"), "iso-8859-1"
 
 
 def _find_separator(raw: bytes) -> str:
