@@ -10,7 +10,7 @@ import streamlit as st
 from datetime import date
 
 from pdsa.core.periods import period_label
-from pdsa.store.todo import CycleTodo, MeasureTodo, ObservationTodo, ProblemTodo, Todo
+from pdsa.store.todo import CommentTodo, CycleTodo, MeasureTodo, ObservationTodo, ProblemTodo, Todo
 from ui.format import fmt_date, label
 from ui.plain import plain
 from ui.state import language, t, tn
@@ -32,6 +32,7 @@ def show_todo(todo: Todo, *, several_projects: bool = True) -> None:
     _group("home.measures_heading", todo.measures_without_data, lambda m: _measure(m, project))
     _group("home.problems_heading", todo.new_problems, _problem)
     _group("home.observations_heading", todo.new_observations, _observation)
+    _group("patients_home.comments_heading", todo.unanswered_comments, lambda c: _comment(c, project))
 
 
 def _project(title: str) -> str:
@@ -123,3 +124,17 @@ def _observation(observation: ObservationTodo) -> None:
     who = plain(observation.author_role, one_line=True) if observation.author_role else t("home.anonymous")
     st.caption(t("home.observation_hint", who=who, kind=label("observation_kind", observation.kind),
                  date=fmt_date(observation.observed_on), where=plain(where or "", one_line=True)))
+
+
+def _comment(comment: CommentTodo, project) -> None:
+    """A comment on a cycle from a patient partner, a patient representative or others outside
+    the working team, not yet answered: its words link to the cycle, where the team answers."""
+    words = " ".join(comment.text.split())
+    if len(words) > _QUOTE_CHARS:
+        words = words[:_QUOTE_CHARS].rsplit(" ", 1)[0] + " …"
+    st.page_link("views/projects.py", label=t("home.quote", text=plain(words, one_line=True)), icon=":material/forum:",
+                 query_params={"project": comment.project_id, "cycle": comment.cycle_id})
+    _caption(t("patients_home.comments_hint", project=project(comment.project_title),
+               cycle=plain(comment.cycle_title, one_line=True),
+               role=t(f"patients_home.comment_role.{comment.author_role}"),
+               stage=t(f"patients_home.comment_stage.{comment.stage}"), date=fmt_date(comment.written_on)))

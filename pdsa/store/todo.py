@@ -11,7 +11,8 @@ Everything is read for all of the person's projects at once, a handful of querie
   The app has no "no event this period" entry yet, so a quiet stretch is listed too, to be
   checked rather than fixed);
 * new problems in the person's pathways that nobody has triaged yet;
-* observations on the person's projects and pathways from the last 14 days.
+* observations on the person's projects and pathways from the last 14 days;
+* comments on the projects' cycles from outside the working team, not yet answered.
 
 Only projects being worked on count (planning, active, sustaining); a completed or stopped
 project asks nothing of anyone. ``today`` is passed in, so the answers are reproducible. The SQL
@@ -122,6 +123,23 @@ class ObservationTodo:
     problem_id: int | None
 
 
+# slice: patients' voice — comments on the team's cycles that wait for an answer
+@dataclass(frozen=True)
+class CommentTodo:
+    """A comment on one of the team's cycles from someone outside the working team (a patient
+    partner, a patient representative, a sponsor, staff), with no answer yet."""
+
+    comment_id: int
+    cycle_id: int
+    cycle_title: str
+    project_id: int
+    project_title: str
+    stage: str
+    author_role: str
+    text: str
+    written_on: date
+
+
 @dataclass(frozen=True)
 class Todo:
     """Everything that waits, each list in the order the page shows it (most urgent first)."""
@@ -131,11 +149,12 @@ class Todo:
     measures_without_data: list[MeasureTodo] = field(default_factory=list)
     new_problems: list[ProblemTodo] = field(default_factory=list)
     new_observations: list[ObservationTodo] = field(default_factory=list)
+    unanswered_comments: list[CommentTodo] = field(default_factory=list)  # slice: patients' voice
 
     @property
     def count(self) -> int:
         return (len(self.overdue_cycles) + len(self.studied_too_long) + len(self.measures_without_data)
-                + len(self.new_problems) + len(self.new_observations))
+                + len(self.new_problems) + len(self.new_observations) + len(self.unanswered_comments))
 
 
 # --- reading it ------------------------------------------------------------------------------------
@@ -185,7 +204,31 @@ def todo(cur: Cursor, projects: list[MyProject], *, today: date,
         measures_without_data=_measures_without_data(cur, worked_on, today),
         new_problems=_new_problems(cur, pathways),
         new_observations=_new_observations(cur, sorted(worked_on), pathways, today),
+        unanswered_comments=_unanswered_comments(cur, worked_on),
     )
+
+
+# slice: patients' voice
+def _unanswered_comments(cur: Cursor, projects: dict[int, MyProject]) -> list[CommentTodo]:
+    """Comments (not archived) on the projects' cycles with no answer yet, oldest first."""
+    if not projects:
+        return []
+    rows = fetch_records(
+        cur,
+        "SELECT m.id AS comment_id, m.cycle_id, c.title AS cycle_title, c.project_id, m.stage, m.author_role,"
+        " m.text, m.created_at FROM cycle_comment m JOIN pdsa_cycle c ON c.id = m.cycle_id"
+        f" WHERE NOT m.archived AND NOT c.archived AND m.reply_to IS NULL AND c.project_id IN {_IDS}"
+        " AND m.author_role NOT IN ('lead', 'member')"  # the working team asks itself nothing
+        " AND NOT EXISTS (SELECT 1 FROM cycle_comment a WHERE a.reply_to = m.id AND NOT a.archived)"
+        " ORDER BY m.created_at, m.id",
+        [sorted(projects)],
+    )
+    return [CommentTodo(**{k: v for k, v in row.items() if k != "created_at"},
+                        project_title=projects[row["project_id"]].title,
+                        written_on=row["created_at"].date() if isinstance(row["created_at"], datetime)
+                        else row["created_at"])
+            for row in rows]
+# end slice: patients' voice
 
 
 def _cycles(cur: Cursor, projects: dict[int, MyProject], today: date) -> tuple[list[CycleTodo], list[CycleTodo]]:
