@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from pydantic import ValidationError
 from pydantic_core import InitErrorDetails
@@ -14,7 +15,9 @@ from pdsa.models import CHARTS_FOR_DATA_TYPE, EVENT_DATA_TYPES, DataPoint, Measu
 from pdsa.core.periods import period_label
 from pdsa.core.validation import invalid
 from pdsa.series import short_phases
+from pdsa.store import events
 from pdsa.store import measures as store
+from pdsa.store.events import NoEventPeriod
 
 
 def define_measure(cur: Cursor, actor: Actor, measure: Measure) -> Measure:
@@ -180,3 +183,36 @@ def _measure_scope(cur: Cursor, measure_id: int) -> Scope:
     """A measure's project, or its theme: who may change it follows from its owner."""
     measure = store.get_measure(cur, measure_id)
     return Scope(project_id=measure.project_id, theme_id=measure.theme_id)
+
+
+# slice: no event this period — a week of an event measure recorded as having no event
+def record_no_event_period(cur: Cursor, actor: Actor, measure_id: int, period: date, *,
+                           today: date | None = None) -> NoEventPeriod:
+    """Say that the measure (days or cases between events) had no event in the week holding
+    ``period``: the home page then counts the week as covered. A week recorded earlier and
+    removed is restored; one already recorded stays as it is. Refused (ValueError "period: …")
+    for a measure of another data type or a week after this one, and (events.PeriodHasEvent)
+    for a week that has an event."""
+
+    def change(c: Cursor) -> NoEventPeriod:
+        measure = store.get_measure(c, measure_id)
+        if measure.data_type not in EVENT_DATA_TYPES:
+            raise ValueError("period: only measures of days or cases between events record weeks without events")
+        if events.review_start(period) > events.review_start(today or date.today()):
+            raise ValueError(f"period: the week of {events.review_start(period).isoformat()} has not begun yet")
+        return events.record_no_event_period(c, measure_id, period)
+
+    return perform(cur, actor, "record_no_event_period", change, target=lambda c: _measure_scope(c, measure_id))
+
+
+def remove_no_event_period(cur: Cursor, actor: Actor, entry_id: int, *,
+                           expected_version: int | None = None) -> NoEventPeriod:
+    """Take back "no events in week …": the entry is archived (recording the week again
+    restores it). StaleEdit when someone changed it since ``expected_version``."""
+
+    def change(c: Cursor) -> NoEventPeriod:
+        events.set_no_event_period_archived(c, entry_id, True, expected_version=expected_version)
+        return events.get_no_event_period(c, entry_id)
+
+    return perform(cur, actor, "remove_no_event_period", change,
+                   target=lambda c: _measure_scope(c, events.get_no_event_period(c, entry_id).measure_id))

@@ -123,7 +123,9 @@ def test_measures_without_data_for_the_last_two_periods(db):
     silent_month = measure("Måned med data i september", "month", points=[date(2026, 9, 1)])
     never = measure("Aldrig målt", "week")
     measure("Fald i går", "day", data_type="days_between", points=[date(2026, 11, 30)])
-    quiet = measure("Fald sidst i sidste uge", "day", data_type="days_between", points=[date(2026, 11, 29)])
+    measure("Fald sidst i sidste uge", "day", data_type="days_between", points=[date(2026, 11, 29)])
+    # event measures are reviewed by the week (pdsa.store.events): quiet for the two whole weeks before this one
+    quiet = measure("Fald for tre uger siden", "day", data_type="days_between", points=[date(2026, 11, 15)])
     archived = measure("Arkiveret", "week")
     actions.archive_measure(db, ADMIN, archived.id)
 
@@ -131,7 +133,7 @@ def test_measures_without_data_for_the_last_two_periods(db):
     assert [(m.name, m.last_period, m.expected_from) for m in waiting] == [
         ("Måned med data i september", date(2026, 9, 1), date(2026, 10, 1)),
         ("Uge uden data i tre uger", date(2026, 11, 9), date(2026, 11, 16)),
-        ("Fald sidst i sidste uge", date(2026, 11, 29), date(2026, 11, 30)),
+        ("Fald for tre uger siden", date(2026, 11, 15), date(2026, 11, 16)),
         ("Aldrig målt", None, date(2026, 11, 16)),
     ]
     assert [m.measure_id for m in waiting] == [silent_month.id, silent_week.id, quiet.id, never.id]

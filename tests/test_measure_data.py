@@ -152,9 +152,12 @@ def _read(path, read):
 
 
 def _open_project(monkeypatch, path, title_start: str = "Hoftebrud – smertefri", user: str = "demo-admin") -> AppTest:
+    """The project's page on its Indikatorer tab (the page draws only the open tab)."""
     at = open_page(monkeypatch, path, "views/projects.py", "da", user=user)
     choices = at.selectbox(key="project").options
     at.selectbox(key="project").select_index(next(i for i, t in enumerate(choices) if t.startswith(title_start))).run()
+    at.session_state["project-tabs-none"] = "Indikatorer"
+    at.run()
     assert not at.exception, at.exception
     return at
 
@@ -352,3 +355,161 @@ def test_a_deleted_point_keeps_its_history_in_the_projects_history(demo_db):
     assert mine[0] == "Bo deleted the data point 2026-01-05 of *Minutter til smertestillende*"
     assert any(line.startswith("Bo changed the data point 2026-01-05 of *Minutter til smertestillende*") for line in mine)
     assert any(line.startswith("Anna entered a data point for *Minutter til smertestillende*") for line in mine)
+
+
+# --- "no events this week" for measures of days or cases between events -------------------------
+# slice: no event this period
+
+
+def test_a_quiet_week_is_recorded_removed_restored_and_undone_by_an_event(demo_db):
+    from pdsa.store.events import PeriodHasEvent, list_no_event_periods
+
+    falls = _new(demo_db, name="Dage mellem fald", data_type="days_between", period="day")
+    today = date(2026, 12, 2)  # a Wednesday in week 49 2026
+    entry = actions.record_no_event_period(demo_db, ADMIN, falls.id, date(2026, 11, 26), today=today)
+    assert (entry.period, entry.entered_by, entry.version, entry.archived) == (date(2026, 11, 23), "Anna", 1, False)
+    again = actions.record_no_event_period(demo_db, BO, falls.id, date(2026, 11, 23), today=today)
+    assert again == entry  # the same week twice: one entry, unchanged
+
+    removed = actions.remove_no_event_period(demo_db, BO, entry.id, expected_version=1)
+    assert (removed.archived, removed.version) == (True, 2)
+    assert list_no_event_periods(demo_db, falls.id) == []
+    with pytest.raises(StaleEdit):  # someone removed it since the page showed version 1
+        actions.remove_no_event_period(demo_db, ADMIN, entry.id, expected_version=1)
+    restored = actions.record_no_event_period(demo_db, ADMIN, falls.id, date(2026, 11, 24), today=today)
+    assert (restored.id, restored.archived, restored.version) == (entry.id, False, 3)
+
+    # an event entered in that week later: the entry no longer holds and is archived with it
+    actions.save_data_points(demo_db, ADMIN, falls.id, added=[{"period": date(2026, 11, 27)}])
+    assert list_no_event_periods(demo_db, falls.id) == []
+    with pytest.raises(PeriodHasEvent) as refused:
+        actions.record_no_event_period(demo_db, ADMIN, falls.id, date(2026, 11, 23), today=today)
+    assert refused.value.event_days == [date(2026, 11, 27)]
+    told = [(e.action, (e.after or {}).get("archived")) for e in reversed(
+        list_events(demo_db, entity="no_event_period", entity_id=entry.id))]
+    assert told == [("create", None), ("update", True), ("update", False), ("update", True)]
+
+
+def test_a_quiet_week_is_refused_for_other_measures_for_weeks_to_come_and_for_readers(demo_db):
+    falls = _new(demo_db, name="Dage mellem fald", data_type="days_between", period="day")
+    weekly = _new(demo_db, name="Ventetid")
+    today = date(2026, 12, 2)
+    with pytest.raises(ValueError, match="between events"):
+        actions.record_no_event_period(demo_db, ADMIN, weekly.id, date(2026, 11, 23), today=today)
+    with pytest.raises(ValueError, match="has not begun"):
+        actions.record_no_event_period(demo_db, ADMIN, falls.id, date(2026, 12, 7), today=today)
+    assert actions.record_no_event_period(demo_db, ADMIN, falls.id, date(2026, 12, 6), today=today).period == date(
+        2026, 11, 30)  # this week may be said to be quiet so far
+    with pytest.raises(NotAllowed):
+        actions.record_no_event_period(demo_db, READER, falls.id, date(2026, 11, 23), today=today)
+
+
+def test_the_to_do_list_counts_a_quiet_week_as_covered_for_event_measures(demo_db):
+    from pdsa.store import todo
+    from pdsa.store.users import find_user, project_roles
+
+    member = find_user(demo_db, "demo-member")
+    projects = todo.my_projects(demo_db, project_roles(demo_db, member.id))
+    assert _project(demo_db).id in {p.id for p in projects}
+    falls = _new(demo_db, name="Dage mellem fald", data_type="days_between", period="day")
+    infections = _new(demo_db, name="Operationer mellem infektioner", data_type="cases_between", period="day")
+    actions.save_data_points(demo_db, ADMIN, infections.id, added=[{"period": date(2026, 11, 1), "value": 40}])
+    today = date(2026, 12, 2)  # this week began 30 November; the two whole weeks before began 16 and 23 November
+
+    def waiting() -> dict[int, date]:
+        return {m.measure_id: m.expected_from for m in todo.todo(demo_db, projects, today=today).measures_without_data}
+
+    assert waiting()[falls.id] == date(2026, 11, 16) and waiting()[infections.id] == date(2026, 11, 16)
+    actions.record_no_event_period(demo_db, ADMIN, falls.id, date(2026, 11, 9), today=today)  # too long ago
+    assert falls.id in waiting()
+    entry = actions.record_no_event_period(demo_db, ADMIN, falls.id, date(2026, 11, 16), today=today)
+    actions.record_no_event_period(demo_db, ADMIN, infections.id, date(2026, 12, 1), today=today)  # this week
+    assert falls.id not in waiting() and infections.id not in waiting()
+    actions.remove_no_event_period(demo_db, ADMIN, entry.id)
+    assert falls.id in waiting()  # a removed entry covers nothing
+    actions.save_data_points(demo_db, ADMIN, falls.id, added=[{"period": date(2026, 11, 25)}])
+    assert falls.id not in waiting()  # an event covers the week as before
+
+
+def test_the_history_tells_a_quiet_week_in_both_languages(demo_db):
+    from pdsa.history import Formatters, project_history, sentence
+    from pdsa.i18n import translate
+
+    falls = _new(demo_db, name="Dage mellem fald", data_type="days_between", period="day")
+    entry = actions.record_no_event_period(demo_db, ADMIN, falls.id, date(2026, 11, 23), today=date(2026, 12, 2))
+    actions.remove_no_event_period(demo_db, BO, entry.id)
+    entries, _ = project_history(demo_db, falls.project_id, limit=5)
+    fmt = Formatters(number=lambda v, d: f"{v:.{d}f}", percent=lambda v, d: f"{v * 100:.{d}f} %",
+                     date=lambda d: d.isoformat(), period=lambda d, p: f"{p} {d.isoformat()}")
+    told = {language: [sentence(e, lambda key, **v: translate(language, key, **v), fmt) for e in entries[:2]]
+            for language in ("en", "da")}
+    assert told["en"] == ["Bo removed “no events in week 2026-11-23” for *Dage mellem fald*",
+                          "Anna recorded no events in week 2026-11-23 for *Dage mellem fald*"]
+    assert told["da"] == ["Bo fjernede »ingen hændelser i week 2026-11-23« for *Dage mellem fald*",
+                          "Anna registrerede ingen hændelser i week 2026-11-23 for *Dage mellem fald*"]
+
+
+def _home_links(monkeypatch, path) -> list[str]:
+    at = open_page(monkeypatch, path, "views/home.py", "da", user="demo-member")
+    assert not at.exception, at.exception
+    return [link.proto.label for link in at.get("page_link")]
+
+
+def _danish_week(day: date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"uge {week} {year}"
+
+
+def test_a_team_records_a_quiet_week_and_the_home_page_stops_asking(monkeypatch, page_db):
+    this_week = date.today() - timedelta(days=date.today().weekday())
+    last_week = this_week - timedelta(weeks=1)
+    falls = _read(page_db, lambda cur: _new(cur, name="Dage mellem fald på sengeafsnittet", data_type="days_between",
+                                            period="day"))
+    _read(page_db, lambda cur: actions.save_data_points(cur, ADMIN, falls.id, added=[
+        {"period": this_week - timedelta(weeks=5)}]))
+    assert "Dage mellem fald på sengeafsnittet" in _home_links(monkeypatch, page_db)  # quiet for weeks: checked?
+
+    at = _open_project(monkeypatch, page_db, user="demo-member")
+    weeks = at.selectbox(key=f"no-event-week-{falls.id}")
+    assert weeks.options[:2] == [f"{_danish_week(this_week)} (denne uge)", _danish_week(last_week)]
+    weeks.set_value(last_week).run()
+    record = at.button(key=f"no-event-record-{falls.id}")
+    assert record.label == f"Ingen hændelser i {_danish_week(last_week)}"
+    record.click().run()
+    assert not at.exception, at.exception
+    assert f"Registreret: ingen hændelser i {_danish_week(last_week)}." in [s.value for s in at.success]
+    shown = [m.value for m in at.markdown]
+    assert f"Ingen hændelser i {_danish_week(last_week)} · :gray[registreret af Søren Holst]" in shown, shown
+    assert _danish_week(last_week) not in at.selectbox(key=f"no-event-week-{falls.id}").options  # recorded
+    assert "Dage mellem fald på sengeafsnittet" not in _home_links(monkeypatch, page_db)
+
+    # taken back: it asks first, then the home page asks again; Undo records the week once more
+    [entry] = _read(page_db, lambda cur: __import__("pdsa.store.events", fromlist=["x"]).list_no_event_periods(
+        cur, falls.id))
+    at.button(key=f"no-event-remove-{entry.id}").click().run()
+    assert [w.value for w in at.warning] == [
+        f"Fjerne »ingen hændelser i {_danish_week(last_week)}«? Ugen tæller så ikke længere som set efter på forsiden."]
+    at.button(key=f"no-event-remove-yes-{falls.id}").click().run()
+    assert not at.exception, at.exception
+    assert f"»Ingen hændelser i {_danish_week(last_week)}« er fjernet." in [s.value for s in at.success]
+    assert "Dage mellem fald på sengeafsnittet" in _home_links(monkeypatch, page_db)
+    at.button(key=f"no-event-undo-{falls.id}").click().run()
+    assert f"Registreret: ingen hændelser i {_danish_week(last_week)}." in [s.value for s in at.success]
+    assert "Dage mellem fald på sengeafsnittet" not in _home_links(monkeypatch, page_db)
+
+
+def test_a_week_with_an_event_is_not_offered_and_a_reader_sees_the_quiet_weeks(monkeypatch, page_db):
+    this_week = date.today() - timedelta(days=date.today().weekday())
+    falls = _read(page_db, lambda cur: _new(cur, name="Dage mellem fald", data_type="days_between", period="day"))
+    _read(page_db, lambda cur: actions.save_data_points(cur, ADMIN, falls.id, added=[
+        {"period": this_week - timedelta(weeks=1)}]))
+    _read(page_db, lambda cur: actions.record_no_event_period(cur, ADMIN, falls.id, this_week - timedelta(weeks=2)))
+    at = _open_project(monkeypatch, page_db)
+    offered = at.selectbox(key=f"no-event-week-{falls.id}").options
+    assert len(offered) == 6 and _danish_week(this_week - timedelta(weeks=1)) not in offered
+    assert _danish_week(this_week - timedelta(weeks=2)) not in offered
+
+    reader = _open_project(monkeypatch, page_db, user="demo-reader")
+    assert not [b for b in reader.button if (b.key or "").startswith("no-event-")]
+    assert f"Ingen hændelser i {_danish_week(this_week - timedelta(weeks=2))} · :gray[registreret af Anna]" in [
+        m.value for m in reader.markdown]

@@ -22,14 +22,22 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from actions import NotAllowed, can, save_data_points
+from actions import NotAllowed, StaleEdit, can, record_no_event_period, remove_no_event_period, save_data_points
 from actions.permissions import Scope
 from pdsa.core.db import DatabaseError
 from pdsa.core.periods import parse_period, period_label, period_start
 from pdsa.models import EVENT_DATA_TYPES, DataPoint, Measure
 from ui.actor import current_actor
 from ui.errors import problems
-from ui.format import fmt_input_number, parse_number
+from pdsa.store.events import (
+    REVIEW_PERIOD,
+    NoEventPeriod,
+    PeriodHasEvent,
+    list_no_event_periods,
+    review_start,
+    weeks_to_offer,
+)
+from ui.format import fmt_date, fmt_datetime, fmt_input_number, parse_number
 from ui.plain import plain
 from ui.state import cursor, database_error_text, language, t, tn
 
@@ -307,6 +315,8 @@ def data_table(measure: Measure, points: list[DataPoint]) -> None:
         frame = _frame(measure, points)
         if not may:
             st.dataframe(frame, column_config=_column_config(measure), hide_index=True, width="stretch")
+            if measure.data_type in EVENT_DATA_TYPES:
+                _quiet_weeks(measure, points, may=False)
             return
         st.caption(t(f"measure_data.table_help_{'event' if measure.data_type in EVENT_DATA_TYPES else 'period'}",
                      period=t(f"measure_data.period_word_{measure.period}")))
@@ -323,14 +333,154 @@ def data_table(measure: Measure, points: list[DataPoint]) -> None:
         else:
             st.button(t("measure_data.save"), key=f"data-save-{measure.id}", type="primary",
                       icon=":material/save:", on_click=_save, args=(measure, points, False))
-        if result is None:
-            return
+        if result is not None:
+            kind, message = result
+            if kind == "invalid":
+                st.error(t("measure_data.not_saved_rows") + "\n" + "\n".join(f"- {line}" for line in message))
+            elif kind == "error":
+                st.error(message)
+            elif kind == "info":
+                st.info(message)
+            else:
+                st.success(message)
+        if measure.data_type in EVENT_DATA_TYPES:
+            _quiet_weeks(measure, points, may=True)
+
+
+# --- weeks without events (days or cases between events) ------------------------------------------
+
+OFFERED_WEEKS = 8  # this week and the seven before it can be recorded as having no events
+
+
+def _quiet_result_key(measure_id: int) -> str:
+    return f"no-event-result-{measure_id}"
+
+
+def _quiet_ask_key(measure_id: int) -> str:
+    return f"no-event-ask-{measure_id}"
+
+
+def _week_name(day: date) -> str:
+    return period_label(day, REVIEW_PERIOD, language())
+
+
+def _record_quiet(measure: Measure, week: date) -> None:
+    """on_click of "No events in week …" (and of Undo after a removal)."""
+    state = st.session_state
+    state[_open_key(measure.id)] = True
+    state.pop(_quiet_ask_key(measure.id), None)
+    actor = current_actor()
+    if actor is None:
+        state[_quiet_result_key(measure.id)] = ("error", t("app.not_allowed"))
+        return
+    try:
+        record_no_event_period(cursor(), actor, measure.id, week)
+    except PeriodHasEvent as exc:
+        state[_quiet_result_key(measure.id)] = ("error", t(
+            "measure_data.no_event_has_event", week=_week_name(exc.period),
+            days=", ".join(fmt_date(day) for day in exc.event_days)))
+    except NotAllowed:
+        state[_quiet_result_key(measure.id)] = ("error", t("app.not_allowed"))
+    except DatabaseError as exc:
+        state[_quiet_result_key(measure.id)] = ("error", database_error_text(exc))
+    except ValueError as exc:  # a week not yet begun, or a measure that became another data type
+        state[_quiet_result_key(measure.id)] = ("error", t("measure_data.not_saved_because", reason=plain(str(exc))))
+    else:
+        state[_quiet_result_key(measure.id)] = ("saved", t("measure_data.no_event_recorded", week=_week_name(week)))
+
+
+def _ask_remove_quiet(measure: Measure, entry: NoEventPeriod) -> None:
+    st.session_state[_open_key(measure.id)] = True
+    st.session_state[_quiet_ask_key(measure.id)] = (entry.id, entry.version, entry.period)
+
+
+def _keep_quiet(measure: Measure) -> None:
+    st.session_state[_open_key(measure.id)] = True
+    st.session_state.pop(_quiet_ask_key(measure.id), None)
+    st.session_state[_quiet_result_key(measure.id)] = ("info", t("measure_data.no_event_kept"))
+
+
+def _remove_quiet(measure: Measure) -> None:
+    """on_click of "Yes, remove": the entry is archived; Undo records the week again."""
+    state = st.session_state
+    state[_open_key(measure.id)] = True
+    asked = state.pop(_quiet_ask_key(measure.id), None)
+    if asked is None:
+        return
+    entry_id, version, week = asked
+    actor = current_actor()
+    if actor is None:
+        state[_quiet_result_key(measure.id)] = ("error", t("app.not_allowed"))
+        return
+    try:
+        remove_no_event_period(cursor(), actor, entry_id, expected_version=version)
+    except StaleEdit as exc:
+        state[_quiet_result_key(measure.id)] = ("error", t(
+            "measure_data.no_event_changed_meanwhile", who=plain(exc.changed_by or "?"),
+            when=fmt_datetime(exc.changed_at)))
+    except NotAllowed:
+        state[_quiet_result_key(measure.id)] = ("error", t("app.not_allowed"))
+    except (DatabaseError, LookupError) as exc:
+        state[_quiet_result_key(measure.id)] = ("error", database_error_text(exc) if isinstance(exc, DatabaseError)
+                                                else t("measure_data.row_gone"))
+    else:
+        state[_quiet_result_key(measure.id)] = ("removed", week)
+
+
+def _quiet_weeks(measure: Measure, points: list[DataPoint], *, may: bool) -> None:
+    """Next to the events table: the weeks recorded as having no event, and for those who may
+    enter data a button "No events in week 48 2026" for a week of their choice (this week and
+    the seven before it, less those with an event or already recorded), each entry removable
+    after a question, with Undo."""
+    entries = list(reversed(list_no_event_periods(cursor(), measure.id)))  # newest first
+    if not may and not entries:
+        return
+    state = st.session_state
+    st.markdown(f"**{t('measure_data.no_event_heading')}**")
+    if may:
+        st.caption(t("measure_data.no_event_help"))
+        offered = weeks_to_offer([p.period for p in points], entries, date.today(), OFFERED_WEEKS)
+        if offered:
+            this_week = review_start(date.today())
+            row = st.container(horizontal=True, vertical_alignment="bottom")
+            week = row.selectbox(
+                t("measure_data.no_event_week"), offered, key=f"no-event-week-{measure.id}",
+                format_func=lambda day: t("measure_data.no_event_this_week", week=_week_name(day))
+                if day == this_week else _week_name(day))
+            row.button(t("measure_data.no_event_record", week=_week_name(week or offered[0])),
+                       key=f"no-event-record-{measure.id}", icon=":material/event_available:",
+                       on_click=_record_quiet, args=(measure, week or offered[0]))
+        else:
+            st.caption(t("measure_data.no_event_all_covered", count=OFFERED_WEEKS))
+    result = state.pop(_quiet_result_key(measure.id), None)
+    if result is not None:
         kind, message = result
-        if kind == "invalid":
-            st.error(t("measure_data.not_saved_rows") + "\n" + "\n".join(f"- {line}" for line in message))
+        if kind == "removed":
+            row = st.container(horizontal=True, vertical_alignment="center")
+            row.success(t("measure_data.no_event_removed", week=_week_name(message)))
+            row.button(t("measure_data.no_event_undo"), key=f"no-event-undo-{measure.id}", icon=":material/undo:",
+                       on_click=_record_quiet, args=(measure, message))
         elif kind == "error":
             st.error(message)
         elif kind == "info":
             st.info(message)
         else:
             st.success(message)
+    if not entries:
+        st.caption(t("measure_data.no_event_none_yet"))
+        return
+    asked = state.get(_quiet_ask_key(measure.id))
+    for entry in entries:
+        row = st.container(horizontal=True, vertical_alignment="center", key=f"no-event-entry-{entry.id}")
+        row.markdown(f"{t('measure_data.no_event_entry', week=_week_name(entry.period))} · "
+                     f":gray[{t('measure_data.no_event_entry_by', who=plain(entry.entered_by, one_line=True))}]")
+        if may and not (asked and asked[0] == entry.id):
+            row.button(t("measure_data.no_event_remove"), key=f"no-event-remove-{entry.id}", type="tertiary",
+                       icon=":material/close:", on_click=_ask_remove_quiet, args=(measure, entry))
+        if may and asked and asked[0] == entry.id:
+            st.warning(t("measure_data.no_event_remove_question", week=_week_name(entry.period)))
+            answer = st.container(horizontal=True)
+            answer.button(t("measure_data.no_event_remove_yes"), key=f"no-event-remove-yes-{measure.id}",
+                          type="primary", on_click=_remove_quiet, args=(measure,))
+            answer.button(t("measure_data.no_event_remove_no"), key=f"no-event-remove-no-{measure.id}",
+                          on_click=_keep_quiet, args=(measure,))

@@ -10,6 +10,7 @@ import pandas as pd
 from pdsa.core.audit import bump_version, current_author, insert_audited, insert_many_audited, record_event, update_audited
 from pdsa.core.db import fetch_records, write
 from pdsa.models import EVENT_DATA_TYPES, DataPoint, Measure
+from pdsa.store.events import archive_weeks_with_events
 
 Cursor = duckdb.DuckDBPyConnection
 
@@ -189,6 +190,8 @@ def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint])
                     )
                 last_event[point.period] = last_event.get(point.period, 0) + 1
                 new_rows.append(_row(measure, point, event_no=last_event[point.period]))
+            # an event in a week recorded as having none: that entry no longer holds
+            archive_weeks_with_events(c, measure.id, [point.period for point in points])
         else:
             existing = dict(c.execute(
                 "SELECT period, id FROM data_point WHERE measure_id = ? AND event_no = 0", [measure.id]
@@ -262,6 +265,7 @@ def change_data_points(cur: Cursor, measure: Measure, *, edited: Iterable[DataPo
             values["entered_by"] = current_author().name
             update_audited(c, "data_point", point.id, values)
         if events:
+            archive_weeks_with_events(c, measure.id, [point.period for point in edited])
             save_data_points(c, measure, added)
         else:
             taken = dict(c.execute(

@@ -7,9 +7,8 @@ Everything is read for all of the person's projects at once, a handful of querie
   first save after which the cycle reads as being studied; a cycle saved straight into Study
   counts from its creation);
 * measures with no data for the last two periods: nothing entered for the two whole periods
-  before the current one, nor since (for measures of days or cases between events: no event.
-  The app has no "no event this period" entry yet, so a quiet stretch is listed too, to be
-  checked rather than fixed);
+  before the current one, nor since (for measures of days or cases between events, reviewed by
+  the ISO week: no event and no "no event this week" entry, pdsa.store.events);
 * new problems in the person's pathways that nobody has triaged yet;
 * observations on the person's projects and pathways from the last 14 days;
 * comments on the projects' cycles from outside the working team, not yet answered.
@@ -33,6 +32,7 @@ from pdsa.core.periods import period_start
 from pdsa.core.vocabulary import PROJECT_STATUSES
 from pdsa.models import EVENT_DATA_TYPES, PdsaCycle
 from pdsa.store.cycles import ramps
+from pdsa.store.events import REVIEW_PERIOD
 
 Cursor = Any  # a DuckDB cursor, or the PostgreSQL adapter's (pdsa.core.postgres)
 
@@ -319,18 +319,28 @@ def _measures_without_data(cur: Cursor, projects: dict[int, MyProject], today: d
     if not projects:
         return []
     starts = {period: _window_start(today, period) for period in ("day", "week", "month")}
+    events = tuple(sorted(EVENT_DATA_TYPES))
+    # slice: no event this period — an event measure is reviewed by the week (REVIEW_PERIOD); a week
+    # recorded as having no event (no_event_period, not archived) covers it as an event would
+    window = ("CASE WHEN m.data_type IN (?, ?) THEN CAST(? AS DATE) WHEN m.period = 'day' THEN CAST(? AS DATE)"
+              " WHEN m.period = 'week' THEN CAST(? AS DATE) ELSE CAST(? AS DATE) END")
+    window_values = [*events, starts[REVIEW_PERIOD], starts["day"], starts["week"], starts["month"]]
     rows = fetch_records(
         cur,
         "SELECT m.id AS measure_id, m.project_id, m.name, m.period, m.data_type, max(d.period) AS last_period"
         " FROM measure m LEFT JOIN data_point d ON d.measure_id = m.id"
+        " LEFT JOIN (SELECT measure_id, max(period) AS last_quiet FROM no_event_period WHERE NOT archived"
+        f" AND measure_id IN (SELECT id FROM measure WHERE project_id IN {_IDS}) GROUP BY measure_id) q"
+        " ON q.measure_id = m.id"
         f" WHERE NOT m.archived AND m.project_id IN {_IDS}"
         " GROUP BY m.id, m.project_id, m.name, m.period, m.data_type"
-        " HAVING max(d.period) IS NULL OR max(d.period) < CASE m.period WHEN 'day' THEN CAST(? AS DATE)"
-        " WHEN 'week' THEN CAST(? AS DATE) ELSE CAST(? AS DATE) END"
+        f" HAVING (max(d.period) IS NULL OR max(d.period) < {window})"
+        f" AND (max(q.last_quiet) IS NULL OR max(q.last_quiet) < {window})"
         " ORDER BY m.project_id, m.id",
-        [sorted(projects), starts["day"], starts["week"], starts["month"]],
+        [sorted(projects), sorted(projects), *window_values, *window_values],
     )
-    items = [MeasureTodo(**row, project_title=projects[row["project_id"]].title, expected_from=starts[row["period"]])
+    items = [MeasureTodo(**row, project_title=projects[row["project_id"]].title,
+                         expected_from=starts[REVIEW_PERIOD if row["data_type"] in EVENT_DATA_TYPES else row["period"]])
              for row in rows]
     # the longest silence first; a measure that never had data after those that had some
     return sorted(items, key=lambda m: (m.last_period is None, m.last_period or today, m.project_title, m.name))
