@@ -27,7 +27,7 @@ from pydantic import ValidationError
 
 from pdsa.core.fields import contains_cpr
 from pdsa.core.periods import period_start
-from pdsa.imports.columns import FLAG_FIELDS, NUMBER_FIELDS, check_mapping
+from pdsa.imports.columns import FLAG_FIELDS, NUMBER_FIELDS, check_mapping, needed_fields
 from pdsa.imports.reader import Sheet
 from pdsa.imports.values import (
     CellProblem, check_formula_error, decimal_mark, is_empty, is_total_label, parse_flag, parse_number,
@@ -92,6 +92,9 @@ def plan_import(sheet: Sheet, mapping: dict[str, str], measure: Measure, *, deci
     plan = Plan(measure, dict(mapping), decimal or ",", rows_read=len(sheet.rows))
     if sheet.skipped_title_rows:
         plan.notices.append(Notice("title_rows_skipped", {"rows": _rows_text(sheet.skipped_title_rows)}))
+    if len(sheet.columns) == 1 and len(needed_fields(measure.data_type)) > 1:
+        plan.problems.append(Problem(None, "one_column", {"column": shown(sheet.columns[0], 60)}))
+        return plan
     for code, values in check_mapping(mapping, sheet, measure.data_type):
         plan.problems.append(Problem(None, code, values))
     if plan.problems:

@@ -101,18 +101,19 @@ def _is_binary(data: bytes) -> bool:
 
 
 def _read_csv(data: bytes, header_hint) -> Sheet:
-    lines = data.count(b"\n") + 1
+    lines = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
     if lines - 1 > MAX_ROWS + HEADER_SEARCH:
         raise FileProblem("too_many_rows", {"rows": lines - 1, "limit": MAX_ROWS})
-    skipped = 0
+    data_before = data
+    data, skipped = _blank_lines(data, 0)
     table = _table(data)
     if header_hint is not None and not header_hint(list(table.columns)):
-        rest = data
-        for count in range(1, HEADER_SEARCH):
+        rest, count = data, skipped
+        for _ in range(1, HEADER_SEARCH):
             cut = rest.find(b"\n")
             if cut < 0:
                 break
-            rest = rest[cut + 1:]
+            rest, count = _blank_lines(rest[cut + 1:], count + 1)
             if not rest.strip():
                 break
             try:
@@ -133,7 +134,22 @@ def _read_csv(data: bytes, header_hint) -> Sheet:
     expected = len(columns)
     wrong = [(int(numbers[e.row - 1]), int(table._row_fields[e.row - 1]), expected) for e in table.errors]
     return Sheet(columns, rows, numbers.tolist(), "csv", encoding=table.encoding, separator=table.separator,
-                 skipped_title_rows=list(range(1, skipped + 1)), field_count_rows=wrong)
+                 skipped_title_rows=_title_lines(data_before, skipped), field_count_rows=wrong)
+
+
+def _title_lines(data: bytes, skipped: int) -> list[int]:
+    """Numbers of the non-empty lines above the header."""
+    lines = data.split(b"\n", skipped)[:skipped]
+    return [k + 1 for k, line in enumerate(lines) if line.strip().strip(b"\xef\xbb\xbf")]
+
+
+def _blank_lines(data: bytes, count: int) -> tuple[bytes, int]:
+    """The data without its leading empty lines, and the lines counted so far plus those."""
+    while True:
+        stripped = data.lstrip(b" \t\r")
+        if not stripped.startswith(b"\n"):
+            return data, count
+        data, count = stripped[1:], count + 1
 
 
 def _table(data: bytes) -> Table:

@@ -65,7 +65,9 @@ def notice_line(notice: Notice, language: str, period: str) -> str:
 
 
 def file_problem_line(problem: FileProblem, language: str) -> str:
-    return translate(language, f"imports.file.{problem.code}", **problem.values)
+    values = {k: format_decimal_text(v, language) if isinstance(v, (int, float)) and k != "row" else v
+              for k, v in problem.values.items()}
+    return translate(language, f"imports.file.{problem.code}", **values)
 
 
 def report_lines(plan: Plan, language: str) -> list[str]:

@@ -206,6 +206,8 @@ def parse_period_cell(value: object, measure_period: str) -> Stated:
     check_formula_error(text)
     try:
         return _period_text(text, measure_period)
+    except CellProblem:
+        raise
     except ValueError:
         raise CellProblem("no_such_date", {"text": shown(text)}) from None
 
