@@ -67,61 +67,60 @@ def _settings(measures: pd.DataFrame, positions: pd.DataFrame) -> pd.DataFrame:
 def _last_part_meanings(result, settings: pd.DataFrame) -> pd.DataFrame:
     """series, improvement, concern: whether the latest part has a signal meaning that (as the
     signals pdsa.spc.signals words for the chart: points outside the limits and long runs read
-    against the better direction; Making Data Count's special-cause point types)."""
-    points = result.points
-    series = points["series"].astype(np.int64).to_numpy()
-    last_part = result.summary.set_index("series")["last_part"]
-    in_last = points["part"].to_numpy() == last_part.reindex(series).to_numpy()
-    cfg = settings.set_index("series")
-    chart = cfg["chart"].reindex(series).to_numpy()
-    direction = cfg["direction"].reindex(series).to_numpy()
-    rules = cfg["rules"].reindex(series).to_numpy()
-    sided = ~np.isin(chart, _DISPERSION_CHARTS)
-    y, cl, ucl = (points[c].to_numpy(dtype=float) for c in ("y", "cl", "ucl"))
-    better = np.where(direction == "decrease", -1.0, 1.0)
+    against the better direction; Making Data Count's special-cause point types).
 
-    # points outside the limits (Anhøj): the side they are on
-    outside = in_last & (rules == "anhoej") & points["sigma_signal"].to_numpy(dtype=bool) & sided
-    side_outside = np.where(y > ucl, 1.0, -1.0) * better
-    improvement = outside & (side_outside > 0)
-    concern = outside & (side_outside < 0)
+    Per-series settings are arrays over the series' category codes, spread to the points with
+    one ``take``; per-point flags gather back per series with ``bincount``."""
+    points = result.points
+    labels = pd.Index(points["series"].cat.categories.astype(np.int64))
+    codes = points["series"].cat.codes.to_numpy()
+    n = len(labels)
+    cfg = settings.set_index("series").reindex(labels)
+    summary = result.summary.assign(series=result.summary["series"].astype(np.int64)).set_index("series")
+    last_part = summary["last_part"].reindex(labels).to_numpy()
+    chart = cfg["chart"].to_numpy()
+    anhoej = (cfg["rules"] == "anhoej").to_numpy()
+    sided = ~np.isin(chart, _DISPERSION_CHARTS)
+    better = np.where(cfg["direction"].to_numpy() == "decrease", -1.0, 1.0)
+    in_last = points["part"].to_numpy() == last_part[codes]
+    y, cl, ucl = (points[c].to_numpy(dtype=float) for c in ("y", "cl", "ucl"))
+
+    def per_series(flags: np.ndarray) -> np.ndarray:
+        return np.bincount(codes[flags], minlength=n) > 0
+
+    # points outside the limits (Anhøj): the side they are on, read against the better direction
+    outside = in_last & (anhoej & sided)[codes] & points["sigma_signal"].to_numpy(dtype=bool)
+    side = np.where(y > ucl, 1.0, -1.0) * better[codes]
+    improvement = per_series(outside & (side > 0))
+    concern = per_series(outside & (side < 0))
 
     # long runs (Anhøj, not on MR charts): runs of useful points on one side of the centre line
     parts = result.parts.assign(series=result.parts["series"].astype(np.int64))
-    limits = parts.set_index(["series", "part"])["longest_run_max"]
-    runs_ok = in_last & (rules == "anhoej") & (chart != "mr") & sided
+    last = parts.merge(pd.DataFrame({"series": labels, "part": last_part}), on=["series", "part"])
+    run_max = last.set_index("series")["longest_run_max"].reindex(labels).to_numpy(dtype=float)
     sides = np.sign(y - cl)
-    useful = runs_ok & points["include"].to_numpy(dtype=bool) & np.isfinite(sides) & (sides != 0)
+    useful = (in_last & (anhoej & sided & (chart != "mr"))[codes] & points["include"].to_numpy(dtype=bool)
+              & np.isfinite(sides) & (sides != 0))
     idx = np.flatnonzero(useful)
-    frame = pd.DataFrame({"series": series[idx], "side": sides[idx]})
-    if len(frame):
-        new_run = (frame["series"] != frame["series"].shift()) | (frame["side"] != frame["side"].shift())
-        frame["run"] = new_run.cumsum()
-        runs = frame.groupby("run").agg(series=("series", "first"), side=("side", "first"), length=("side", "size"))
-        runs["max"] = limits.reindex(
-            pd.MultiIndex.from_arrays([runs["series"], last_part.reindex(runs["series"]).to_numpy()])
-        ).to_numpy(dtype=float)
-        long = runs[runs["length"] > runs["max"]]
-        long_better = long["side"] * cfg["direction"].reindex(long["series"]).map(
-            {"decrease": -1.0}).fillna(1.0).to_numpy()
-        run_improvement = set(long["series"][long_better.to_numpy() > 0])
-        run_concern = set(long["series"][long_better.to_numpy() < 0])
-    else:
-        run_improvement = run_concern = set()
+    if len(idx):
+        run_codes, run_sides = codes[idx], sides[idx]
+        starts = np.flatnonzero(np.r_[True, (run_codes[1:] != run_codes[:-1]) | (run_sides[1:] != run_sides[:-1])])
+        lengths = np.diff(np.r_[starts, len(idx)])
+        owner, signed = run_codes[starts], run_sides[starts] * better[run_codes[starts]]
+        long = lengths > run_max[owner]
+        improvement[owner[long & (signed > 0)]] = True
+        concern[owner[long & (signed < 0)]] = True
 
     # Making Data Count: each special-cause point's type says what it means
     if "point_type" in points:
-        types = points["point_type"].astype(object).to_numpy()
-        mdc = in_last & (rules == "mdc")
-        meaning = pd.Series(types).map(MEANING_BY_POINT_TYPE).to_numpy()
-        improvement |= mdc & (meaning == "improvement")
-        concern |= mdc & (meaning == "concern")
+        types = points["point_type"].astype("category")
+        meaning = np.array([MEANING_BY_POINT_TYPE.get(c) for c in types.cat.categories] + [None], dtype=object)
+        by_point = meaning[types.cat.codes.to_numpy()]  # code -1 (no type) takes the last: None
+        mdc = in_last & (~anhoej)[codes]
+        improvement |= per_series(mdc & (by_point == "improvement"))
+        concern |= per_series(mdc & (by_point == "concern"))
 
-    found = pd.DataFrame({"series": series, "improvement": improvement, "concern": concern})
-    found = found.groupby("series")[["improvement", "concern"]].any()
-    found.loc[found.index.isin(run_improvement), "improvement"] = True
-    found.loc[found.index.isin(run_concern), "concern"] = True
-    return found
+    return pd.DataFrame({"improvement": improvement, "concern": concern}, index=labels)
 
 
 def _tones(summary: pd.DataFrame, meanings: pd.DataFrame, n_useful: pd.Series) -> pd.Series:
@@ -148,15 +147,19 @@ def _tones(summary: pd.DataFrame, meanings: pd.DataFrame, n_useful: pd.Series) -
 
 def _recent(points: pd.DataFrame) -> pd.DataFrame:
     """series, centre (the centre line at the latest point), latest (its plotted value) and
-    recent (the last SPARKLINE_POINTS plotted values, a list) per series."""
-    series = points["series"].astype(np.int64).to_numpy()
-    ends = np.flatnonzero(np.r_[series[1:] != series[:-1], True])
+    recent (the last SPARKLINE_POINTS plotted values, a list) per series. The points come
+    ordered by series, then position."""
+    codes = points["series"].cat.codes.to_numpy()
+    labels = points["series"].cat.categories.astype(np.int64)
+    ends = np.flatnonzero(np.r_[codes[1:] != codes[:-1], True])
     starts = np.r_[0, ends[:-1] + 1]
     y = points["y"].to_numpy(dtype=float)
     first = np.maximum(starts, ends + 1 - SPARKLINE_POINTS)
-    recent = [[None if np.isnan(v) else round(float(v), 6) for v in y[a:b + 1]] for a, b in zip(first, ends)]
+    lengths = ends + 1 - first
+    take = np.repeat(first - np.r_[0, np.cumsum(lengths)[:-1]], lengths) + np.arange(lengths.sum())
+    recent = [part.tolist() for part in np.split(np.round(y[take], 6), np.cumsum(lengths)[:-1])]
     return pd.DataFrame({
-        "series": series[ends],
+        "series": np.asarray(labels)[codes[ends]],
         "centre": points["cl"].to_numpy(dtype=float)[ends],
         "latest": y[ends],
         "recent": recent,

@@ -122,8 +122,9 @@ def _shown(database_key: str, version: int, today: date, lang: str, _portfolio: 
         "chart": [measure_link(p, th, i) for p, th, i in zip(m["project_id"], m["theme_id"], m["measure_id"])],
         "signal": m["tone"].map(lambda tone: tr(f"portfolio.tone.{tone}")).to_numpy(),
         "recent": m["recent"].to_numpy(),
-        "variation": [variation_icon(v, d) for v, d in zip(m["variation_icon"], m["direction"])],
-        "assurance": [assurance_icon(a) for a in m["assurance"]],
+        # "" rather than None: the table shows a missing value as the word "None"
+        "variation": [variation_icon(v, d) or "" for v, d in zip(m["variation_icon"], m["direction"])],
+        "assurance": [assurance_icon(a) or "" for a in m["assurance"]],
         "latest": _number_text(m["latest"], percent, lang).to_numpy(),
         "latest_period": m["latest_period"].to_numpy(),
         "target": _number_text(m["target"], percent, lang).to_numpy(),
@@ -245,6 +246,7 @@ TABLE_COLUMNS = ("owner", "measure", "chart", "signal", "recent", "variation", "
 
 
 def column_config() -> dict:
+    dates = "DD-MM-YYYY" if language() == "da" else "YYYY-MM-DD"  # as ui.format.fmt_date writes them
     col = lambda name: t(f"portfolio.col.{name}")  # noqa: E731
     helptext = lambda name: t(f"portfolio.col_help.{name}")  # noqa: E731
     return {
@@ -256,14 +258,14 @@ def column_config() -> dict:
         "variation": st.column_config.ImageColumn(col("variation"), help=helptext("variation"), width="small"),
         "assurance": st.column_config.ImageColumn(col("assurance"), help=helptext("assurance"), width="small"),
         "latest": st.column_config.TextColumn(col("latest")),
-        "latest_period": st.column_config.DateColumn(col("latest_period"), format="localized"),
+        "latest_period": st.column_config.DateColumn(col("latest_period"), format=dates),
         "target": st.column_config.TextColumn(col("target")),
         "meets_target": st.column_config.TextColumn(col("meets_target"), help=helptext("meets_target")),
         "progress": st.column_config.NumberColumn(col("progress"), help=helptext("progress"), format="%.1f"),
-        "last_cycle": st.column_config.DateColumn(col("last_cycle"), format="localized"),
+        "last_cycle": st.column_config.DateColumn(col("last_cycle"), format=dates),
         "cycles_90": st.column_config.NumberColumn(col("cycles_90"), help=helptext("cycles_90"), format="%d"),
         "data": st.column_config.TextColumn(col("data"), help=helptext("data")),
-        "last_data": st.column_config.DateColumn(col("last_data"), format="localized"),
+        "last_data": st.column_config.DateColumn(col("last_data"), format=dates),
         "pathway": st.column_config.TextColumn(col("pathway")),
         "status": st.column_config.TextColumn(col("status")),
         "kind": st.column_config.TextColumn(col("kind")),

@@ -77,22 +77,24 @@ status_names = {s: label("project_status", s) for s in PROJECT_STATUSES}
 tone_names = {tone: t(f"portfolio.tone_word.{tone}") for tone in TONES}
 sort_names = {s: t(f"portfolio.sort_{s}") for s in SORTS}
 
+everything = t("portfolio.all")
+
 with st.container(border=True):
     first, second, third = st.columns(3)
     chosen_pathways = first.multiselect(t("portfolio.filter_pathway"), list(pathway_names),
-                                        format_func=pathway_names.get, key="portfolio-pathway")
+                                        format_func=pathway_names.get, key="portfolio-pathway", placeholder=everything)
     chosen_units = second.multiselect(t("portfolio.filter_unit"), list(unit_names), format_func=unit_names.get,
-                                      key="portfolio-unit", help=t("portfolio.filter_unit_help"))
+                                      key="portfolio-unit", placeholder=everything, help=t("portfolio.filter_unit_help"))
     chosen_sectors = third.multiselect(t("portfolio.filter_sector"), list(SECTORS),
-                                       format_func=sector_names.get, key="portfolio-sector",
+                                       format_func=sector_names.get, key="portfolio-sector", placeholder=everything,
                                        help=t("portfolio.filter_sector_help"))
     first, second, third, fourth = st.columns([3, 3, 3, 2])
     chosen_themes = first.multiselect(t("portfolio.filter_theme"), list(theme_names), format_func=theme_names.get,
-                                      key="portfolio-theme")
+                                      key="portfolio-theme", placeholder=everything)
     chosen_statuses = second.multiselect(t("portfolio.filter_status"), list(PROJECT_STATUSES),
-                                         format_func=status_names.get, key="portfolio-status")
+                                         format_func=status_names.get, key="portfolio-status", placeholder=everything)
     chosen_tones = third.multiselect(t("portfolio.filter_signal"), list(TONES),
-                                     format_func=tone_names.get, key="portfolio-signal")
+                                     format_func=tone_names.get, key="portfolio-signal", placeholder=everything)
     sort = fourth.selectbox(t("portfolio.sort"), SORTS, format_func=sort_names.get,
                             key="portfolio-sort")
 

@@ -67,7 +67,7 @@ def chart_positions(cur: Cursor, points: pd.DataFrame) -> pd.DataFrame:
     split_points = splits.merge(periods, on="series", how="inner")
     before = (split_points["period"] < split_points["starts_on"]).groupby(
         [split_points["series"], split_points["starts_on"]]).sum().rename("k").reset_index()
-    before = before.merge(lengths, left_on="series", right_index=True)
+    before = before.merge(lengths.reset_index(), on="series")
     before = before[(before["k"] > 0) & (before["k"] < before["n_points"])]
     parts = before.groupby("series")["k"].agg(lambda ks: sorted({int(k) for k in ks})).rename("part")
 
