@@ -193,6 +193,28 @@ def test_words_said_during_a_test_show_its_decision_not_the_test_itself(db):
     assert [s.what for s in item.steps] == ["adapt", "linked_cycle", "linked_project", "registered"]
 
 
+def test_a_problem_raised_in_one_s_own_words_keeps_its_trail_when_merged_into_another(db):
+    world = _world(db)
+    patient, lead, pathway = world["patient"], world["lead"], world["pathway"]
+    mine = actions.register_problem(db, patient, Problem(
+        title="Ingen vidste, hvornår min mor skulle opereres", pathway_id=pathway.id, source="patient_or_relative",
+        reported_by_role="Pårørende", reported_on=TODAY - timedelta(days=3)))
+    kept = actions.register_problem(db, lead, Problem(title="Usikker operationstid", pathway_id=pathway.id,
+                                                      source="staff", reported_on=TODAY - timedelta(days=20)))
+    actions.link_problem_to_project(db, lead, kept.id, world["project"].id)
+    _last_event(db, "problem", kept.id, 2)  # the problem kept was linked to the project two days ago
+    actions.merge_problems(db, lead, kept.id, mine.id)
+    _last_event(db, "problem", mine.id, 1)  # merged yesterday
+
+    [item] = store.trail(db, user_id=patient.user_id)
+    assert (item.kind, item.id, item.mine, item.role) == ("problem", mine.id, True, "relative")
+    assert [(s.what, s.on, s.name or s.project_title) for s in item.steps] == [
+        ("linked_project", TODAY - timedelta(days=2), "Smertefri i skadestuen"),  # shown after the merge
+        ("linked_problem", TODAY - timedelta(days=1), "Usikker operationstid"),
+        ("registered", TODAY - timedelta(days=3), None),
+    ]
+
+
 def test_what_is_being_tested_now_and_the_projects_followed(db):
     world = _world(db)
     lead, project = world["lead"], world["project"]

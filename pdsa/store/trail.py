@@ -268,7 +268,7 @@ class _Events:
         if event is None:
             return registered
         created = self.created(entity, row_id)
-        if event.action == "create" or (created is not None and event.at - created < SAME_SAVE):
+        if event.action == "create" or (created is not None and created <= event.at < created + SAME_SAVE):
             return registered
         return _day(event.at)
 
