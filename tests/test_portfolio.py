@@ -188,3 +188,71 @@ def test_the_data_version_changes_with_every_save(demo_db):
     record_data_points(demo_db, Actor(None, "test", roles=frozenset({"administrator"})), measure.id,
                        [DataPoint(measure_id=measure.id, period=date(2026, 11, 30), value=3)])
     assert data_version(demo_db) > before
+
+
+def test_the_filters_pick_the_right_rows(demo_db):
+    """Pathway, unit, sector, theme (its projects, its chosen measures and its own measure),
+    status and signal, as the page applies them."""
+    from actions import Actor, create_theme, define_measure, set_theme_contributions
+    from pdsa.models import Measure, Theme
+    from ui.portfolio_table import _shown, filter_rows
+
+    actor = Actor(None, "test", roles=frozenset({"administrator"}))
+    theme_id = create_theme(demo_db, actor, Theme(name="Godt koordineret udskrivelse")).id
+    own = define_measure(demo_db, actor, Measure(theme_id=theme_id, name="Oplever udskrivelsen som koordineret",
+                                                 kind="outcome", data_type="proportion", period="month")).id
+    chosen = list_measures(demo_db)[0]
+    set_theme_contributions(demo_db, actor, theme_id, measure_ids=[chosen.id])
+    portfolio = build_portfolio(demo_db, date.today())
+    rows = _shown.__wrapped__("k", 0, date.today(), "en", portfolio)
+    measures = portfolio.measures
+    lists = portfolio.lists
+
+    def ids(**filters):
+        return set(filter_rows(rows, portfolio, **filters)["_measure_id"].astype(int))
+
+    assert ids() == set(measures["measure_id"].astype(int))
+    pathway = int(measures["pathway_id"].dropna().iloc[-1])
+    assert ids(pathways=[pathway]) == set(measures.loc[measures["pathway_id"] == pathway, "measure_id"].astype(int))
+    unit = int(lists["project_units"]["unit_id"].iloc[0])
+    unit_projects = set(lists["project_units"].loc[lists["project_units"]["unit_id"] == unit, "project_id"].astype(int))
+    assert ids(units=[unit]) == set(measures.loc[measures["project_id"].isin(unit_projects), "measure_id"].astype(int))
+    sector_projects = set(lists["project_sectors"].loc[lists["project_sectors"]["sector"] == "municipality",
+                                                       "project_id"].astype(int))
+    assert 0 < len(ids(sectors=["municipality"])) and ids(sectors=["municipality"]) == set(
+        measures.loc[measures["project_id"].isin(sector_projects), "measure_id"].astype(int))
+    assert ids(themes=[theme_id]) == {own, chosen.id}  # its own measure and the one chosen for it
+    project_theme = int(lists["project_themes"]["theme_id"].iloc[0])
+    theme_projects = set(lists["project_themes"].loc[lists["project_themes"]["theme_id"] == project_theme,
+                                                     "project_id"].astype(int))
+    assert ids(themes=[project_theme]) == set(
+        measures.loc[measures["project_id"].isin(theme_projects), "measure_id"].astype(int))
+    assert ids(statuses=["active"]) == set(measures.loc[measures["status"] == "active", "measure_id"].astype(int))
+    assert own not in ids(statuses=["active"])  # a theme's own measure belongs to no project
+    assert ids(tones=["no_data"]) == {own}
+    assert ids(pathways=[pathway], tones=["improvement"]) == set(measures.loc[
+        (measures["pathway_id"] == pathway) & (measures["tone"] == "improvement"), "measure_id"].astype(int))
+    assert rows.loc[rows["_measure_id"] == own, "owner"].item() == "Theme: Godt koordineret udskrivelse"
+    assert rows.loc[rows["_measure_id"] == own, "chart"].item() == f"themes?theme={theme_id}&measure={own}"
+
+
+def test_a_database_without_splits_or_freezes_is_evaluated(db):
+    from actions import Actor, create_pathway, create_project, define_measure, record_data_points
+    from pathways.models import Pathway
+    from pdsa.models import DataPoint, Measure, Project
+
+    actor = Actor(None, "test", roles=frozenset({"administrator"}))
+    pathway = create_pathway(db, actor, Pathway(name="Hoftebrud"))
+    project = create_project(db, actor, Project(title="Hurtig operation", pathway_id=pathway.id, aim_what="a",
+                                                aim_how_much="b", aim_by_when=date(2027, 1, 1),
+                                                start_date=date(2026, 1, 1)))
+    measure = define_measure(db, actor, Measure(project_id=project.id, name="Fald", kind="outcome",
+                                                data_type="count", period="week", target=2, direction="down"))
+    start = date(2026, 1, 5)
+    record_data_points(db, actor, measure.id, [
+        DataPoint(measure_id=measure.id, period=start + timedelta(weeks=k), value=[5, 6, 4, 5, 7, 5][k % 6])
+        for k in range(20)])
+    table = build_portfolio(db, date(2026, 5, 25)).measures.set_index("measure_id")
+    _assert_agrees(db, table, [measure])
+    row = table.loc[measure.id]
+    assert row["n_points"] == 20 and not row["meets_target"] and not row["stale"] and row["periods_since"] == 1

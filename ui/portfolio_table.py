@@ -216,7 +216,7 @@ def filter_rows(shown: pd.DataFrame, portfolio: Portfolio, *, pathways=(), units
             chosen = links.loc[links["theme_id"].isin(themes), "measure_id"] if links is not None else []
             of_theme = (shown["_project_id"].isin(theme_projects) | shown["_measure_id"].isin(chosen)).to_numpy()
             own = shown["_theme_id"].isin(themes).to_numpy()
-            keep &= ((in_project & of_theme) if project_filters else of_theme) | (own & ~project_filters)
+            keep &= (in_project & of_theme) if project_filters else (of_theme | own)
         else:
             keep &= in_project
     if tones:
