@@ -77,6 +77,11 @@ def add_rows_the_demo_lacks(cur) -> None:
         asked = c.execute("SELECT max(id) FROM cycle_comment").fetchone()[0]
         c.execute("INSERT INTO cycle_comment (cycle_id, stage, text, author_name, author_role, reply_to, archived)"
                   " VALUES (?, 'plan', 'Tak', 'Bo', 'lead', ?, true)", [cycle, asked])
+        # slice: no event this period — weeks without events of a measure, one of them removed (archived)
+        c.execute("INSERT INTO no_event_period (measure_id, period, entered_by, entered_at, version, archived) VALUES"
+                  " (?, DATE '2026-11-23', 'Ane Ø.', TIMESTAMP '2026-11-29 18:01:02.5', 1, false)", [measure])
+        c.execute("INSERT INTO no_event_period (measure_id, period, entered_by, version, archived) VALUES"
+                  " (?, DATE '2026-11-16', 'Bo', 2, true)", [measure])
         problem, idea = c.execute("SELECT (SELECT min(id) FROM problem), (SELECT min(id) FROM change_idea)").fetchall()[0]
         c.execute("INSERT INTO problem_change_idea (problem_id, change_idea_id) VALUES (?, ?)", [problem, idea])
         c.execute("UPDATE data_point SET excluded = true, note = 'udeladt – ø' WHERE id = (SELECT min(id) FROM data_point)")

@@ -151,6 +151,8 @@ def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) ->
             st.markdown("  \n".join(lines))
         points = list_data_points(cur, measure.id)
         data_table(measure, points)  # the chart below is drawn from what it saved
+        from ui.import_wizard import show_import_wizard  # slice: import — "Importér data fra en fil"
+        show_import_wizard(cur, current_actor(), measure, key=f"import-{measure.id}")
         periods = _chart_and_finding(cur, measure, annotations_from)
         chart_settings_form(measure, periods)  # also without a chart: a target, or a split to take back
         edit_measure_form(current_actor(), measure, has_data=bool(points))
