@@ -18,13 +18,14 @@ times ``AppTest.run()``:
 * **other session**: a new session opens the page after the first one did (what the next
   person opening it costs; cross-session caches count here), the median of ``--repeat``.
 
-The project page renders all its tabs on every run (``st.tabs`` draws the others hidden), so
-"a tab" is the page opened at that tab through its deep link (``&measure=`` opens Measures,
-``&cycle=`` the PDSA cycles); the times differ only by what the link unfolds.
+The project page draws only the open tab (``st.tabs(on_change="rerun")``; the first, Team and
+progress, unless a link names another), so "a tab" is the page opened at that tab through its
+deep link (``&measure=`` opens Measures, ``&cycle=`` the PDSA cycles with that cycle's worksheet
+unfolded); the ten-measure project is timed on its first tab and on its Measures tab.
 
 Targets (issue 10): every page ≤ 1 s warm and ≤ 2 s cold; the project with ten measures
-≤ 1 s warm. The last line holds every figure. Wall time on a shared machine varies with its
-load; the CPU time of the process during the run is printed beside it.
+≤ 1 s warm (on either tab). The last line holds every figure. Wall time on a shared machine
+varies with its load; the CPU time of the process during the run is printed beside it.
 """
 
 from __future__ import annotations
@@ -94,6 +95,7 @@ def build_database(folder: Path) -> tuple[Path, dict]:
         "projects": [p.id for p in projects],
         "ten": ten.id,
         "measure": list_measures(cur, project_id=first.id)[0].id,
+        "ten_measure": list_measures(cur, project_id=ten.id)[0].id,
         "cycle": list_cycles(cur, project_id=first.id)[0].id,
         "admin_user": find_user(cur, "demo-admin").id,
     }
@@ -113,6 +115,8 @@ def cases(ids: dict) -> list[Case]:
         Case("projects: project 1, Measures tab", "views/projects.py", {"project": p1, "measure": str(ids["measure"])}),
         Case("projects: project 1, PDSA tab", "views/projects.py", {"project": p1, "cycle": str(ids["cycle"])}),
         Case("projects: ten measures", "views/projects.py", {"project": str(ids["ten"])}),
+        Case("projects: ten measures, Measures tab", "views/projects.py",
+             {"project": str(ids["ten"]), "measure": str(ids["ten_measure"])}),
         Case("history", "views/history.py", {}),
         Case("admin", "views/admin.py", {}),
     ]
@@ -200,7 +204,7 @@ def main() -> None:
         print(f"start (imports, opening the database, the home page): {start:.2f} s (CPU {start_cpu:.2f} s)")
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
         print()
-        header = f"{'page':<36} {'charts':>6} {'cold':>7} {'warm':>7} {'other session':>14}   CPU cold/warm/other"
+        header = f"{'page':<40} {'charts':>6} {'cold':>7} {'warm':>7} {'other session':>14}   CPU cold/warm/other"
         print(header)
         print("-" * len(header))
         results = {}
@@ -210,7 +214,7 @@ def main() -> None:
             r = measure_case(case, user, args.lang, args.repeat)
             results[case.name] = r
             flag = "" if r["warm"] <= WARM_TARGET and r["cold"] <= COLD_TARGET else "  over target"
-            print(f"{case.name:<36} {r['charts']:>6} {r['cold']:>6.2f}s {r['warm']:>6.2f}s {r['other']:>13.2f}s"
+            print(f"{case.name:<40} {r['charts']:>6} {r['cold']:>6.2f}s {r['warm']:>6.2f}s {r['other']:>13.2f}s"
                   f"   {r['cold_cpu']:.2f}/{r['warm_cpu']:.2f}/{r['other_cpu']:.2f}{flag}", flush=True)
         print()
         print(f"load average: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")

@@ -23,6 +23,7 @@ from actions import Actor, NotAllowed
 from pdsa.core.db import connect
 from pdsa.core.periods import period_label
 from pdsa.findings import Finding
+from pdsa.i18n import translate
 from pdsa.models import Measure, PdsaCycle
 from pdsa.store.cycles import get_cycle, list_cycles
 from pdsa.store.measures import get_measure, list_measures
@@ -253,8 +254,11 @@ def _stored(path, measure_id: int) -> Measure:
         con.close()
 
 
-def _open_project(monkeypatch, path, title_start: str, language: str = "da", user: str = "demo-admin") -> AppTest:
+def _open_project(monkeypatch, path, title_start: str, language: str = "da", user: str = "demo-admin",
+                  tab: str = "measures") -> AppTest:
+    """The project's page on the tab the user chose (the page draws only the open tab)."""
     at = open_page(monkeypatch, path, "views/projects.py", language, user=user)
+    at.session_state["project-tabs-none"] = translate(language, f"projects.tab_{tab}")
     choices = at.selectbox(key="project").options
     at.selectbox(key="project").select_index(next(i for i, t in enumerate(choices) if t.startswith(title_start))).run()
     assert not at.exception, at.exception
@@ -489,7 +493,9 @@ def test_a_cycle_is_archived_after_asking_and_can_be_restored(monkeypatch, page_
     project = next(p for p in list_projects(cur) if p.title.startswith("Hurtigere svar"))
     cycle = list_cycles(cur, project_id=project.id)[0]
     con.close()
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar")
+    at = _open_project(monkeypatch, page_db, "Hurtigere svar", tab="cycles")
+    at.session_state[f"ws-expander-{cycle.id}"] = True  # its worksheet unfolded
+    at.run()
     at.button(key=f"archive-cycle-{cycle.id}").click().run()
     from ui.plain import plain
 
@@ -513,3 +519,11 @@ def test_a_cycle_is_archived_after_asking_and_can_be_restored(monkeypatch, page_
 def test_readers_see_no_archive_buttons(monkeypatch, page_db):
     at = _open_project(monkeypatch, page_db, "Hurtigere svar", user="demo-reader")
     assert not [b for b in at.button if b.key and b.key.startswith(("archive-measure-", "archive-cycle-"))]
+    at = _open_project(monkeypatch, page_db, "Hurtigere svar", user="demo-reader", tab="cycles")
+    sheets = [e.proto.id for e in at.expander if "ws-expander-" in e.proto.id]
+    assert sheets
+    for cycle_id in (int(s.rsplit("ws-expander-", 1)[1].split("-")[0]) for s in sheets):
+        at.session_state[f"ws-expander-{cycle_id}"] = True  # every worksheet unfolded
+    at.run()
+    assert [m for m in at.markdown if m.value.startswith("Cirklen")], "the worksheets are drawn"
+    assert not [b for b in at.button if b.key and b.key.startswith("archive-cycle-")]

@@ -14,13 +14,15 @@ import pytest
 import streamlit as st
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
-from actions import Actor, record_data_points
+from actions import Actor, record_data_points, start_cycle
 from pdsa.charts import Annotation, ChartLabels, mdc_icons, spc_chart
 from pdsa.core.db import connect
 from pdsa.core.periods import next_period
-from pdsa.models import PROPORTION_DATA_TYPES
+from pdsa.i18n import translate
+from pdsa.models import PROPORTION_DATA_TYPES, PdsaCycle
 from pdsa.series import analyze_measure
 from pdsa.store.measures import data_points_frame, get_measure, list_measures
+from pdsa.store.projects import list_projects
 from test_pages import open_page
 from ui.chart_cache import _specs, fingerprint, vega_lite_spec
 
@@ -106,8 +108,10 @@ def _points(chart) -> int:
     return int(next(f for f in _frames(chart) if "y" in f.columns)["y"].notna().sum())
 
 
-def _open_project(monkeypatch, path, title_start: str = "Hurtigere svar"):
+def _open_project(monkeypatch, path, title_start: str = "Hurtigere svar", tab: str = "measures"):
+    """The project's page on a tab the user chose (the page draws only the open tab)."""
     at = open_page(monkeypatch, path, "views/projects.py", "da")
+    at.session_state["project-tabs-none"] = translate("da", f"projects.tab_{tab}")
     choices = at.selectbox(key="project").options
     at.selectbox(key="project").select_index(next(i for i, t in enumerate(choices) if t.startswith(title_start))).run()
     assert not at.exception, at.exception
@@ -159,3 +163,38 @@ def test_a_point_added_through_the_action_is_on_the_chart_at_the_next_run(monkey
     chart = _chart_for(at, DAYS_TO_DIAGNOSIS)
     assert _points(chart) == before + 1
     assert 30.0 in set(next(f for f in _frames(chart) if "y" in f.columns)["y"])
+
+
+def _ramp(at):
+    return next(el for el in at.get("vega_lite_chart")
+                if json.loads(el.proto.spec).get("usermeta", {}).get("chart") == "ramp_timeline")
+
+
+def test_the_ramp_timeline_comes_from_the_cache_and_follows_a_cycle_at_once(monkeypatch, page_db):
+    """The PDSA tab's timeline is kept for every session, under the cycles it is drawn from: a
+    stage saved shows on it at once, in this session and the next."""
+    st.cache_data.clear()
+    con = connect(page_db)
+    try:
+        cur = con.cursor()
+        project = next(p for p in list_projects(cur) if p.title.startswith("Hurtigere svar"))
+        cycle = start_cycle(cur, ACTOR, PdsaCycle(project_id=project.id, title="Booking samme dag – 1 patient",
+                                                  plan_objective="Kan det lade sig gøre?",
+                                                  plan_end=pd.Timestamp.today().date() + pd.Timedelta(days=7)))
+    finally:
+        con.close()
+
+    def stage_of(at) -> str:
+        rows = pd.concat(_frames(_ramp(at)))
+        return rows.loc[rows["title"] == cycle.title, "stage"].iloc[0]
+
+    at = _open_project(monkeypatch, page_db, tab="cycles")
+    assert stage_of(at) == translate("da", "cycle_stage.planning")
+    first = _ramp(at).proto.spec
+    assert _ramp(_open_project(monkeypatch, page_db, tab="cycles")).proto.spec == first, "the next session: cached"
+    at.session_state[f"ws-expander-{cycle.id}"] = True
+    at.run()
+    at.button(key=f"ws-done-plan-{cycle.id}").click().run()
+    assert not at.exception, at.exception
+    assert stage_of(at) == translate("da", "cycle_stage.doing"), "the saved stage is on the timeline at once"
+    assert stage_of(_open_project(monkeypatch, page_db, tab="cycles")) == translate("da", "cycle_stage.doing")

@@ -52,8 +52,10 @@ def user_id(db_path, username: str) -> int:
         con.close()
 
 
-def open_page(monkeypatch, db_path, page: str, language: str, user: str | None = "demo-admin") -> AppTest:
-    """The page as the user sees it once signed in (the demo's administrator unless told)."""
+def open_page(monkeypatch, db_path, page: str, language: str, user: str | None = "demo-admin",
+              tab: str | None = None) -> AppTest:
+    """The page as the user sees it once signed in (the demo's administrator unless told); on the
+    projects page ``tab`` ("measures", "cycles" …) is the tab the user chose (only it is drawn)."""
     monkeypatch.setenv("PDSA_DB", str(db_path))
     at = AppTest.from_file("../streamlit_app.py", default_timeout=60)
     at.session_state["lang"] = language
@@ -61,8 +63,18 @@ def open_page(monkeypatch, db_path, page: str, language: str, user: str | None =
         at.session_state["signed_in_user_id"] = user_id(db_path, user if user != "demo-admin" or _has_demo(db_path)
                                                         else "admin")
     at.run()
+    if tab is not None:
+        choose_tab(at, tab, language, run=False)
     at.switch_page(page).run()
     return at
+
+
+def choose_tab(at: AppTest, tab: str, language: str, *, run: bool = True) -> AppTest:
+    """The projects page's tab the user clicks (no deep link in the address)."""
+    from pdsa.i18n import translate
+
+    at.session_state["project-tabs-none"] = translate(language, f"projects.tab_{tab}")
+    return at.run() if run else at
 
 
 def _has_demo(db_path) -> bool:
@@ -133,7 +145,7 @@ def test_no_internal_ids_or_raw_values_on_screen(monkeypatch, demo_path, languag
 
 
 def test_every_project_shows_charts_for_its_measures(monkeypatch, demo_path):
-    at = open_page(monkeypatch, demo_path, "views/projects.py", "da")
+    at = open_page(monkeypatch, demo_path, "views/projects.py", "da", tab="measures")
     projects = at.selectbox(key="project").options
     assert len(projects) >= 4
     cur = connect(demo_path).cursor()
@@ -146,11 +158,13 @@ def test_every_project_shows_charts_for_its_measures(monkeypatch, demo_path):
         charts = [spec for spec in specs if "vconcat" not in spec  # Making Data Count icons stand beside
                   and "chart" not in spec.get("usermeta", {})]  # slice: worksheet — the PDSA tab's ramp and Study charts
         assert len(charts) == measures_per_project[title], f"{title}: one chart per measure"
+        choose_tab(at, "drivers", "da")
         assert at.get("graphviz_chart"), f"{title} shows no driver diagram"
+        choose_tab(at, "measures", "da")
 
 
 def test_a_measure_can_be_shown_as_a_run_chart(monkeypatch, demo_path):
-    at = open_page(monkeypatch, demo_path, "views/projects.py", "en")
+    at = open_page(monkeypatch, demo_path, "views/projects.py", "en", tab="measures")
     radio = next(r for r in at.radio if r.key and r.key.startswith("chart-") and r.value != "run")
     assert "Run chart" in radio.options
     radio.set_value("run").run()
@@ -243,7 +257,7 @@ def test_measures_without_a_chart_yet_say_so_and_the_page_still_works(monkeypatc
     con = connect(path)
     add_edge_case_measures(con.cursor())
     con.close()
-    at = open_page(monkeypatch, path, "views/projects.py", "en")
+    at = open_page(monkeypatch, path, "views/projects.py", "en", tab="measures")
     assert not at.exception, at.exception
     assert any("There are no data for this measure yet" in i.value for i in at.info)  # the lone first event
     at.switch_page("views/overview.py").run()
@@ -255,7 +269,7 @@ def _settings_page(monkeypatch, source: Path, tmp_path, name: str):
 
     path = tmp_path / "settings.duckdb"
     shutil.copyfile(source, path)
-    at = open_page(monkeypatch, path, "views/projects.py", "en", user=name)
+    at = open_page(monkeypatch, path, "views/projects.py", "en", user=name, tab="measures")
     return path, at
 
 
@@ -337,7 +351,7 @@ def test_an_unchanged_save_keeps_settings_that_fall_between_the_plotted_periods(
 def test_only_those_who_may_change_a_measure_see_its_settings_and_a_bad_target_is_refused(
         monkeypatch, demo_db_file, tmp_path):
     for user in ("demo-reader", "demo-patient"):
-        at = open_page(monkeypatch, demo_db_file, "views/projects.py", "en", user=user)
+        at = open_page(monkeypatch, demo_db_file, "views/projects.py", "en", user=user, tab="measures")
         assert not at.exception, at.exception
         assert not [w for w in at.text_input if w.key and w.key.startswith("set-target-")], user
     path, at = _settings_page(monkeypatch, demo_db_file, tmp_path, "demo-lead")
@@ -380,7 +394,7 @@ def test_a_refused_setting_is_explained_in_danish(monkeypatch, demo_db_file, tmp
 
     path = tmp_path / "da.duckdb"
     shutil.copyfile(demo_db_file, path)
-    at = open_page(monkeypatch, path, "views/projects.py", "da")
+    at = open_page(monkeypatch, path, "views/projects.py", "da", tab="measures")
     measure_id = int(_widget(at.text_input, "set-target-").key.split("-")[2])
     _widget(at.text_input, f"set-target-{measure_id}").input("syv")
     _submit(at, measure_id)
@@ -402,7 +416,7 @@ def test_no_page_offers_a_change_the_actions_would_refuse(monkeypatch, demo_path
     con = connect(demo_path)
     cur = con.cursor()
     actor = actor_for(cur, find_user(cur, user))
-    at = open_page(monkeypatch, demo_path, "views/projects.py", "en", user=user)
+    at = open_page(monkeypatch, demo_path, "views/projects.py", "en", user=user, tab="measures")
     titles = at.selectbox(key="project").options
     for index, title in enumerate(titles):
         at.selectbox(key="project").select_index(index).run()

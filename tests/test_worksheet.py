@@ -189,7 +189,9 @@ def _read(path, read):
         con.close()
 
 
-def _open(monkeypatch, path, user: str, **params) -> AppTest:
+def _open(monkeypatch, path, user: str, *, tab: str | None = None, **params) -> AppTest:
+    """The projects page as ``user`` sees it; ``tab`` ("cycles", "measures" …) is the tab the user
+    chose (the page draws only the open tab), the params a deep link."""
     from test_pages import user_id
 
     monkeypatch.setenv("PDSA_DB", str(path))
@@ -199,6 +201,8 @@ def _open(monkeypatch, path, user: str, **params) -> AppTest:
     at.run()
     for name, value in params.items():
         at.query_params[name] = str(value)
+    if tab is not None:
+        at.session_state["project-tabs-none"] = translate("da", f"projects.tab_{tab}")
     at.switch_page("views/projects.py").run()
     assert not at.exception, at.exception
     return at
@@ -242,7 +246,7 @@ def test_the_demo_cycle_past_its_planned_end_is_flagged_and_says_not_yet(monkeyp
 
 def test_a_team_runs_a_cycle_plan_do_study_act_and_starts_the_next(monkeypatch, demo_copy):
     project = _read(demo_copy, _first_project)
-    at = _open(monkeypatch, demo_copy, "demo-lead", project=project.id)
+    at = _open(monkeypatch, demo_copy, "demo-lead", tab="cycles", project=project.id)
     keys = {name: f"new-cycle-{name}-{project.id}" for name in ("title", "scale", "objective")}
     at.text_input(key=keys["title"]).input("Smerteskema ved ankomst – 1 patient")
     at.text_input(key=keys["scale"]).input("1 patient, 1 sygeplejerske, 1 dagvagt")
@@ -353,3 +357,70 @@ def test_a_commented_cycle_can_still_be_filled_in_archived_and_restored(demo_db)
     archived = actions.archive_cycle(demo_db, lead, cycle.id, expected_version=saved.version)
     actions.restore_cycle(demo_db, lead, cycle.id, expected_version=archived.version)
     assert len(list_comments(demo_db, [cycle.id])) == 2
+
+
+def _worksheet(at: AppTest, cycle_id: int):
+    """The cycle's worksheet expander (its heading changes with the stage; its key does not)."""
+    found = [e for e in at.expander if e.proto.id and f"ws-expander-{cycle_id}" in e.proto.id]
+    assert len(found) == 1, [e.label for e in at.expander]
+    return found[0]
+
+
+def test_the_worksheet_stays_open_after_a_stage_is_saved(monkeypatch, demo_copy):
+    """The heading names the stage, so a save changes it: the worksheet stays open and shows
+    the next stage's form (it used to fold shut after every save)."""
+    project = _read(demo_copy, _first_project)
+    cycle = _read(demo_copy, lambda cur: actions.start_cycle(cur, ADMIN, PdsaCycle(
+        project_id=project.id, title="Smertescore ved triage – 1 patient", plan_objective="Scores smerten?")))
+    c = cycle.id
+    at = _open(monkeypatch, demo_copy, "demo-lead", tab="cycles", project=project.id)
+    sheet = _worksheet(at, c)
+    assert not sheet.proto.expanded and f"ws-done-plan-{c}" not in [b.key for b in at.button], \
+        "a folded worksheet is not drawn"
+    at.session_state[f"ws-expander-{c}"] = True  # the user unfolds it
+    at.run()
+    assert _worksheet(at, c).proto.expanded
+    assert at.text_area(key=f"ws-plan-plan_objective-{c}").value == "Scores smerten?"
+
+    _click(at, f"ws-done-plan-{c}")
+    sheet = _worksheet(at, c)
+    assert "udføres" in sheet.label and sheet.proto.expanded, "open after the save, its heading says Do"
+    assert any(s.value.startswith("Planen er gemt") for s in at.success)
+    assert at.text_area(key=f"ws-do-do_what_happened-{c}") is not None, "the next stage's form shows"
+    at.text_area(key=f"ws-do-do_what_happened-{c}").input("Smerten blev scoret efter 6 minutter.")
+    _click(at, f"ws-done-do-{c}")
+    sheet = _worksheet(at, c)
+    assert "studeres" in sheet.label and sheet.proto.expanded
+    assert f"ws-done-study-{c}" in [b.key for b in at.button]
+    at.run()  # a later run (another click on the page) keeps it open too
+    assert _worksheet(at, c).proto.expanded
+
+
+def test_a_folded_worksheet_shows_the_stored_words_when_unfolded_again(monkeypatch, demo_copy):
+    """Folding a worksheet takes its form off the page (Streamlit forgets the fields); unfolded
+    again, the form shows the stored words, not empty fields."""
+    project = _read(demo_copy, _first_project)
+    cycle = _read(demo_copy, lambda cur: actions.start_cycle(cur, ADMIN, PdsaCycle(
+        project_id=project.id, title="Tavle med smertescore – 1 dag", plan_objective="Ses scoren på tavlen?")))
+    c = cycle.id
+    at = _open(monkeypatch, demo_copy, "demo-lead", project=project.id, cycle=c)
+    assert _worksheet(at, c).proto.expanded, "a link unfolds its cycle"
+    assert at.text_area(key=f"ws-plan-plan_objective-{c}").value == "Ses scoren på tavlen?"
+    at.session_state[f"ws-expander-{c}"] = False  # folded
+    at.run()
+    assert f"ws-plan-plan_objective-{c}" not in [a.key for a in at.text_area]
+    at.session_state[f"ws-expander-{c}"] = True  # and unfolded
+    at.run()
+    assert at.text_area(key=f"ws-plan-plan_objective-{c}").value == "Ses scoren på tavlen?"
+
+
+def test_the_project_page_draws_only_the_open_tab(monkeypatch, demo_copy):
+    """Tabs rerun the page when chosen: the hidden tabs' forms and charts are not drawn."""
+    project = _read(demo_copy, _first_project)
+    at = _open(monkeypatch, demo_copy, "demo-lead", project=project.id)
+    assert not [b for b in at.button if b.label == "Start cirklen"], "the PDSA tab is not open"
+    assert not _chart_specs(at), "no chart on the team tab"
+    at.session_state["project-tabs-none"] = translate("da", "projects.tab_cycles")
+    at.run()
+    assert [b for b in at.button if b.label == "Start cirklen"]
+    assert any(spec.get("usermeta", {}).get("chart") == "ramp_timeline" for spec in _chart_specs(at))

@@ -43,6 +43,8 @@ STAGE_FIELDS: dict[str, tuple[str, ...]] = {
 }
 _DATES = {"plan": ("plan_end",), "do": ("do_start", "do_end"), "study": (), "act": ()}
 _NEXT = {"plan": "do", "do": "study", "study": "act"}
+# whether a cycle's worksheet is unfolded (ui/cycle_view.py): a save or a start keeps or opens it
+OPEN_KEY = "ws-open-{}"
 
 
 def date_format() -> str:
@@ -94,8 +96,11 @@ def show_outcome(cycle_id: int) -> None:
 # --- the stage forms ----------------------------------------------------------------------------
 
 def _fill(cycle: PdsaCycle, stage: str, measure_ids: bool) -> None:
-    """Fill the form from the stored cycle, once, and remember the version it shows."""
-    if _version_key(cycle.id, stage) in st.session_state:
+    """Fill the form from the stored cycle, once, and remember the version it shows; again when
+    Streamlit dropped the fields' values (the worksheet was folded, so its form was not drawn)."""
+    state = st.session_state
+    if _version_key(cycle.id, stage) in state and all(
+            _key(cycle.id, stage, name) in state for name in STAGE_FIELDS[stage] + _DATES[stage]):
         return
     for name in STAGE_FIELDS[stage]:
         st.session_state[_key(cycle.id, stage, name)] = getattr(cycle, name) or ""
@@ -184,6 +189,7 @@ def _form_values(cycle_id: int, stage: str) -> dict[str, Any]:
 
 def _save_stage(cycle: PdsaCycle, stage: str, move_on: bool) -> None:
     """on_click: check the stage's fields, move on when asked, save on the version shown."""
+    st.session_state[OPEN_KEY.format(cycle.id)] = True  # the worksheet stays open though its heading changes
     key = _outcome_key(cycle.id)
     values = _form_values(cycle.id, stage)
     fields: dict[str, list[str]] = {}
@@ -318,11 +324,12 @@ def _start(cycle: PdsaCycle) -> str | None:
     try:
         if actor is None:
             return t("app.not_allowed")
-        start_cycle(cursor(), actor, cycle)
+        started = start_cycle(cursor(), actor, cycle)
     except (NotAllowed, DatabaseError) as exc:
         return _error_problem(exc)
     except ValueError as exc:
         return plain(str(exc))
+    st.session_state[OPEN_KEY.format(started.id)] = True  # its worksheet opens, at Plan
     return None
 
 

@@ -16,20 +16,22 @@ from datetime import date, timedelta
 import pandas as pd
 import streamlit as st
 
-from actions import Actor, NotAllowed, StaleEdit, archive_cycle, can, restore_cycle
+from actions import Actor, archive_cycle, can, restore_cycle
 from actions.permissions import Scope
 from pdsa.charts import Annotation, spc_chart
-from pdsa.core.db import DatabaseError
 from pdsa.core.periods import next_period
 from pdsa.models import PROPORTION_DATA_TYPES, CycleComment, Measure, PdsaCycle, Project
-from ui.ramp_chart import RampLabels, ramp_timeline
+from ui.ramp_chart import RampLabels, ramp_rows, ramp_timeline
 from pdsa.series import analyze_measure
 from pdsa.store.cycle_comments import list_comments
 from pdsa.store.cycles import list_cycles, ramps
 from pdsa.store.measures import data_points_frame, list_measures
 from pdsa.store.projects import list_change_ideas
 from ui.actor import current_actor
+from ui.chart_cache import show_altair_chart
+from ui.archive_control import Archivable, archive_control, archive_outcome, restore_button
 from ui.cycle_forms import (
+    OPEN_KEY,
     STAGE_FIELDS,
     answer_form,
     comment_form,
@@ -41,7 +43,7 @@ from ui.cycle_forms import (
 from ui.format import fmt_date, fmt_datetime, label
 from ui.measure_view import chart_labels
 from ui.plain import plain
-from ui.state import cursor, database_error_text, t
+from ui.state import cursor, t
 
 _STAGE_FIELDS = STAGE_FIELDS  # the fields each stage shows (tests/test_i18n.py checks their words)
 _STAGE_OF = {"planning": "plan", "doing": "do", "studying": "study", "acted": "act"}
@@ -77,11 +79,22 @@ def cycles_tab(cur, actor: Actor | None, project: Project, cycles: list[PdsaCycl
             overdue = " · ⚠" if is_overdue(cycle) else ""
             heading = (f"PDSA {number}.{cycle.cycle_number} · {plain(cycle.title, one_line=True)} — "
                        f"{stage}{decision}{overdue}")
-            with st.expander(heading, expanded=cycle.id == linked_cycle):
-                show_cycle(cycle, number=f"{number}.{cycle.cycle_number}", measures=measures,
-                           comments=[c for c in comments if c.cycle_id == cycle.id],
-                           has_next=any(c.parent_id == cycle.id for c in cycles), pathway_id=project.pathway_id)
+            worksheet = st.expander(heading, expanded=is_open(cycle.id, linked=cycle.id == linked_cycle),
+                                    key=f"ws-expander-{cycle.id}", on_change="rerun")
+            st.session_state[OPEN_KEY.format(cycle.id)] = bool(worksheet.open)  # as the user left it
+            if worksheet.open:  # a folded worksheet is not drawn: its forms cost nothing on this run
+                with worksheet:
+                    show_cycle(cycle, number=f"{number}.{cycle.cycle_number}", measures=measures,
+                               comments=[c for c in comments if c.cycle_id == cycle.id],
+                               has_next=any(c.parent_id == cycle.id for c in cycles), pathway_id=project.pathway_id)
     archived_cycles_section(cur, actor, project.id)
+
+
+def is_open(cycle_id: int, *, linked: bool = False) -> bool:
+    """Whether the worksheet is unfolded: as the user left it, else when a link names it. The
+    heading tells the stage, so it changes with a save and Streamlit makes a new expander: this
+    memory (kept on every run, and set by a save or a start in ui/cycle_forms.py) keeps it open."""
+    return bool(st.session_state.get(OPEN_KEY.format(cycle_id), linked))
 
 
 def _ramp_view(cycles: list[PdsaCycle], ideas: dict[int, str]) -> None:
@@ -92,13 +105,17 @@ def _ramp_view(cycles: list[PdsaCycle], ideas: dict[int, str]) -> None:
         stages={code: t(f"cycle_stage.{code}") for code in ("planning", "doing", "studying", "acted")},
         decisions={code: t(f"decision.{code}") for code in ("adopt", "adapt", "abandon")},
     )
-    chart = ramp_timeline(cycles, ideas, labels)
+    today = date.today()
     st.markdown(f"#### {t('worksheet.ramp_heading')}")
-    if chart is None:
+    if ramp_rows(cycles, ideas, labels, today=today).empty:
         st.caption(t("worksheet.ramp_no_dates"))
         return
     st.caption(t("worksheet.ramp_caption"))
-    st.altair_chart(chart, width="stretch", theme=None, key="ramp-timeline")
+    # from the cache every session shares (ui/chart_cache.py), kept under everything it is drawn
+    # from: the cycles (their versions, dates, stages), the ideas, the words and today
+    show_altair_chart(lambda: ramp_timeline(cycles, ideas, labels, today=today),
+                      drawn_from=("ramp", cycles, sorted(ideas.items()), labels, today),
+                      width="stretch", theme=None, key="ramp-timeline")
 
 
 def is_overdue(cycle: PdsaCycle, today: date | None = None) -> bool:
@@ -232,10 +249,19 @@ def _cycle_chart(measure: Measure, cycle: PdsaCycle) -> None:
     marks = [Annotation(date=pd.Timestamp(start), label=t("worksheet.chart_start"), kind="pdsa")]
     if cycle.do_end and cycle.do_end != start and next_period(cycle.do_end, measure.period):
         marks.append(Annotation(date=pd.Timestamp(cycle.do_end), label=t("worksheet.chart_end"), kind="pdsa"))
-    figure = spc_chart(analysis, labels=chart_labels(measure, chart), annotations=marks,
-                       percent=measure.data_type in PROPORTION_DATA_TYPES, show_icons=False)
-    figure = figure.properties(usermeta={"chart": "cycle_study"})  # told apart from the Measures tab's charts
-    st.altair_chart(figure, width="stretch", theme=None, key=f"ws-chart-{cycle.id}-{measure.id}")
+    labels = chart_labels(measure, chart)
+
+    def build():
+        figure = spc_chart(analysis, labels=labels, annotations=marks,
+                           percent=measure.data_type in PROPORTION_DATA_TYPES, show_icons=False)
+        return figure.properties(usermeta={"chart": "cycle_study"})  # told apart from the Measures tab's charts
+
+    # cached for every session under all it is drawn from: the measure (its settings and data
+    # versions), the points shown (their digest keeps two databases that share ids apart), the
+    # cycle's marks and the words in the reader's language
+    shown = pd.util.hash_pandas_object(window, index=False).to_numpy().tobytes()
+    show_altair_chart(build, drawn_from=("cycle_study", measure, shown, marks, labels),
+                      width="stretch", theme=None, key=f"ws-chart-{cycle.id}-{measure.id}")
 
 
 def _role_words(role: str) -> str:
@@ -264,81 +290,28 @@ def _comments(cycle: PdsaCycle, stage: str, comments: list[CycleComment], may_co
         comment_form(cycle, stage)
 
 
-# --- archive and restore ------------------------------------------------------------------------
+# --- archive and restore (ui/archive_control.py) ------------------------------------------------
 
 
-def _ask_key(cycle_id: int) -> str:
-    return f"cycle-archive-ask-{cycle_id}"
-
-
-def _problem_key(cycle_id: int) -> str:
-    return f"cycle-archive-problem-{cycle_id}"
-
-
-def _outcome_key(project_id: int) -> str:
-    return f"cycle-archive-outcome-{project_id}"
-
-
-def _set(key: str, value: bool) -> None:
-    st.session_state[key] = value
+def _archivable(cycle: PdsaCycle) -> Archivable:
+    return Archivable(
+        kind="cycle", item_id=cycle.id, version=cycle.version, name=cycle.title, group=cycle.project_id,
+        archive=archive_cycle, restore=restore_cycle, archive_label="measure_forms.archive_cycle",
+        question="measure_forms.archive_cycle_question", archived_text="measure_forms.cycle_archived",
+        restored_text="measure_forms.cycle_restored")
 
 
 def _archive_control(cycle: PdsaCycle) -> None:
     """A quiet Archive button under the worksheet; clicking it asks first."""
     actor = current_actor()
-    if actor is None or not can(actor, "archive_cycle", Scope(project_id=cycle.project_id)):
-        return
-    problem = st.session_state.pop(_problem_key(cycle.id), None)
-    if problem:
-        st.error(problem)
-    if not st.session_state.get(_ask_key(cycle.id)):
-        st.button(t("measure_forms.archive_cycle"), key=f"archive-cycle-{cycle.id}", type="tertiary",
-                  icon=":material/archive:", on_click=_set, args=(_ask_key(cycle.id), True))
-        return
-    st.warning(t("measure_forms.archive_cycle_question", name=plain(cycle.title, one_line=True)))
-    row = st.container(horizontal=True)
-    row.button(t("measure_forms.archive_yes"), key=f"archive-cycle-yes-{cycle.id}", type="primary",
-               on_click=_change_archived, args=(cycle, True))
-    row.button(t("measure_forms.archive_no"), key=f"archive-cycle-no-{cycle.id}",
-               on_click=_set, args=(_ask_key(cycle.id), False))
-
-
-def _change_archived(cycle: PdsaCycle, archived: bool) -> None:
-    """on_click of "Yes, archive" and of Restore: run the action, keep what happened for the rerun."""
-    st.session_state.pop(_ask_key(cycle.id), None)
-    actor = current_actor()
-    name = plain(cycle.title, one_line=True)
-    problem = None
-    try:
-        if actor is None:
-            problem = t("app.not_allowed")
-        elif archived:
-            archive_cycle(cursor(), actor, cycle.id, expected_version=cycle.version)
-        else:
-            restore_cycle(cursor(), actor, cycle.id, expected_version=cycle.version)
-    except StaleEdit as exc:
-        problem = t("measure_forms.changed_meanwhile", who=plain(exc.changed_by or "?"), name=name,
-                    when=fmt_datetime(exc.changed_at))
-    except NotAllowed:
-        problem = t("app.not_allowed")
-    except DatabaseError as exc:
-        problem = database_error_text(exc)
-    if problem is not None and archived:
-        st.session_state[_problem_key(cycle.id)] = problem  # said under the worksheet, which is still there
-        return
-    if problem is not None:
-        st.session_state[_outcome_key(cycle.project_id)] = ("error", problem)  # said above the archived list
-        return
-    st.session_state[_outcome_key(cycle.project_id)] = (
-        "success", t("measure_forms.cycle_archived" if archived else "measure_forms.cycle_restored", name=name))
+    archive_control(_archivable(cycle),
+                    may=actor is not None and can(actor, "archive_cycle", Scope(project_id=cycle.project_id)))
 
 
 def archived_cycles_section(cur, actor: Actor | None, project_id: int) -> None:
     """What became of an archive or a restore, and the project's archived cycles under an
     "Archived PDSA cycles" expander, each with Restore for those who may (nothing when none)."""
-    outcome = st.session_state.pop(_outcome_key(project_id), None)
-    if outcome is not None:
-        (st.success if outcome[0] == "success" else st.error)(outcome[1])
+    archive_outcome("cycle", project_id)
     archived = list_cycles(cur, project_id=project_id, archived_only=True)
     if not archived:
         return
@@ -349,6 +322,4 @@ def archived_cycles_section(cur, actor: Actor | None, project_id: int) -> None:
             row = st.container(horizontal=True, vertical_alignment="center")
             started = f" · {fmt_date(cycle.do_start)}" if cycle.do_start else ""
             row.markdown(f"**{plain(cycle.title, one_line=True)}** · {label('cycle_stage', cycle.stage)}{started}")
-            if may_restore:
-                row.button(t("measure_forms.restore"), key=f"restore-cycle-{cycle.id}",
-                           icon=":material/unarchive:", on_click=_change_archived, args=(cycle, False))
+            restore_button(row, _archivable(cycle), may=may_restore)

@@ -303,7 +303,9 @@ def _fill(keys: dict[str, str], values: dict, version: int, outcome: Outcome | N
     """The stored values in the form: the first time, and when someone saved while it sat unused."""
     state = st.session_state
     shown = state.get(keys["version"])
-    if shown is None or (shown < version and outcome is None):
+    # again when Streamlit dropped the form's values while it was not drawn (another tab open:
+    # the project page draws only the open tab)
+    if shown is None or (shown < version and outcome is None) or keys["text"] not in state:
         for name, value in values.items():
             state[keys[name]] = value
         state[keys["version"]] = version

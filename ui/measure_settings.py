@@ -189,12 +189,14 @@ def chart_settings_form(measure: Measure, periods: list[date]) -> None:
         return  # only those who may change it see the form (the action checks again)
     stored = [d for d in (measure.freeze_until, *measure.splits) if d is not None]
     periods = sorted({*periods, *stored})
+    keys = _keys(measure.id)
     if st.session_state.get(_shown_version_key(measure.id)) is None or (
         st.session_state[_shown_version_key(measure.id)] < measure.version
         and _result_key(measure.id) not in st.session_state
-    ):
-        _show_stored_settings(measure, periods)  # first view, or someone saved while the form sat unused
-    keys = _keys(measure.id)
+    ) or any(keys[name] not in st.session_state for name in ("chart", "freeze", "splits", "target")):
+        # first view, someone saved while the form sat unused, or Streamlit dropped the fields'
+        # values while the form was not drawn (another tab open)
+        _show_stored_settings(measure, periods)
     result = st.session_state.pop(_result_key(measure.id), None)
     invalid = result[1] if result is not None and result[0] == "invalid" else {}
     if result is not None:

@@ -8,24 +8,24 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from actions import Actor, NotAllowed, StaleEdit, archive_measure, can, restore_measure
+from actions import Actor, archive_measure, can, restore_measure
 from actions.permissions import Scope
 from pdsa.charts import Annotation, ChartLabels, chart_to_png, chart_to_svg, mdc_icons, spc_chart
 from pdsa.findings import finding_for_last_part
 from pdsa.models import PROPORTION_DATA_TYPES, Measure, PdsaCycle
 from pdsa.core.periods import next_period
-from pdsa.core.db import DatabaseError
 from pdsa.series import analyze_measure, measure_series
 from pdsa.store.cycles import ramps
 from pdsa.store.measures import data_points_frame, list_data_points, list_measures
 from ui.actor import current_actor
+from ui.archive_control import Archivable, archive_control, archive_outcome, restore_button
 from ui.chart_cache import show_measure_chart
 from ui.data_table import data_table
 from ui.measure_form import definition_lines, edit_measure_form
 from ui.measure_settings import chart_settings_form
-from ui.format import fmt_datetime, fmt_number, fmt_percent, label
+from ui.format import fmt_number, fmt_percent, label
 from ui.plain import plain
-from ui.state import cursor, database_error_text, language, t
+from ui.state import language, t
 
 
 def chart_labels(measure: Measure, chart: str) -> ChartLabels:
@@ -190,85 +190,31 @@ def _chart_and_finding(cur, measure: Measure, annotations_from: list[PdsaCycle])
     return sorted(set(series.x))
 
 
-# --- archive and restore ------------------------------------------------------------------------
+# --- archive and restore (ui/archive_control.py) ------------------------------------------------
 
 
 def _scope(measure: Measure) -> Scope:
     return Scope(project_id=measure.project_id, theme_id=measure.theme_id)
 
 
-def _ask_key(measure_id: int) -> str:
-    return f"measure-archive-ask-{measure_id}"
-
-
-def _problem_key(measure_id: int) -> str:
-    return f"measure-archive-problem-{measure_id}"
-
-
-def _outcome_key(project_id: int | None) -> str:
-    return f"measure-archive-outcome-{project_id}"
-
-
-def _set(key: str, value: bool) -> None:
-    st.session_state[key] = value
+def _archivable(measure: Measure) -> Archivable:
+    return Archivable(
+        kind="measure", item_id=measure.id, version=measure.version, name=measure.name, group=measure.project_id,
+        archive=archive_measure, restore=restore_measure, archive_label="measure_forms.archive_measure",
+        question="measure_forms.archive_measure_question", archived_text="measure_forms.measure_archived",
+        restored_text="measure_forms.measure_restored")
 
 
 def _archive_control(measure: Measure) -> None:
     """A quiet Archive button; clicking it asks first, and only "Yes, archive" archives."""
     actor = current_actor()
-    if actor is None or not can(actor, "archive_measure", _scope(measure)):
-        return
-    problem = st.session_state.pop(_problem_key(measure.id), None)
-    if problem:
-        st.error(problem)
-    if not st.session_state.get(_ask_key(measure.id)):
-        st.button(t("measure_forms.archive_measure"), key=f"archive-measure-{measure.id}", type="tertiary",
-                  icon=":material/archive:", on_click=_set, args=(_ask_key(measure.id), True))
-        return
-    st.warning(t("measure_forms.archive_measure_question", name=plain(measure.name, one_line=True)))
-    row = st.container(horizontal=True)
-    row.button(t("measure_forms.archive_yes"), key=f"archive-measure-yes-{measure.id}", type="primary",
-               on_click=_change_archived, args=(measure, True))
-    row.button(t("measure_forms.archive_no"), key=f"archive-measure-no-{measure.id}",
-               on_click=_set, args=(_ask_key(measure.id), False))
-
-
-def _change_archived(measure: Measure, archived: bool) -> None:
-    """on_click of "Yes, archive" and of Restore: run the action, keep what happened for the rerun."""
-    st.session_state.pop(_ask_key(measure.id), None)
-    actor = current_actor()
-    name = plain(measure.name, one_line=True)
-    problem = None
-    try:
-        if actor is None:
-            problem = t("app.not_allowed")
-        elif archived:
-            archive_measure(cursor(), actor, measure.id, expected_version=measure.version)
-        else:
-            restore_measure(cursor(), actor, measure.id, expected_version=measure.version)
-    except StaleEdit as exc:
-        problem = t("measure_forms.changed_meanwhile", who=plain(exc.changed_by or "?"), name=name,
-                    when=fmt_datetime(exc.changed_at))
-    except NotAllowed:
-        problem = t("app.not_allowed")
-    except DatabaseError as exc:
-        problem = database_error_text(exc)
-    if problem is not None and archived:
-        st.session_state[_problem_key(measure.id)] = problem  # said on the card, which is still there
-        return
-    if problem is not None:
-        st.session_state[_outcome_key(measure.project_id)] = ("error", problem)  # said above the archived list
-        return
-    st.session_state[_outcome_key(measure.project_id)] = (
-        "success", t("measure_forms.measure_archived" if archived else "measure_forms.measure_restored", name=name))
+    archive_control(_archivable(measure), may=actor is not None and can(actor, "archive_measure", _scope(measure)))
 
 
 def archived_measures_section(cur, actor: Actor | None, project_id: int) -> None:
     """What became of an archive or a restore, and the project's archived measures under an
     "Archived measures" expander, each with Restore for those who may (nothing when none)."""
-    outcome = st.session_state.pop(_outcome_key(project_id), None)
-    if outcome is not None:
-        (st.success if outcome[0] == "success" else st.error)(outcome[1])
+    archive_outcome("measure", project_id)
     archived = list_measures(cur, project_id=project_id, archived_only=True)
     if not archived:
         return
@@ -278,9 +224,8 @@ def archived_measures_section(cur, actor: Actor | None, project_id: int) -> None
             row = st.container(horizontal=True, vertical_alignment="center")
             row.markdown(f"**{plain(measure.name, one_line=True)}** · {label('measure_kind', measure.kind)} · "
                          f"{label('data_type', measure.data_type)}")
-            if actor is not None and can(actor, "restore_measure", _scope(measure)):
-                row.button(t("measure_forms.restore"), key=f"restore-measure-{measure.id}",
-                           icon=":material/unarchive:", on_click=_change_archived, args=(measure, False))
+            restore_button(row, _archivable(measure),
+                           may=actor is not None and can(actor, "restore_measure", _scope(measure)))
 
 
 def _details(series) -> pd.DataFrame:

@@ -226,7 +226,9 @@ def _fill_edit_form(member: TeamMember, outcome: Outcome | None) -> None:
     keys = _edit_keys(member.id)
     state = st.session_state
     shown = state.get(keys["version"])
-    if shown is None or (shown < member.version and outcome is None):
+    # again when Streamlit dropped the form's values while it was not drawn (another member chosen,
+    # another tab open: the project page draws only the open tab)
+    if shown is None or (shown < member.version and outcome is None) or keys["name"] not in state:
         for name in _FIELDS:
             state[keys[name]] = getattr(member, name) or ("" if name in ("name", "discipline") else None)
         state[keys["version"]] = member.version

@@ -93,6 +93,8 @@ with st.container(border=True):
     cols[3].markdown(f"**{t('projects.started')}**  \n{fmt_date(project.start_date)}")
     if project.unit_ids:
         st.caption(t("project_forms.units_line", units=", ".join(unit_names.get(u, "–") for u in project.unit_ids)))
+st.page_link("views/summary.py", label=t("summary.title"), icon=":material/summarize:",
+             query_params={"project": project.id})
 edit_project_form(cur, actor, project)
 archive_button(cur, actor, project)
 
@@ -109,10 +111,13 @@ elif linked_cycle is not None:
 else:
     opened, link = None, "none"
 # The key follows the link: a new link opens its tab, a rerun keeps the tab the user chose.
-tab_team, tab_drivers, tab_measures, tab_cycles, tab_voices = st.tabs(tab_names, default=opened,
-                                                                     key=f"project-tabs-{link}")
+# Only the open tab is drawn (on_change="rerun": choosing a tab reruns the page, and a hidden
+# tab's charts, tables and forms cost nothing on this run).
+tab_team, tab_drivers, tab_measures, tab_cycles, tab_voices = st.tabs(
+    tab_names, default=opened, key=f"project-tabs-{link}", on_change="rerun")
 
-with tab_team:
+
+def _team_tab() -> None:
     team_editor(cur, actor, project)  # the team's table and, for those who may, adding and editing members
     st.markdown(f"#### {t('progress.heading')}")
     score = latest_progress(project)
@@ -131,10 +136,12 @@ with tab_team:
         st.info(t("progress.empty"))
     progress_form(cur, actor, project)
 
-with tab_drivers:
+
+def _drivers_tab() -> None:
     driver_editor(cur, actor, project)  # the diagram and, for the team, its drivers and change ideas
 
-with tab_measures:
+
+def _measures_tab() -> None:
     measure_form_shown = new_measure_form(actor, project.id, expanded=not measures)  # ui/measure_form.py
     if not measures:
         st.info(t("measure_data.empty_define") if measure_form_shown else t("measures.empty"))
@@ -143,11 +150,13 @@ with tab_measures:
         measure_card(measure, cycles)  # ui/chart_cache.py: the card redrawn on its own after a save
     archived_measures_section(cur, actor, project.id)
 
-with tab_cycles:
+
+def _cycles_tab() -> None:
     # ui/cycle_view.py: the start form, the ramp timeline, the worksheets and the archived cycles
     cycles_tab(cur, actor, project, cycles, linked_cycle)
 
-with tab_voices:
+
+def _voices_tab() -> None:
     problems = list_problems(cur, project_id=project.id)
     st.markdown(f"#### {t('projects.problems_addressed')}")
     if problems:
@@ -164,3 +173,10 @@ with tab_voices:
             st.markdown(f"> {plain(obs.text)}  \n> — {who}, {fmt_date(obs.observed_on)}")
     else:
         st.info(t("projects.no_observations"))
+
+
+for tab, draw in ((tab_team, _team_tab), (tab_drivers, _drivers_tab), (tab_measures, _measures_tab),
+                  (tab_cycles, _cycles_tab), (tab_voices, _voices_tab)):
+    if tab.open:
+        with tab:
+            draw()

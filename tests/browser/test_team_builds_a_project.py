@@ -195,6 +195,7 @@ def test_a_staff_member_builds_a_project_from_a_complaint(browser, page, app_url
 
     # 4a. Two team members, one of them a patient partner (the one who created it is the lead).
     page.get_by_role("tab", name="Team og fremdrift").click()
+    _settled(page)  # choosing a tab reruns the page: only the open tab is drawn
     expect(_grid_row(page, STAFF)).to_contain_text("Tovholder", timeout=TIMEOUT)
     for (name, discipline), role, sector in ((NURSE, "Teammedlem", "Hospital"), (PARTNER, "Patientpartner", "Andet")):
         adding = _open_expander(page, "Tilføj et teammedlem")
@@ -212,6 +213,7 @@ def test_a_staff_member_builds_a_project_from_a_complaint(browser, page, app_url
 
     # 4b. A primary driver and a change idea that serves it.
     page.get_by_role("tab", name="Driverdiagram").click()
+    _settled(page)  # choosing a tab reruns the page: only the open tab is drawn
     adding = _open_expander(page, "Tilføj en primær driver")
     adding.get_by_role("textbox", name="Primær driver", exact=True).fill(DRIVER)
     adding.get_by_role("button", name="Tilføj").click()
@@ -232,11 +234,14 @@ def test_a_staff_member_builds_a_project_from_a_complaint(browser, page, app_url
         expect(other.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
         expect(other.get_by_text(aim, exact=True)).to_be_visible(timeout=TIMEOUT)
         other.get_by_role("tab", name="Team og fremdrift").click()
+        _settled(other)  # choosing a tab reruns the page: only the open tab is drawn
         for (name, discipline), role in ((NURSE, "Teammedlem"), (PARTNER, "Patientpartner")):
             expect(_grid_row(other, name)).to_contain_text(role, timeout=TIMEOUT)
         other.get_by_role("tab", name="Driverdiagram").click()
+        _settled(other)  # choosing a tab reruns the page: only the open tab is drawn
         _expect_diagram(other)
         other.get_by_role("tab", name="Problemer og stemmer").click()
+        _settled(other)  # choosing a tab reruns the page: only the open tab is drawn
         expect(other.get_by_text(f"{PROBLEM} · Klage · Vurderet")).to_be_visible(timeout=TIMEOUT)
 
         # … and the problem's link (a page loaded anew asks who you are again, then opens the link):
