@@ -18,6 +18,7 @@ from datetime import date, timedelta
 import pytest
 from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
+from test_pages import open_page
 
 import actions
 from actions import Actor, NotAllowed, StaleEdit
@@ -26,7 +27,6 @@ from pdsa.core.db import connect
 from pdsa.models import Measure
 from pdsa.store.measures import get_measure, list_data_points, list_measures
 from pdsa.store.projects import list_projects
-from test_pages import open_page
 
 ADMIN = Actor(None, "Anna", roles=frozenset({"administrator"}))
 BO = Actor(None, "Bo", roles=frozenset({"administrator"}))
@@ -441,8 +441,10 @@ def test_the_history_tells_a_quiet_week_in_both_languages(demo_db):
     entries, _ = project_history(demo_db, falls.project_id, limit=5)
     fmt = Formatters(number=lambda v, d: f"{v:.{d}f}", percent=lambda v, d: f"{v * 100:.{d}f} %",
                      date=lambda d: d.isoformat(), period=lambda d, p: f"{p} {d.isoformat()}")
-    told = {language: [sentence(e, lambda key, **v: translate(language, key, **v), fmt) for e in entries[:2]]
-            for language in ("en", "da")}
+    def told_in(language: str) -> list[str]:
+        return [sentence(e, lambda key, **v: translate(language, key, **v), fmt) for e in entries[:2]]
+
+    told = {language: told_in(language) for language in ("en", "da")}
     assert told["en"] == ["Bo removed “no events in week 2026-11-23” for *Dage mellem fald*",
                           "Anna recorded no events in week 2026-11-23 for *Dage mellem fald*"]
     assert told["da"] == ["Bo fjernede »ingen hændelser i week 2026-11-23« for *Dage mellem fald*",

@@ -22,13 +22,18 @@ import pandas as pd
 import streamlit as st
 from pydantic import ValidationError
 
-from actions import NotAllowed, StaleEdit, can, record_no_event_period, remove_no_event_period, save_data_points
+from actions import (
+    NotAllowed,
+    StaleEdit,
+    can,
+    record_no_event_period,
+    remove_no_event_period,
+    save_data_points,
+)
 from actions.permissions import Scope
 from pdsa.core.db import DatabaseError
 from pdsa.core.periods import parse_period, period_label, period_start
 from pdsa.models import EVENT_DATA_TYPES, DataPoint, Measure
-from ui.actor import current_actor
-from ui.errors import problems
 from pdsa.store.events import (
     REVIEW_PERIOD,
     NoEventPeriod,
@@ -37,6 +42,8 @@ from pdsa.store.events import (
     review_start,
     weeks_to_offer,
 )
+from ui.actor import current_actor
+from ui.errors import problems
 from ui.format import fmt_date, fmt_datetime, fmt_input_number, parse_number
 from ui.plain import plain
 from ui.state import cursor, database_error_text, language, t, tn

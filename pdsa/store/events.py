@@ -18,7 +18,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from pdsa.core.audit import check_version, current_author, insert_many_audited, update_audited
+from pdsa.core.audit import (
+    check_version,
+    current_author,
+    insert_many_audited,
+    update_audited,
+)
 from pdsa.core.db import fetch_records, write
 from pdsa.core.periods import period_start
 
