@@ -170,6 +170,7 @@ def load_demo(cur: Cursor, actor: Actor = DEMO_LOADER, *, progress: Progress | N
             add_observation(c, actor, observation)
             summary.observations += 1
         _add_demo_users(c, keys("project", files.projects[0]["key"]))
+        _load_patient_voice(c, files.patient_voice, keys, summary)  # slice: patient voice
         return summary
 
     summary = perform(cur, actor, "load_demo", change)
@@ -197,6 +198,45 @@ def _add_demo_users(cur: Cursor, project_id: int) -> None:
         if member is not None:
             link_team_member_to_user(cur, member.id, user)
     users.set_mark(cur, users.DEMO_MARK, "loaded by python -m pdsa demo or the first start")
+
+
+# slice: patient voice — the demo patient representative's words (data/demo/patient_voice.yaml),
+# written as the demo's users once they exist: her observations, the team's links, one withdrawn,
+# her comments on cycles and the team's answers.
+def _load_patient_voice(cur: Cursor, voice: Mapping, keys: _Keys, summary: DemoSummary) -> None:
+    from actions.accounts import actor_for
+    from actions.cycles import answer_cycle_comment, comment_on_cycle
+    from actions.observations import link_observation, withdraw_observation
+    from actions.pathways import link_problem_to_change_idea
+
+    people: dict[str, Actor] = {}
+
+    def person(username: str) -> Actor:
+        if username not in people:
+            people[username] = actor_for(cur, users.find_user(cur, username))
+        return people[username]
+
+    for raw in voice.get("problem_ideas", []):
+        link_problem_to_change_idea(cur, person("demo-lead"), keys("problem", raw["problem"]),
+                                    keys("change_idea", raw["change_idea"]))
+    for raw in voice.get("observations", []):
+        saved = add_observation(cur, person(raw["by"]), Observation(
+            **_without(raw, "by", "linked", "withdrawn", "pathway", "step"),
+            pathway_id=keys("pathway", raw["pathway"]), step_id=keys("step", raw.get("step"))))
+        summary.observations += 1
+        linked = raw.get("linked")
+        if linked:
+            saved = link_observation(cur, person("demo-lead"), saved.id, problem_id=keys("problem", linked.get("problem")),
+                                     project_id=keys("project", linked.get("project")),
+                                     cycle_id=keys("cycle", linked.get("cycle")))
+        if raw.get("withdrawn"):
+            withdraw_observation(cur, person(raw["by"]), saved.id, expected_version=saved.version)
+    for raw in voice.get("comments", []):
+        comment = comment_on_cycle(cur, person(raw["by"]), keys("cycle", raw["cycle"]), raw["stage"], raw["text"])
+        answer = raw.get("answer")
+        if answer:
+            answer_cycle_comment(cur, person(answer["by"]), comment.id, answer["text"])
+# end slice: patient voice
 
 
 def _load_pathway(cur: Cursor, actor: Actor, raw: Mapping, keys: _Keys) -> None:

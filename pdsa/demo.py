@@ -17,7 +17,7 @@ import csv
 import io
 import math
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,8 @@ class DemoFiles:
     projects: list[dict]
     problems: list[dict]
     observations: list[dict]
+    # slice: patient voice — the demo patient representative's words, links and comments
+    patient_voice: dict = field(default_factory=dict)
 
 
 # libyaml's loader when PyYAML has it: the pure-Python one takes a noticeable part of a second.
@@ -72,6 +74,7 @@ def read_demo(demo_dir: Path = DEMO_DIR) -> DemoFiles:
         projects=read_projects(demo_dir),
         problems=_read_yaml(demo_dir / "problems.yaml"),
         observations=_read_yaml(demo_dir / "observations.yaml"),
+        patient_voice=_read_yaml(demo_dir / "patient_voice.yaml") if (demo_dir / "patient_voice.yaml").exists() else {},
     )
 
 
