@@ -437,7 +437,8 @@ class ScriptClock:
         before = list(self.times.get(key, [0.0, 0.0]))
         at.run()
         if at.exception:
-            raise RuntimeError(f"the page failed: {at.exception[0].message}")
+            error = at.exception[0]
+            raise RuntimeError(f"the page failed: {error.message} {' '.join(error.stack_trace[-3:])}")
         after = self.times.get(key, [0.0, 0.0])
         return after[0] - before[0], after[1] - before[1]
 
@@ -484,7 +485,14 @@ def _widgets(at):
 
 def _choose(widget, kind: str) -> bool:
     """Pick another value than the current one; False when there is none."""
-    options = list(getattr(widget, "options", []) or [])
+    options = list(getattr(widget, "options", []) or [])  # as shown (formatted)
+    try:  # the values behind them: a format_func that is a dict's get names them by the dict's keys
+        format_func = widget.format_func
+        names = getattr(format_func, "__self__", None)
+        if isinstance(names, dict):
+            options = [value for value in names if format_func(value) in options]
+    except Exception:  # noqa: BLE001 — options without a format_func are their own values
+        pass
     if not options:
         return False
     if kind == "multiselect":
@@ -511,6 +519,9 @@ def measure_engine(engine: str, target: str, profile: int) -> dict:
 
     os.environ["PDSA_DB"] = target
     logging.disable(logging.WARNING)
+    from streamlit import config
+
+    config.set_option("client.showErrorDetails", "full")  # a failing page says why (the app hides it)
     clock = ScriptClock()
     from actions import Actor, record_data_points
     from pdsa.core.db import connect, connect_postgres
@@ -538,37 +549,62 @@ def measure_engine(engine: str, target: str, profile: int) -> dict:
 
         profiler = cProfile.Profile()
         clock.profiler = profiler
-    at = _session(page, leader)
-    results["first"], results["first_cpu"] = clock.timed(at)
-    clock.profiler = None
-    results["rows_on_page"] = _rows(at)
-    results["next"] = clock.timed(_session(page, leader))[0]
+    errors: dict[str, str] = {}
+    results["errors"] = errors
 
-    found = _find(at, FILTER_WORDS)
-    if found and _choose(found[1], found[0]):
-        results["filter"] = clock.timed(at)[0]
-        results["filter_widget"] = found[1].key
-    else:
-        results["filter"] = None
-    found = _find(at, ("sort",))
-    if found and _choose(found[1], found[0]):
-        results["sort"] = clock.timed(at)[0]
-        results["sort_widget"] = found[1].key
-    else:
-        results["sort"] = None
+    def step(name: str, run) -> None:
+        """One measurement; a page that fails is reported with its error, and the rest go on."""
+        try:
+            run()
+        except Exception as exc:  # noqa: BLE001
+            errors[name] = f"{type(exc).__name__}: {exc}"[:600]
+            results.setdefault(name, None)
+
+    at = _session(page, leader)
+
+    def first() -> None:
+        results["first"], results["first_cpu"] = clock.timed(at)
+        results["rows_on_page"] = _rows(at)
+
+    step("first", first)
+    clock.profiler = None
+    results["rss_after_first_mb"] = _rss_mb()
+    step("next", lambda: results.__setitem__("next", clock.timed(_session(page, leader))[0]))
+
+    def change(name: str, words: tuple[str, ...]) -> None:
+        found = _find(at, words)
+        results[name] = None
+        if found and _choose(found[1], found[0]):
+            results[f"{name}_widget"] = found[1].key
+            results[name] = clock.timed(at)[0]
+
+    step("filter", lambda: change("filter", FILTER_WORDS))
+    step("sort", lambda: change("sort", ("sort",)))
 
     summary, name = _summary_page()
     results["project_page"] = name
-    results["project"] = clock.timed(_session(summary, leader, {"project": str(project)}))[0]
+    project_profiler = None
+    if profile:
+        import cProfile
 
+        project_profiler = clock.profiler = cProfile.Profile()
+    step("project", lambda: results.__setitem__(
+        "project", clock.timed(_session(summary, leader, {"project": str(project)}))[0]))
+    clock.profiler = None
+
+    results["rss_before_leaders_mb"] = _rss_mb()
     results["leaders_warm"] = _leaders(clock, page, leader)
-    # a team saves a week's value: whatever the portfolio keeps must be refreshed
-    from ui.state import cursor as app_cursor  # the app's own connection of this process
 
-    app_cur = app_cursor()
-    period = app_cur.execute("SELECT max(period) FROM data_point WHERE measure_id = ?", [measure]).fetchone()[0]
-    record_data_points(app_cur, Actor(user_id=admin, name="bench", roles=frozenset({"administrator"})), measure,
-                       [{"period": period, "value": 55.5}])
+    def save() -> None:
+        """A team saves a week's value: whatever the portfolio keeps must be refreshed."""
+        from ui.state import cursor as app_cursor  # the app's own connection of this process
+
+        app_cur = app_cursor()
+        period = app_cur.execute("SELECT max(period) FROM data_point WHERE measure_id = ?", [measure]).fetchone()[0]
+        record_data_points(app_cur, Actor(user_id=admin, name="bench", roles=frozenset({"administrator"})), measure,
+                           [{"period": period, "value": 55.5}])
+
+    step("save", save)
     results["leaders_after_save"] = _leaders(clock, page, leader)
     results["peak_mb"] = _rss_mb()
     if profiler is not None:
@@ -576,9 +612,11 @@ def measure_engine(engine: str, target: str, profile: int) -> dict:
         import pstats
 
         out = io.StringIO()
-        stats = pstats.Stats(profiler, stream=out)
-        stats.sort_stats("cumulative").print_stats(profile)
-        stats.sort_stats("tottime").print_stats(profile)
+        for title, which in (("portfolio, first render", profiler), (name, project_profiler)):
+            out.write(f"\n=== profile: {title} ===\n")
+            stats = pstats.Stats(which, stream=out)
+            stats.sort_stats("cumulative").print_stats(profile)
+            stats.sort_stats("tottime").print_stats(profile)
         results["profile"] = out.getvalue()
     return results
 
@@ -630,11 +668,14 @@ def report(r: dict) -> str:
             f" sort {_s(r['sort'])}, {r['project_page']} {_s(r['project'])},"
             f" 10 leaders max {_s(warm['max'])} (median {_s(warm['median'])}),"
             f" after a save max {_s(saved['max'])} (median {_s(saved['median'])}),"
-            f" peak {r['peak_mb']:.0f} MB (after start {r['rss_after_start_mb']:.0f} MB), start {_s(r['start'])}")
+            f" peak {r['peak_mb']:.0f} MB (after start {r['rss_after_start_mb']:.0f} MB, after the first render"
+            f" {r['rss_after_first_mb']:.0f} MB, before the 10 leaders {r['rss_before_leaders_mb']:.0f} MB),"
+            f" start {_s(r['start'])}")
 
 
 def verdict(r: dict) -> list[str]:
     over = []
+    over += [f"{name} failed" for name in r["errors"]]
     for name in ("first", "filter", "sort", "project"):
         if r[name] is not None and r[name] > TARGETS[name]:
             over.append(f"{name} {r[name]:.2f} s > {TARGETS[name]} s")
@@ -669,7 +710,9 @@ def main() -> None:
         r = json.loads(out.stdout.strip().splitlines()[-1])
         if r.get("profile"):
             print(r.pop("profile"))
-        print(f"{engine}: page {r['portfolio_page']}, {r['rows_on_page']} table rows; filter widget "
+        for name, error in r["errors"].items():
+            print(f"{engine}: {name} FAILED: {error}")
+        print(f"{engine}: page {r['portfolio_page']}, {r.get('rows_on_page', '?')} table rows; filter widget "
               f"{r.get('filter_widget', 'none found')}, sort widget {r.get('sort_widget', 'none found')}")
         for key in ("leaders_warm", "leaders_after_save"):
             if r[key]["errors"]:

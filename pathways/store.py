@@ -8,7 +8,7 @@ import duckdb
 
 from pathways.models import PROBLEM_STATUSES, Pathway, PathwayStep, Problem, Unit
 from pdsa.core.audit import insert_audited, record_event, update_audited
-from pdsa.core.db import fetch_records, write
+from pdsa.core.db import fetch_records, fetch_trusted, trusted, write
 
 Cursor = duckdb.DuckDBPyConnection
 
@@ -23,12 +23,11 @@ def get_unit(cur: Cursor, unit_id: int) -> Unit:
     rows = fetch_records(cur, "SELECT id, name, sector, version, archived FROM unit WHERE id = ?", [unit_id])
     if not rows:
         raise LookupError(f"unit {unit_id} does not exist")
-    return Unit(**rows[0])
+    return trusted(Unit, rows[0])
 
 
 def list_units(cur: Cursor) -> list[Unit]:
-    rows = fetch_records(cur, "SELECT id, name, sector, version, archived FROM unit WHERE NOT archived ORDER BY name")
-    return [Unit(**r) for r in rows]
+    return fetch_trusted(cur, Unit, "SELECT id, name, sector, version, archived FROM unit WHERE NOT archived ORDER BY name")
 
 
 def update_unit(cur: Cursor, unit: Unit) -> None:
@@ -116,7 +115,7 @@ _STEPS_SQL = (
 def _steps_by_pathway(cur: Cursor, pathway_id: int | None = None) -> dict[int, list[PathwayStep]]:
     steps: dict[int, list[PathwayStep]] = {}
     for row in fetch_records(cur, _STEPS_SQL, [pathway_id, pathway_id]):
-        steps.setdefault(row.pop("pathway_id"), []).append(PathwayStep(**row))
+        steps.setdefault(row.pop("pathway_id"), []).append(trusted(PathwayStep, row))
     return steps
 
 
@@ -129,7 +128,7 @@ def list_pathways(cur: Cursor, *, include_archived: bool = False) -> list[Pathwa
         " WHERE CAST(? AS BOOLEAN) OR NOT archived ORDER BY name",
         [include_archived],
     )
-    return [Pathway(**r, steps=steps.get(r["id"], [])) for r in rows]
+    return [trusted(Pathway, r, steps=steps.get(r["id"], [])) for r in rows]
 
 
 def update_pathway(cur: Cursor, pathway: Pathway) -> None:
@@ -180,7 +179,7 @@ def archived_steps(cur: Cursor, pathway_id: int) -> list[PathwayStep]:
         " WHERE pathway_id = ? AND archived ORDER BY name, id",
         [pathway_id],
     )
-    return [PathwayStep(**r, position=1) for r in rows]
+    return [trusted(PathwayStep, r, position=1) for r in rows]
 
 
 def _check_step_of(cur: Cursor, step_id: int, pathway_id: int) -> None:
@@ -195,7 +194,7 @@ def get_pathway(cur: Cursor, pathway_id: int) -> Pathway:
     rows = fetch_records(cur, "SELECT id, name, description, version, archived FROM pathway WHERE id = ?", [pathway_id])
     if not rows:
         raise LookupError(f"pathway {pathway_id} does not exist")
-    return Pathway(**rows[0], steps=_steps_by_pathway(cur, pathway_id).get(pathway_id, []))
+    return trusted(Pathway, rows[0], steps=_steps_by_pathway(cur, pathway_id).get(pathway_id, []))
 
 
 # --- problems ---------------------------------------------------------------------------
@@ -296,16 +295,6 @@ def list_problems(
     """Problems newest first, optionally only one pathway's or those linked to one project.
 
     A duplicate merged into another problem is left out unless asked for (or asked by its id)."""
-    links: dict[int, list[int]] = {}
-    for linked_problem, linked_project in cur.execute(
-        "SELECT problem_id, project_id FROM problem_project ORDER BY project_id"
-    ).fetchall():
-        links.setdefault(linked_problem, []).append(linked_project)
-    ideas: dict[int, list[int]] = {}
-    for linked_problem, idea_id in cur.execute(
-        "SELECT problem_id, change_idea_id FROM problem_change_idea ORDER BY change_idea_id"
-    ).fetchall():
-        ideas.setdefault(linked_problem, []).append(idea_id)
     rows = fetch_records(
         cur,
         f"SELECT {_PROBLEM_COLUMNS} FROM problem"
@@ -315,7 +304,22 @@ def list_problems(
         " ORDER BY reported_on DESC, id DESC",
         [problem_id, problem_id, problem_id, pathway_id, pathway_id, project_id, project_id, include_merged, problem_id],
     )
-    return [Problem(**row, project_ids=links.get(row["id"], []), change_idea_ids=ideas.get(row["id"], []))
+    if not rows:
+        return []
+    # the links of the problems listed: all links when nothing was filtered (one scan, no id list)
+    chosen = None if problem_id is None and pathway_id is None and project_id is None else [r["id"] for r in rows]
+    only = " WHERE problem_id IN (SELECT unnest(CAST(? AS INTEGER[])))" if chosen is not None else ""
+    links: dict[int, list[int]] = {}
+    for linked_problem, linked_project in cur.execute(
+        f"SELECT problem_id, project_id FROM problem_project{only} ORDER BY project_id", [chosen] if only else []
+    ).fetchall():
+        links.setdefault(linked_problem, []).append(linked_project)
+    ideas: dict[int, list[int]] = {}
+    for linked_problem, idea_id in cur.execute(
+        f"SELECT problem_id, change_idea_id FROM problem_change_idea{only} ORDER BY change_idea_id", [chosen] if only else []
+    ).fetchall():
+        ideas.setdefault(linked_problem, []).append(idea_id)
+    return [trusted(Problem, row, project_ids=links.get(row["id"], []), change_idea_ids=ideas.get(row["id"], []))
             for row in rows]
 
 

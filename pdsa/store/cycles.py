@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pdsa.core.audit import bump_version, insert_audited, record_event, update_audited
-from pdsa.core.db import fetch_records, write
+from pdsa.core.db import fetch_records, trusted, write
 from pdsa.models import PdsaCycle
 
 Cursor = duckdb.DuckDBPyConnection
@@ -104,8 +104,8 @@ def list_cycles(cur: Cursor, *, project_id: int | None = None, include_archived:
         " ORDER BY project_id, coalesce(do_start, DATE '9999-12-31'), id",
         [archived_only, include_archived, project_id, project_id],
     )
-    links = _measure_links(cur, [r["id"] for r in rows])
-    return [PdsaCycle(**r, measure_ids=links.get(r["id"], [])) for r in rows]
+    links = _measure_links(cur, [r["id"] for r in rows]) if rows else {}
+    return [trusted(PdsaCycle, r, measure_ids=links.get(r["id"], [])) for r in rows]
 
 
 def set_cycle_archived(cur: Cursor, cycle_id: int, archived: bool, *, expected_version: int | None = None) -> bool:
@@ -119,7 +119,7 @@ def get_cycle(cur: Cursor, cycle_id: int) -> PdsaCycle:
     rows = fetch_records(cur, f"SELECT id, {', '.join(_CYCLE_FIELDS)} FROM pdsa_cycle WHERE id = ?", [cycle_id])
     if not rows:
         raise LookupError(f"PDSA cycle {cycle_id} does not exist")
-    return PdsaCycle(**rows[0], measure_ids=_measure_links(cur, [cycle_id]).get(cycle_id, []))
+    return trusted(PdsaCycle, rows[0], measure_ids=_measure_links(cur, [cycle_id]).get(cycle_id, []))
 
 
 def ramps(cycles: list[PdsaCycle]) -> list[list[PdsaCycle]]:

@@ -8,7 +8,7 @@ import duckdb
 import pandas as pd
 
 from pdsa.core.audit import bump_version, current_author, insert_audited, insert_many_audited, record_event, update_audited
-from pdsa.core.db import fetch_records, write
+from pdsa.core.db import fetch_records, trusted, write
 from pdsa.models import EVENT_DATA_TYPES, DataPoint, Measure
 from pdsa.store.events import archive_weeks_with_events
 
@@ -140,7 +140,7 @@ def get_measure(cur: Cursor, measure_id: int) -> Measure:
     rows = fetch_records(cur, f"SELECT {_MEASURE_COLUMNS} FROM measure WHERE id = ?", [measure_id])
     if not rows:
         raise LookupError(f"measure {measure_id} does not exist")
-    return Measure(**rows[0], splits=_splits_by_measure(cur, [measure_id]).get(measure_id, []))
+    return trusted(Measure, rows[0], splits=_splits_by_measure(cur, [measure_id]).get(measure_id, []))
 
 
 def list_measures(cur: Cursor, *, project_id: int | None = None, include_archived: bool = False,
@@ -157,8 +157,8 @@ def list_measures(cur: Cursor, *, project_id: int | None = None, include_archive
         " ORDER BY project_id, CASE kind WHEN 'outcome' THEN 1 WHEN 'process' THEN 2 ELSE 3 END, id",
         [archived_only, include_archived, project_id, project_id],
     )
-    splits = _splits_by_measure(cur, [r["id"] for r in rows])
-    return [Measure(**r, splits=splits.get(r["id"], [])) for r in rows]
+    splits = _splits_by_measure(cur, [r["id"] for r in rows]) if rows else {}
+    return [trusted(Measure, r, splits=splits.get(r["id"], [])) for r in rows]
 
 
 def save_data_points(cur: Cursor, measure: Measure, points: Iterable[DataPoint]) -> int:
@@ -307,14 +307,16 @@ def point_measure(cur: Cursor, point_id: int) -> int:
 
 
 def list_data_points(cur: Cursor, measure_id: int) -> list[DataPoint]:
-    measure = get_measure(cur, measure_id)
+    """The measure's points in period order, as stored (validated when they were saved)."""
+    if cur.execute("SELECT count(*) FROM measure WHERE id = ?", [measure_id]).fetchone()[0] == 0:
+        raise LookupError(f"measure {measure_id} does not exist")
     rows = fetch_records(
         cur,
         "SELECT id, measure_id, period, value, numerator, denominator, note, excluded, entered_by, entered_at"
         " FROM data_point WHERE measure_id = ? ORDER BY period, event_no",
         [measure_id],
     )
-    return [DataPoint.model_validate(r, context={"measure": measure}) for r in rows]
+    return [trusted(DataPoint, r) for r in rows]
 
 
 def data_points_frame(cur: Cursor, measure_ids: list[int] | None = None) -> pd.DataFrame:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import duckdb
 
 from pdsa.core.audit import bump_version, check_version, insert_audited, record_event, update_audited
-from pdsa.core.db import ConcurrentInsert, fetch_records, write
+from pdsa.core.db import ConcurrentInsert, fetch_records, fetch_trusted, trusted, write
 from pdsa.models import PROJECT_STATUSES, ChangeIdea, Driver, DriverDiagram, ProgressScore, Project, TeamMember, Theme
 
 Cursor = duckdb.DuckDBPyConnection
@@ -117,7 +117,7 @@ def _team_and_progress(cur: Cursor, project_ids: list[int]) -> tuple[dict, dict]
         " WHERE NOT archived AND project_id IN (SELECT unnest(CAST(? AS INTEGER[]))) ORDER BY project_id, position",
         [project_ids],
     ):
-        team.setdefault(row.pop("project_id"), []).append(TeamMember(**row))
+        team.setdefault(row.pop("project_id"), []).append(trusted(TeamMember, row))
     progress: dict[int, list[ProgressScore]] = {}
     for row in fetch_records(
         cur,
@@ -125,7 +125,7 @@ def _team_and_progress(cur: Cursor, project_ids: list[int]) -> tuple[dict, dict]
         " WHERE project_id IN (SELECT unnest(CAST(? AS INTEGER[]))) ORDER BY project_id, scored_on, id",
         [project_ids],
     ):
-        progress.setdefault(row.pop("project_id"), []).append(ProgressScore(**row))
+        progress.setdefault(row.pop("project_id"), []).append(trusted(ProgressScore, row))
     return team, progress
 
 
@@ -140,10 +140,13 @@ def _units(cur: Cursor, project_ids: list[int]) -> dict[int, list[int]]:
 
 
 def _projects(cur: Cursor, rows: list[dict]) -> list[Project]:
+    if not rows:
+        return []
     ids = [r["id"] for r in rows]
     team, progress = _team_and_progress(cur, ids)
     units = _units(cur, ids)
-    return [Project(**r, team=team.get(r["id"], []), progress=progress.get(r["id"], []), unit_ids=units.get(r["id"], []))
+    return [trusted(Project, r, team=team.get(r["id"], []), progress=progress.get(r["id"], []),
+                    unit_ids=units.get(r["id"], []))
             for r in rows]
 
 
@@ -175,14 +178,13 @@ def get_theme(cur: Cursor, theme_id: int) -> Theme:
     )
     if not rows:
         raise LookupError(f"theme {theme_id} does not exist")
-    return Theme(**rows[0])
+    return trusted(Theme, rows[0])
 
 
 def list_themes(cur: Cursor) -> list[Theme]:
-    rows = fetch_records(
-        cur, "SELECT id, name, goal, description, created_by, version, archived FROM theme WHERE NOT archived ORDER BY name"
+    return fetch_trusted(
+        cur, Theme, "SELECT id, name, goal, description, created_by, version, archived FROM theme WHERE NOT archived ORDER BY name"
     )
-    return [Theme(**r) for r in rows]
 
 
 def latest_progress(project: Project) -> ProgressScore | None:
@@ -260,7 +262,7 @@ def list_change_ideas(cur: Cursor, project_id: int, *, include_archived: bool = 
         cur, "SELECT id, text, description, version, archived FROM change_idea"
         " WHERE (CAST(? AS BOOLEAN) OR NOT archived) AND project_id = ? ORDER BY id", [include_archived, project_id],
     )
-    return [ChangeIdea(**r, driver_ids=links.get(r["id"], [])) for r in rows]
+    return [trusted(ChangeIdea, r, driver_ids=links.get(r["id"], [])) for r in rows]
 
 
 def get_driver_diagram(cur: Cursor, project_id: int) -> DriverDiagram:
