@@ -39,11 +39,13 @@ pages = {
     t("nav.section_overview"): [
         st.Page("views/home.py", title=t("home.title"), icon=":material/home:", default=True, url_path="home"),
         st.Page("views/overview.py", title=t("overview.title"), icon=":material/dashboard:", url_path="overview"),
+        st.Page("views/themes.py", title=t("themes.title"), icon=":material/target:", url_path="themes"),
     ],
     t("nav.section_improvement"): [
         st.Page("views/pathways.py", title=t("pathways.title"), icon=":material/route:", url_path="pathways"),
         st.Page("views/problems.py", title=t("problem_forms.title"), icon=":material/report:", url_path="problems"),
         st.Page("views/projects.py", title=t("projects.title"), icon=":material/flag:", url_path="projects"),
+        st.Page("views/summary.py", title=t("summary.title"), icon=":material/summarize:", url_path="summary"),
         st.Page("views/history.py", title=t("history.title"), icon=":material/history:", url_path="history"),
     ],
 }

@@ -148,6 +148,13 @@ def load_demo(cur: Cursor, actor: Actor = DEMO_LOADER, *, progress: Progress | N
                 keys.add("cycle", raw_cycle["key"], start_cycle(c, actor, cycle).id)
                 summary.cycles += 1
 
+        # slice: themes — goals, contributing projects and measures, the themes' own measures
+        from actions.themes import load_demo_themes
+        from pdsa.demo import read_themes
+
+        load_demo_themes(c, actor, read_themes(), keys, themes, summary)
+        # end slice: themes
+
         report(0.9, "Problemer og observationer")
         for raw in files.problems:
             problem = Problem(

@@ -78,6 +78,17 @@ def read_demo(demo_dir: Path = DEMO_DIR) -> DemoFiles:
     )
 
 
+# slice: themes — the demo's themes (data/demo/themes.yaml): goals, contributions, own measures
+THEMES_YAML = "themes.yaml"
+
+
+def read_themes(demo_dir: Path = DEMO_DIR) -> list[dict]:
+    """The themes of ``themes.yaml`` (none when the file is absent)."""
+    path = demo_dir / THEMES_YAML
+    return (_read_yaml(path) or []) if path.exists() else []
+# end slice: themes
+
+
 def measure_specs(projects: list[dict] | None = None) -> list[dict]:
     """Every measure of every project (default: the demo's), each with ``project`` (the project's key) added."""
     projects = read_projects() if projects is None else projects

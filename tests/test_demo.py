@@ -40,7 +40,7 @@ def _row_counts(cur) -> dict[str, int]:
 
 
 def _measure_by_key(cur) -> dict:
-    measures = list_measures(cur)
+    measures = [m for m in list_measures(cur) if m.project_id is not None]  # slice: themes — their own: themes.yaml
     by_name = {m.name: m for m in measures}
     assert len(by_name) == len(measures) == len(SPECS), "measure names are unique in the demo"
     return {spec["key"]: by_name[spec["name"]] for spec in SPECS}
@@ -119,6 +119,9 @@ REFERENCES = [
     # slice: worksheet — comments on cycles and the team's answers
     ("cycle_comment", "cycle_id", "pdsa_cycle"), ("cycle_comment", "author_id", "app_user"),
     ("cycle_comment", "reply_to", "cycle_comment"),
+    # slice: themes — the projects and measures a leader chose for a theme
+    ("theme_project", "theme_id", "theme"), ("theme_project", "project_id", "project"),
+    ("theme_measure", "theme_id", "theme"), ("theme_measure", "measure_id", "measure"),
 ]
 
 

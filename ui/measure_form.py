@@ -47,8 +47,15 @@ _TEXTS = ("name", "definition", "numerator_definition", "denominator_definition"
           "collection_frequency", "unit")
 
 
-def _prefix(project_id: int, measure_id: int | None) -> str:
-    return f"measure-new-{project_id}" if measure_id is None else f"measure-edit-{measure_id}"
+def _prefix(project_id: int | None, measure_id: int | None, theme_id: int | None = None) -> str:
+    if measure_id is not None:
+        return f"measure-edit-{measure_id}"
+    return f"measure-new-{project_id}" if theme_id is None else f"measure-new-theme-{theme_id}"
+
+
+def _owner(project_id: int | None, theme_id: int | None) -> dict:
+    """The new measure's owner: a project, or a theme (the theme's own outcome measure)."""
+    return {"project_id": project_id} if theme_id is None else {"theme_id": theme_id}
 
 
 def _key(prefix: str, field: str) -> str:
@@ -123,7 +130,9 @@ def _wanted(prefix: str, base: dict) -> tuple[Measure | None, dict[str, list[str
     return measure, {}
 
 
-def _key_measure_before(project_id: int, measure_id: int | None) -> Measure | None:
+def _key_measure_before(project_id: int | None, measure_id: int | None) -> Measure | None:
+    if project_id is None:  # a theme's measures have no key measure to move
+        return None
     return next((m for m in list_measures(cursor(), project_id=project_id) if m.is_key and m.id != measure_id), None)
 
 
@@ -143,11 +152,11 @@ def _problem_text(exc: Exception) -> str | None:
     return None
 
 
-def _save_new(project_id: int) -> None:
+def _save_new(project_id: int | None, theme_id: int | None = None) -> None:
     """on_click of "Add the measure": define it, or keep what is wrong for the rerun."""
-    prefix, state = _prefix(project_id, None), st.session_state
+    prefix, state = _prefix(project_id, None, theme_id), st.session_state
     actor = current_actor()
-    measure, invalid = _wanted(prefix, {"project_id": project_id})
+    measure, invalid = _wanted(prefix, _owner(project_id, theme_id))
     if actor is None:
         state[_result_key(prefix)] = ("error", t("app.not_allowed"))
         return
@@ -205,7 +214,7 @@ def _names(group: str) -> dict[str, str]:
     return {value: label(group, value) for value in values[group]}
 
 
-def _fields(prefix: str, invalid: dict[str, list[str]], *, fixed_type: bool) -> None:
+def _fields(prefix: str, invalid: dict[str, list[str]], *, fixed_type: bool, key_choice: bool = True) -> None:
     """The form's fields, each with its problem (if any) right under it."""
 
     def problem(field: str, shown_label: str | None = None) -> None:
@@ -257,8 +266,9 @@ def _fields(prefix: str, invalid: dict[str, list[str]], *, fixed_type: bool) -> 
         problem("period", t("measure_data.period"))
         st.text_input(t("measure_data.target"), key=_key(prefix, "target"), help=t("measure_data.target_help"))
         problem("target", t("measure_data.target"))
-    st.checkbox(t("measure_data.is_key"), key=_key(prefix, "is_key"), help=t("measure_data.is_key_help"))
-    problem("is_key", t("measure_data.is_key"))
+    if key_choice:  # a theme's measures are all the theme's own: no key measure among them
+        st.checkbox(t("measure_data.is_key"), key=_key(prefix, "is_key"), help=t("measure_data.is_key_help"))
+        problem("is_key", t("measure_data.is_key"))
     charts = ", ".join(f"{label('data_type', d)}: {t(f'chart_type.{CHARTS_FOR_DATA_TYPE[d][0]}')}"
                        for d in DATA_TYPES)
     st.caption(t("measure_data.chart_follows", charts=charts))
@@ -276,12 +286,13 @@ def _show_result(result: tuple | None, invalid: dict[str, list[str]]) -> None:
         st.error(result[1])
 
 
-def new_measure_form(actor, project_id: int, *, expanded: bool) -> bool:
+def new_measure_form(actor, project_id: int | None, *, expanded: bool, theme_id: int | None = None) -> bool:
     """"New measure" for those who may define one; True when it is shown. A saved measure's
-    sentence stands above the form, so it is seen with the form folded away."""
-    if actor is None or not can(actor, "define_measure", Scope(project_id=project_id)):
+    sentence stands above the form, so it is seen with the form folded away. With ``theme_id``
+    (and no project) it defines the theme's own outcome measure, for the leaders who may."""
+    if actor is None or not can(actor, "define_measure", Scope(project_id=project_id, theme_id=theme_id)):
         return False
-    prefix = _prefix(project_id, None)
+    prefix = _prefix(project_id, None, theme_id)
     if any(_key(prefix, field) not in st.session_state for field in FIELDS):
         _fill(prefix, None)  # first view, or Streamlit dropped the values while another project was shown
     result, invalid = _result(prefix)
@@ -294,8 +305,9 @@ def new_measure_form(actor, project_id: int, *, expanded: bool) -> bool:
                      expanded=expanded or st.session_state.get(open_key, False)):
         st.caption(t("measure_data.new_purpose"))
         with st.form(prefix, border=False):
-            _fields(prefix, invalid, fixed_type=False)
-            st.form_submit_button(t("measure_data.add"), type="primary", on_click=_save_new, args=(project_id,))
+            _fields(prefix, invalid, fixed_type=False, key_choice=theme_id is None)
+            st.form_submit_button(t("measure_data.add"), type="primary", on_click=_save_new,
+                                  args=(project_id, theme_id))
             _show_result(result, invalid)
     return True
 
@@ -318,7 +330,7 @@ def edit_measure_form(actor, measure: Measure, *, has_data: bool) -> None:
     with st.expander(t("measure_data.edit_heading"), icon=":material/edit:",
                      expanded=state.get(f"{prefix}-open", False)):
         with st.form(prefix, border=False):
-            _fields(prefix, invalid, fixed_type=has_data)
+            _fields(prefix, invalid, fixed_type=has_data, key_choice=measure.theme_id is None)
             st.form_submit_button(t("measure_data.save_definition"), type="primary", on_click=_save_edit,
                                   args=(measure,))
             _show_result(result, invalid)

@@ -1,0 +1,388 @@
+"""Themes: citizen-centred goals across projects ("80 % af patienterne oplever udskrivelsen som
+godt koordineret"). A leader creates a theme, chooses the projects and the projects' measures
+that contribute, and defines the theme's own outcome measure and enters its data with the same
+form and table a team uses. The page lists the contributing projects with their key measures'
+latest signals and charts the theme's own measures.
+
+Deep link: ``?theme=ID`` opens a theme.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+from pydantic import ValidationError
+
+from actions import (
+    NotAllowed,
+    StaleEdit,
+    archive_measure,
+    archive_theme,
+    can,
+    create_theme,
+    restore_measure,
+    restore_theme,
+    set_theme_contributions,
+    update_theme,
+)
+from actions.permissions import Scope
+from pdsa.core.db import DatabaseError
+from pdsa.models import Theme
+from pdsa.store.measures import data_points_frame, list_measures
+from pdsa.store.projects import list_projects
+from pdsa.store.themes import (
+    chosen_contributions,
+    contributing_measure_ids,
+    contributing_project_ids,
+    list_themes,
+    theme_measures,
+)
+from ui.actor import current_actor
+from ui.archive_control import Archivable, archive_outcome, restore_button
+from ui.chart_cache import measure_card
+from ui.choice import choose
+from ui.errors import problems, show_field_error
+from ui.format import fmt_datetime, label
+from ui.measure_form import new_measure_form
+from ui.plain import plain
+from ui.signals import key_measure, latest_signal, latest_value_text, points_of, signal_words
+from ui.state import cursor, database_error_text, t
+from ui.visibility import visible_projects
+
+_FIELDS = ("name", "goal", "description")
+_OUTCOME = "theme-outcome"  # what became of the last change, said at the top on the rerun
+
+
+def _key(prefix: str, field: str) -> str:
+    return f"{prefix}-{field}"
+
+
+def _problem_text(exc: Exception) -> str:
+    if isinstance(exc, NotAllowed):
+        return t("app.not_allowed")
+    if isinstance(exc, StaleEdit):
+        return t("themes.changed_meanwhile", who=plain(exc.changed_by or "?"), when=fmt_datetime(exc.changed_at))
+    return database_error_text(exc)
+
+
+def _wanted(prefix: str, base: dict) -> tuple[Theme | None, dict[str, list[str]]]:
+    values = {field: (st.session_state.get(_key(prefix, field)) or "").strip() or None for field in _FIELDS}
+    try:
+        return Theme.model_validate({**base, **values}), {}
+    except ValidationError as exc:
+        found: dict[str, list[str]] = {}
+        for location, text in problems(exc):
+            found.setdefault(location if location in _FIELDS else "name", []).append(text)
+        return None, found
+
+
+def _theme_fields(prefix: str, invalid: dict[str, list[str]]) -> None:
+    st.text_input(t("themes.name"), key=_key(prefix, "name"), help=t("themes.name_help"))
+    show_field_error("name", invalid.get("name", []), label=t("themes.name"))
+    st.text_area(t("themes.goal"), key=_key(prefix, "goal"), height=80, help=t("themes.goal_help"))
+    show_field_error("goal", invalid.get("goal", []), label=t("themes.goal"))
+    st.text_area(t("themes.description"), key=_key(prefix, "description"), height=80,
+                 help=t("themes.description_help"))
+    show_field_error("description", invalid.get("description", []), label=t("themes.description"))
+
+
+# --- a new theme ------------------------------------------------------------------------------
+
+_NEW = "theme-new"
+
+
+def _create() -> None:
+    """on_click of "Create the theme"."""
+    state, actor = st.session_state, current_actor()
+    theme, invalid = _wanted(_NEW, {})
+    if invalid or actor is None:
+        state[f"{_NEW}-result"] = ("invalid", invalid) if invalid else ("error", t("app.not_allowed"))
+        return
+    try:
+        saved = create_theme(cursor(), actor, theme)
+    except (NotAllowed, DatabaseError) as exc:
+        state[f"{_NEW}-result"] = ("error", _problem_text(exc))
+        return
+    for field in _FIELDS:
+        state[_key(_NEW, field)] = ""
+    state["theme"] = saved.id  # the new theme is shown
+    state[_OUTCOME] = ("success", t("themes.created", name=plain(saved.name, one_line=True)))
+
+
+def _new_theme_form(actor, *, expanded: bool) -> bool:
+    if actor is None or not can(actor, "create_theme"):
+        return False
+    result = st.session_state.pop(f"{_NEW}-result", None)
+    invalid = result[1] if result and result[0] == "invalid" else {}
+    with st.expander(t("themes.new_heading"), icon=":material/add:", expanded=expanded or result is not None):
+        st.caption(t("themes.new_purpose"))
+        with st.form(_NEW, border=False):
+            _theme_fields(_NEW, invalid)
+            st.form_submit_button(t("themes.create"), type="primary", on_click=_create)
+            if result and result[0] == "error":
+                st.error(result[1])
+    return True
+
+
+# --- editing, archiving, restoring -----------------------------------------------------------
+
+def _edit_prefix(theme: Theme) -> str:
+    return f"theme-edit-{theme.id}"
+
+
+def _fill(theme: Theme) -> None:
+    prefix = _edit_prefix(theme)
+    for field in _FIELDS:
+        st.session_state[_key(prefix, field)] = getattr(theme, field) or ""
+    st.session_state[f"{prefix}-version"] = theme.version
+
+
+def _save_edit(theme: Theme) -> None:
+    prefix, state, actor = _edit_prefix(theme), st.session_state, current_actor()
+    wanted, invalid = _wanted(prefix, {"id": theme.id, "created_by": theme.created_by,
+                                       "version": state.get(f"{prefix}-version", theme.version)})
+    if invalid or actor is None:
+        state[f"{prefix}-result"] = ("invalid", invalid) if invalid else ("error", t("app.not_allowed"))
+        return
+    try:
+        saved = update_theme(cursor(), actor, wanted)
+    except StaleEdit as exc:
+        state[f"{prefix}-version"] = exc.current_version  # a second Save saves over theirs
+        state[f"{prefix}-result"] = ("error", _problem_text(exc))
+        return
+    except (NotAllowed, DatabaseError) as exc:
+        state[f"{prefix}-result"] = ("error", _problem_text(exc))
+        return
+    state[f"{prefix}-version"] = saved.version
+    state[f"{prefix}-result"] = ("saved", t("themes.saved", name=plain(saved.name, one_line=True)))
+
+
+def _edit_form(actor, theme: Theme) -> None:
+    if actor is None or not can(actor, "update_theme", Scope(theme_id=theme.id)):
+        return
+    prefix, state = _edit_prefix(theme), st.session_state
+    shown = state.get(f"{prefix}-version")
+    result = state.pop(f"{prefix}-result", None)
+    if shown is None or any(_key(prefix, f) not in state for f in _FIELDS) or (shown < theme.version and result is None):
+        _fill(theme)
+    invalid = result[1] if result and result[0] == "invalid" else {}
+    with st.expander(t("themes.edit_heading"), icon=":material/edit:", expanded=result is not None):
+        with st.form(prefix, border=False):
+            _theme_fields(prefix, invalid)
+            st.form_submit_button(t("themes.save"), type="primary", on_click=_save_edit, args=(theme,))
+            if result and result[0] == "error":
+                st.error(result[1])
+            if result and result[0] == "saved":
+                st.success(result[1])
+
+
+def _set_archived(theme: Theme, archived: bool) -> None:
+    st.session_state.pop(f"theme-archive-ask-{theme.id}", None)
+    actor, name = current_actor(), plain(theme.name, one_line=True)
+    try:
+        if actor is None:
+            raise NotAllowed(actor, "archive_theme")
+        (archive_theme if archived else restore_theme)(cursor(), actor, theme.id, expected_version=theme.version)
+    except (NotAllowed, StaleEdit, DatabaseError) as exc:
+        st.session_state[_OUTCOME] = ("error", _problem_text(exc))
+        return
+    st.session_state[_OUTCOME] = ("success", t("themes.archived" if archived else "themes.restored", name=name))
+
+
+def _ask(theme_id: int, value: bool) -> None:
+    st.session_state[f"theme-archive-ask-{theme_id}"] = value
+
+
+def _archive_control(actor, theme: Theme) -> None:
+    """A quiet Archive button; it asks first."""
+    if actor is None or not can(actor, "archive_theme", Scope(theme_id=theme.id)):
+        return
+    if not st.session_state.get(f"theme-archive-ask-{theme.id}"):
+        st.button(t("themes.archive"), key=f"theme-archive-{theme.id}", type="tertiary", icon=":material/archive:",
+                  on_click=_ask, args=(theme.id, True))
+        return
+    st.warning(t("themes.archive_question", name=plain(theme.name, one_line=True)))
+    row = st.container(horizontal=True)
+    row.button(t("themes.archive_yes"), key=f"theme-archive-yes-{theme.id}", type="primary",
+               on_click=_set_archived, args=(theme, True))
+    row.button(t("themes.archive_no"), key=f"theme-archive-no-{theme.id}", on_click=_ask, args=(theme.id, False))
+
+
+def _archived_themes(actor, archived: list[Theme]) -> None:
+    if not archived or actor is None or not can(actor, "restore_theme", Scope(theme_id=archived[0].id)):
+        return
+    with st.expander(t("themes.archived_heading", n=len(archived))):
+        st.caption(t("themes.archived_purpose"))
+        for theme in archived:
+            row = st.container(horizontal=True, vertical_alignment="center")
+            row.markdown(f"**{plain(theme.name, one_line=True)}**")
+            row.button(t("themes.restore"), key=f"theme-restore-{theme.id}", icon=":material/unarchive:",
+                       on_click=_set_archived, args=(theme, False))
+
+
+# --- what contributes -------------------------------------------------------------------------
+
+def _save_contributions(theme: Theme) -> None:
+    prefix, state, actor = f"theme-links-{theme.id}", st.session_state, current_actor()
+    try:
+        if actor is None:
+            raise NotAllowed(actor, "set_theme_contributions")
+        set_theme_contributions(cursor(), actor, theme.id, project_ids=state.get(f"{prefix}-projects", []),
+                                measure_ids=state.get(f"{prefix}-measures", []), expected_version=theme.version)
+    except (NotAllowed, StaleEdit, DatabaseError, LookupError, ValueError) as exc:
+        text = _problem_text(exc) if isinstance(exc, (NotAllowed, StaleEdit, DatabaseError)) else t(
+            "themes.links_gone")
+        state[f"{prefix}-result"] = ("error", text)
+        state.pop(f"{prefix}-projects", None)  # filled again from what is stored
+        state.pop(f"{prefix}-measures", None)
+        return
+    state[f"{prefix}-result"] = ("saved", t("themes.links_saved", name=plain(theme.name, one_line=True)))
+
+
+def _contributions_form(cur, actor, theme: Theme, projects, contributing: list[int]) -> None:
+    """Choose the projects and measures that contribute (leaders)."""
+    if actor is None or not can(actor, "set_theme_contributions", Scope(theme_id=theme.id)):
+        return
+    prefix, state = f"theme-links-{theme.id}", st.session_state
+    result = state.pop(f"{prefix}-result", None)
+    if result is not None and result[0] == "saved":
+        st.success(result[1])
+    project_names = {p.id: p.title for p in projects}
+    titles = {p.id: p.title for p in projects}
+    measure_names = {m.id: f"{titles[m.project_id]} · {m.name}" for m in list_measures(cur)
+                     if m.project_id in titles}
+    stored = chosen_contributions(cur, theme.id)
+    if state.get(f"{prefix}-version") != theme.version:  # first view, or someone saved since
+        state[f"{prefix}-projects"] = [p for p in contributing if p in project_names]
+        state[f"{prefix}-measures"] = [m for m in stored.measure_ids if m in measure_names]
+        state[f"{prefix}-version"] = theme.version
+    with st.expander(t("themes.links_heading"), icon=":material/link:",
+                     expanded=result is not None or not contributing):
+        st.caption(t("themes.links_purpose"))
+        with st.form(prefix, border=False):
+            st.multiselect(t("themes.links_projects"), list(project_names), format_func=project_names.__getitem__,
+                           key=f"{prefix}-projects", placeholder=t("themes.links_none"))
+            st.multiselect(t("themes.links_measures"), list(measure_names), format_func=measure_names.__getitem__,
+                           key=f"{prefix}-measures", placeholder=t("themes.links_none"),
+                           help=t("themes.links_measures_help"))
+            st.form_submit_button(t("themes.links_save"), type="primary", on_click=_save_contributions,
+                                  args=(theme,))
+            if result is not None and result[0] == "error":
+                st.error(result[1])
+
+
+def _measure_line(measure, frame) -> str:
+    signal = latest_signal(measure, points_of(frame, measure.id))
+    value = latest_value_text(measure, signal)
+    return f"{signal_words(signal)}" + (f" · {value}" if value else "")
+
+
+def _contributing_projects(cur, theme: Theme, projects, contributing: list[int]) -> None:
+    by_id = {p.id: p for p in projects}
+    shown = [by_id[p] for p in contributing if p in by_id]
+    chosen_measures = set(contributing_measure_ids(cur, theme.id))
+    measures = [m for m in list_measures(cur) if m.project_id in by_id]
+    keys = [key_measure([m for m in measures if m.project_id == p]) for p in contributing if p in by_id]
+    key_ids = {m.id for m in keys if m is not None}
+    frame = data_points_frame(cur, sorted(key_ids | chosen_measures) or [-1])
+    st.markdown(f"### {t('themes.projects_heading')}")
+    if not shown:
+        st.info(t("themes.no_projects"))
+    for project in shown:
+        with st.container(border=True, key=f"theme-project-{project.id}"):
+            st.page_link("views/projects.py", label=f"**{plain(project.title, one_line=True)}**",
+                         query_params={"project": project.id}, icon=":material/flag:")
+            st.caption(f"{label('project_status', project.status)} · {t('themes.aim')}: "
+                       f"{plain(project.aim_what, one_line=True)} {plain(project.aim_how_much, one_line=True)}")
+            own = [m for m in measures if m.project_id == project.id and (m.id in key_ids or m.id in chosen_measures)]
+            if not own:
+                st.markdown(t("themes.no_key_measure"))
+            for measure in own:
+                badge = t("themes.key_measure") if measure.id in key_ids else t("themes.chosen_measure")
+                row = st.container(horizontal=True, vertical_alignment="center")
+                row.markdown(f"{badge}: **{plain(measure.name, one_line=True)}** — {_measure_line(measure, frame)}")
+                row.page_link("views/projects.py", label=t("themes.open_chart"), icon=":material/show_chart:",
+                              query_params={"project": project.id, "measure": measure.id})
+            st.page_link("views/summary.py", label=t("themes.open_summary"), icon=":material/summarize:",
+                         query_params={"project": project.id})
+    others = [m for m in measures if m.id in chosen_measures and m.project_id not in contributing]
+    if others:
+        st.markdown(f"#### {t('themes.other_measures_heading')}")
+        for measure in others:
+            row = st.container(horizontal=True, vertical_alignment="center")
+            row.markdown(f"**{plain(by_id[measure.project_id].title, one_line=True)} · "
+                         f"{plain(measure.name, one_line=True)}** — {_measure_line(measure, frame)}")
+            row.page_link("views/projects.py", label=t("themes.open_chart"), icon=":material/show_chart:",
+                          query_params={"project": measure.project_id, "measure": measure.id})
+
+
+# --- the theme's own measures ----------------------------------------------------------------
+
+def _archivable(measure) -> Archivable:
+    """A theme's measure for ui/archive_control.py: its outcome is said under the group None
+    (a theme measure has no project), where the card's own Archive button says it too."""
+    return Archivable(
+        kind="measure", item_id=measure.id, version=measure.version, name=measure.name, group=None,
+        archive=archive_measure, restore=restore_measure, archive_label="measure_forms.archive_measure",
+        question="measure_forms.archive_measure_question", archived_text="measure_forms.measure_archived",
+        restored_text="themes.measure_restored")
+
+
+def _own_measures(cur, actor, theme: Theme) -> None:
+    st.markdown(f"### {t('themes.own_measures_heading')}")
+    st.caption(t("themes.own_measures_purpose"))
+    archive_outcome("measure", None)  # a theme measure archived on its card, or restored below
+    measures = theme_measures(cur, theme.id)
+    form_shown = new_measure_form(actor, None, expanded=not measures, theme_id=theme.id)
+    if not measures:
+        st.info(t("themes.no_own_measures_define" if form_shown else "themes.no_own_measures"))
+    for measure in measures:
+        measure_card(measure, [])  # the same card a team's measure has: data table, chart, settings
+    archived = theme_measures(cur, theme.id, archived_only=True)
+    if archived:
+        may = actor is not None and can(actor, "restore_measure", Scope(theme_id=theme.id))
+        with st.expander(t("measure_forms.archived_measures", n=len(archived))):
+            st.caption(t("measure_forms.archived_measures_purpose"))
+            for measure in archived:
+                row = st.container(horizontal=True, vertical_alignment="center")
+                row.markdown(f"**{plain(measure.name, one_line=True)}** · {label('measure_kind', measure.kind)}")
+                restore_button(row, _archivable(measure), may=may)
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+st.title(t("themes.title"))
+st.caption(t("themes.purpose"))
+
+cur = cursor()
+actor = current_actor()
+outcome = st.session_state.pop(_OUTCOME, None)
+if outcome is not None:
+    (st.success if outcome[0] == "success" else st.error)(outcome[1])
+themes = list_themes(cur)
+form_shown = _new_theme_form(actor, expanded=not themes)
+_archived_themes(actor, list_themes(cur, archived_only=True))
+if not themes:
+    st.info(t("themes.empty_create" if form_shown else "themes.empty_ask"))
+    st.stop()
+
+by_id = {theme.id: theme for theme in themes}
+theme = by_id[choose(t("themes.choose"), {th.id: th.name for th in themes}, key="theme", param="theme")]
+projects = visible_projects(actor, list_projects(cur))
+contributing = contributing_project_ids(cur, theme.id)
+
+with st.container(border=True):
+    st.markdown(f"## {plain(theme.name, one_line=True)}")
+    if theme.goal:
+        st.markdown(f"**{t('themes.goal')}:** {plain(theme.goal)}")
+    else:
+        st.caption(t("themes.no_goal"))
+    if theme.description:
+        st.markdown(plain(theme.description))
+    st.caption(t("themes.counts", projects=len([p for p in contributing if p in {x.id for x in projects}]),
+                 measures=len(theme_measures(cur, theme.id))))
+_edit_form(actor, theme)
+_archive_control(actor, theme)
+
+_contributions_form(cur, actor, theme, projects, contributing)
+_contributing_projects(cur, theme, projects, contributing)
+_own_measures(cur, actor, theme)
