@@ -82,6 +82,10 @@ def add_rows_the_demo_lacks(cur) -> None:
                   " (?, DATE '2026-11-23', 'Ane Ø.', TIMESTAMP '2026-11-29 18:01:02.5', 1, false)", [measure])
         c.execute("INSERT INTO no_event_period (measure_id, period, entered_by, version, archived) VALUES"
                   " (?, DATE '2026-11-16', 'Bo', 2, true)", [measure])
+        # slice: import — a measure's remembered import columns (JSON with Danish letters and quotes)
+        c.execute("INSERT INTO import_mapping (measure_id, mapping, sheet, decimal_mark, updated_at) VALUES"
+                  " (?, '{\"period\": \"Dato\", \"numerator\": \"Tæller \\\"ø\\\"\"}', 'Data', ',',"
+                  " TIMESTAMP '2026-11-30 08:09:10')", [measure])
         problem, idea = c.execute("SELECT (SELECT min(id) FROM problem), (SELECT min(id) FROM change_idea)").fetchall()[0]
         c.execute("INSERT INTO problem_change_idea (problem_id, change_idea_id) VALUES (?, ?)", [problem, idea])
         c.execute("UPDATE data_point SET excluded = true, note = 'udeladt – ø' WHERE id = (SELECT min(id) FROM data_point)")
