@@ -420,3 +420,20 @@ def test_a_team_member_keeps_the_team_s_home_page(monkeypatch, tmp_path):
     at = _home(monkeypatch, path, "lene")
     assert "Det, der venter" in [s.value for s in at.subheader]
     assert "Du sagde – vi gjorde" not in [s.value for s in at.subheader]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_demo_patient_representative_s_home_page(monkeypatch, demo_db_file, tmp_path, language):
+    import shutil
+
+    path = tmp_path / "demo.duckdb"
+    shutil.copyfile(demo_db_file, path)
+    at = _home(monkeypatch, path, "demo-patient", language)
+    shown = everything_shown(at)
+    assert not RAW.findall(shown), sorted(set(RAW.findall(shown)))
+    _no_statistics(at)
+    said_by_me = "Sagt af dig" if language == "da" else "Said by you"
+    assert said_by_me in shown and "Birthe" not in " ".join(m.value for m in at.markdown)
+    assert ("Du sagde – vi gjorde" if language == "da" else "You said – we did") in [s.value for s in at.subheader]
+    # the team's answers under the person's comments
+    assert ("**Teamets svar**" if language == "da" else "**The team's answer**") in shown

@@ -259,5 +259,9 @@ def _item(cur, actor: Actor, item: TrailItem) -> None:
 
 
 def _step(step: TrailStep) -> str:
+    """The step in words; one that had happened before the step it follows says so."""
     values = {"name": plain(step.name or "", one_line=True), "project": plain(step.project_title or "", one_line=True)}
-    return t(f"patients_home.step.{step.what}", **values)
+    text = t(f"patients_home.step.{step.what}", **values)
+    if step.sort_on is not None and step.on < step.sort_on:
+        text += " " + t("patients_home.step_earlier")
+    return text
