@@ -258,3 +258,26 @@ def test_the_team_links_an_observation_to_a_cycle_on_the_pathway_page(monkeypatc
     assert linked.cycle_id == cycle.id and linked.project_id == cycle.project_id
     assert translate("da", "patient_voice.linked_to", links=translate(
         "da", "patient_voice.link_cycle_word", title=cycle.title)) in [c.value for c in at.caption]
+
+
+# --- the demo ---------------------------------------------------------------------------------
+
+def test_the_demo_holds_the_patient_representatives_words_and_what_became_of_them(demo_db):
+    from pdsa.store.cycle_comments import list_comments
+
+    patient = find_user(demo_db, "demo-patient")
+    hers = list_observations(demo_db, created_by=patient.id, include_archived=True)
+    assert len(hers) == 4 and all(o.author_role and "Birthe" not in o.author_role for o in hers)
+    assert sum(o.archived for o in hers) == 1  # one withdrawn
+    assert [o for o in hers if not o.archived and o.problem_id is None and o.cycle_id is None]  # one waiting
+    to_problem = next(o for o in hers if o.problem_id is not None)
+    problem = next(p for p in list_problems(demo_db) if p.id == to_problem.problem_id)
+    assert problem.change_idea_ids, "the problem became a change idea"
+    tested = [c for c in list_cycles(demo_db) if c.change_idea_id in problem.change_idea_ids]
+    assert "adopt" in {c.act_decision for c in tested}, "tested in a cycle that was adopted"
+    assert any(o.cycle_id for o in hers)
+    comments = [c for c in list_comments(demo_db, [c.id for c in list_cycles(demo_db)])]
+    asked = [c for c in comments if c.author_id == patient.id]
+    answered = {c.reply_to for c in comments if c.reply_to}
+    assert len(asked) == 4 and {c.stage for c in asked} == {"plan", "study"}
+    assert len([c for c in asked if c.id in answered]) == 3
