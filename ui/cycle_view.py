@@ -79,8 +79,9 @@ def cycles_tab(cur, actor: Actor | None, project: Project, cycles: list[PdsaCycl
             overdue = " · ⚠" if is_overdue(cycle) else ""
             heading = (f"PDSA {number}.{cycle.cycle_number} · {plain(cycle.title, one_line=True)} — "
                        f"{stage}{decision}{overdue}")
-            worksheet = st.expander(heading, expanded=is_open(cycle.id, linked=cycle.id == linked_cycle),
-                                    key=f"ws-expander-{cycle.id}", on_change="rerun")
+            _keep_open(cycle.id, heading)
+            worksheet = st.expander(heading, expanded=cycle.id == linked_cycle, key=f"ws-expander-{cycle.id}",
+                                    on_change="rerun")
             st.session_state[OPEN_KEY.format(cycle.id)] = bool(worksheet.open)  # as the user left it
             if worksheet.open:  # a folded worksheet is not drawn: its forms cost nothing on this run
                 with worksheet:
@@ -90,11 +91,15 @@ def cycles_tab(cur, actor: Actor | None, project: Project, cycles: list[PdsaCycl
     archived_cycles_section(cur, actor, project.id)
 
 
-def is_open(cycle_id: int, *, linked: bool = False) -> bool:
-    """Whether the worksheet is unfolded: as the user left it, else when a link names it. The
-    heading tells the stage, so it changes with a save and Streamlit makes a new expander: this
-    memory (kept on every run, and set by a save or a start in ui/cycle_forms.py) keeps it open."""
-    return bool(st.session_state.get(OPEN_KEY.format(cycle_id), linked))
+def _keep_open(cycle_id: int, heading: str) -> None:
+    """The heading tells the stage, so a save changes it and Streamlit makes a new expander,
+    folded: one that was open (or a cycle just started, see ui/cycle_forms.py ``OPEN_KEY``) is
+    opened again under its new heading, and when it comes back after a run without it."""
+    heading_key, key = f"ws-heading-{cycle_id}", f"ws-expander-{cycle_id}"
+    if st.session_state.get(OPEN_KEY.format(cycle_id)) and (
+            st.session_state.get(heading_key) != heading or key not in st.session_state):
+        st.session_state[key] = True  # also after a run without it (archived, then restored)
+    st.session_state[heading_key] = heading
 
 
 def _ramp_view(cycles: list[PdsaCycle], ideas: dict[int, str]) -> None:
