@@ -712,6 +712,7 @@ def main() -> None:
     projects = max(1, round(1000 * args.scale))
     engines = ["duckdb", "postgres"] if args.engine == "both" else [args.engine]
     lines = []
+    print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())} (2 cores)", flush=True)
     for engine in engines:
         target = prepare(engine, Path(args.dir), projects, args.rebuild)
         out = subprocess.run([sys.executable, __file__, "_measure", "--engine", engine, "--target", target,
@@ -735,6 +736,7 @@ def main() -> None:
         over = verdict(r)
         print(f"{engine}: " + ("targets met" if not over else "over target: " + "; ".join(over)), flush=True)
         lines.append(report(r) + ("" if not over else " [over: " + "; ".join(over) + "]"))
+    print(f"load average at the end: {' '.join(f'{x:.1f}' for x in os.getloadavg())}")
     print(f"region x{args.scale:g} ({projects} projects): " + " | ".join(lines))
 
 
