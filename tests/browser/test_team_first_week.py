@@ -154,27 +154,38 @@ def _enter_rows(page: Page, card: Locator) -> None:
         row = grid.locator(f'[role="row"][aria-rowindex="{number + 1}"]')
         _add_row(page, card, grid, row)
         period = row.locator('[aria-colindex="1"]')
-        _select_first_cell(page, grid, number, period)
-        page.keyboard.press("Enter")
         editor = page.locator('input[data-testid="date-picker-cell"], [data-testid="date-picker-cell"] input')
-        expect(editor).to_be_visible(timeout=TIMEOUT)
-        _settled(page)
+        _open_cell_editor(page, grid, row, number, 1, editor)
         editor.fill(day.isoformat())
         page.keyboard.press("Enter")  # saves the cell, and the selection moves down a row
         expect(period).to_have_text(day.isoformat(), timeout=TIMEOUT)  # the accessible table's copy text
-        _select_first_cell(page, grid, number, period)
-        # two steps right, past the period's name, is the value
-        for step in (2, 3):
-            page.keyboard.press("ArrowRight")
-            expect(row.locator(f'[aria-colindex="{step}"]')).to_have_attribute("aria-selected", "true",
-                                                                              timeout=TIMEOUT)
-        _settled(page)
-        page.keyboard.press("Enter")  # opens the cell's text editor
         text = page.locator("textarea.gdg-input")
-        expect(text).to_be_visible(timeout=TIMEOUT)
+        _open_cell_editor(page, grid, row, number, 3, text)  # the value, past the period's name
         text.fill(value)
         page.keyboard.press("Enter")
         expect(row.locator('[aria-colindex="3"]')).to_have_text(value, timeout=TIMEOUT)
+
+
+def _open_cell_editor(page: Page, grid: Locator, row: Locator, number: int, column: int, editor: Locator) -> None:
+    """Select the row's cell in ``column`` (its first cell clicked, then arrow keys right) and
+    open its editor with Enter. Should the grid be redrawn under the keys (the rerun after the
+    previous edit), Enter may only move the selection: then the cell is selected again."""
+    for attempt in range(3):
+        _select_first_cell(page, grid, number, row.locator('[aria-colindex="1"]'))
+        for step in range(2, column + 1):
+            page.keyboard.press("ArrowRight")
+            expect(row.locator(f'[aria-colindex="{step}"]')).to_have_attribute("aria-selected", "true",
+                                                                              timeout=TIMEOUT)
+        _drawn(page)
+        page.keyboard.press("Enter")
+        try:
+            expect(editor).to_be_visible(timeout=5_000 if attempt < 2 else TIMEOUT)
+            _drawn(page)
+            return
+        except AssertionError:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
 
 
 def _add_row(page: Page, card: Locator, grid: Locator, row: Locator) -> None:
@@ -204,7 +215,7 @@ def _select_first_cell(page: Page, grid: Locator, number: int, cell: Locator) ->
     """Click the first cell of the table's row ``number`` (1 = the first data row); the rerun after
     an edit may move the table, so the click waits for the page to settle and is tried again."""
     for attempt in range(3):
-        _settled(page)
+        _drawn(page)
         box = grid.bounding_box()
         page.mouse.click(box["x"] + 40, box["y"] + ROW_HEIGHT * number + ROW_HEIGHT / 2)
         try:
