@@ -175,7 +175,13 @@ def run_import(args: argparse.Namespace) -> int:
     from actions.imports import existing_counts
     from pdsa.i18n import translate
     from pdsa.imports import (
-        FileProblem, file_problem_line, guess_mapping, notice_line, plan_import, read_file_for, report_lines,
+        FileProblem,
+        file_problem_line,
+        guess_mapping,
+        notice_line,
+        plan_import,
+        read_file_for,
+        report_lines,
     )
     from pdsa.store.measures import get_measure
 

@@ -225,7 +225,11 @@ def test_the_history_tells_the_import(demo_db):
     for language, expected in (("da", "Importør valgte filens kolonner til import i *Faldtælling*"),
                                ("en", "Importør chose the file's columns for importing into *Faldtælling*")):
         fmt = Formatters(number=lambda v, d=1: str(v), percent=lambda v, d=0: f"{v:.0%}", date=str,
-                         period=lambda day, period: period_label(day, period, language))
-        told = sentence(mapping_entry, lambda key, **values: translate(language, key, **values), fmt)
+                         period=lambda day, period, lang=language: period_label(day, period, lang))
+
+        def say(key, lang=language, **values):
+            return translate(lang, key, **values)
+
+        told = sentence(mapping_entry, say, fmt)
         assert told.startswith(expected), told
-        assert sentence(points_entry, lambda key, **values: translate(language, key, **values), fmt)
+        assert sentence(points_entry, say, fmt)

@@ -66,7 +66,7 @@ def test_a_good_file_is_imported_with_the_guessed_mapping(capsys, demo_file):
 
 def test_a_bad_file_exits_2_with_the_report_and_saves_nothing(capsys, demo_file):
     measure = _new_measure(demo_file, "proportion", "week")
-    status, out, err = run(capsys, FIXTURES / "text_in_number_column.csv", "--measure", measure, "--db", demo_file,
+    status, _, err = run(capsys, FIXTURES / "text_in_number_column.csv", "--measure", measure, "--db", demo_file,
                            "--language", "da")
     assert status == 2
     assert err.splitlines() == ["Intet er importeret: 2 rækker skal rettes først. Ret dem i filen, og prøv igen.",
@@ -86,7 +86,7 @@ def test_a_file_that_is_not_a_table_exits_2_before_the_database_is_opened(capsys
 def test_mapping_sheet_and_decimal_options(capsys, demo_file, tmp_path):
     measure = _new_measure(demo_file, "count", "week")
     mapping = json.dumps({"period": "Uge", "value": "Tæller"})
-    status, out, err = run(capsys, FIXTURES / "data_on_second_sheet.xlsx", "--measure", measure, "--sheet", "Udtræk",
+    status, _, err = run(capsys, FIXTURES / "data_on_second_sheet.xlsx", "--measure", measure, "--sheet", "Udtræk",
                            "--mapping", mapping, "--db", demo_file)
     assert status == 0, err
     assert [p[3] for p in _points(demo_file, measure)][:4] == [0.0, 1.0, 2.0, 3.0]

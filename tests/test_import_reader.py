@@ -15,9 +15,22 @@ from pathlib import Path
 import pytest
 
 from pdsa.imports import (
-    MAX_ROWS, FileProblem, file_problem_line, guess_mapping, notice_line, plan_import, read_file_for, report_lines,
+    MAX_ROWS,
+    FileProblem,
+    file_problem_line,
+    guess_mapping,
+    notice_line,
+    plan_import,
+    read_file_for,
+    report_lines,
 )
-from pdsa.imports.values import CellProblem, decimal_mark, parse_flag, parse_number, parse_period_cell
+from pdsa.imports.values import (
+    CellProblem,
+    decimal_mark,
+    parse_flag,
+    parse_number,
+    parse_period_cell,
+)
 from pdsa.models import Measure
 
 FIXTURES = Path(__file__).parent / "fixtures" / "import"

@@ -14,6 +14,7 @@ from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_pages import open_page
 
 import actions
 from actions.actor import Actor
@@ -22,7 +23,6 @@ from pdsa.imports.store import remembered_mapping
 from pdsa.models import Measure
 from pdsa.store.measures import get_measure, list_data_points
 from pdsa.store.projects import list_projects
-from test_pages import open_page
 from tests.test_import_reader import FIXTURES
 
 ADMIN = Actor(None, "test", roles=frozenset({"administrator"}))

@@ -31,8 +31,20 @@ from actions.permissions import Scope
 from pdsa.core.db import DatabaseError
 from pdsa.core.periods import period_label
 from pdsa.imports import (
-    FileProblem, Plan, Sheet, check_mapping, excel_sheets, field_name, fields_for, file_problem_line, guess_mapping,
-    needed_fields, notice_line, plan_import, read_file_for, report_lines,
+    FileProblem,
+    Plan,
+    Sheet,
+    check_mapping,
+    excel_sheets,
+    field_name,
+    fields_for,
+    file_problem_line,
+    guess_mapping,
+    needed_fields,
+    notice_line,
+    plan_import,
+    read_file_for,
+    report_lines,
 )
 from pdsa.imports.store import remembered_mapping
 from pdsa.imports.values import shown
@@ -98,10 +110,16 @@ def _wizard(cur, measure: Measure, key: str) -> None:
 def _choose_sheet(data: bytes, name: str, remembered: str | None, key: str) -> str | None:
     if not data.startswith(b"PK\x03\x04"):
         return None
-    try:
-        sheets = excel_sheets(data)
-    except FileProblem:
-        return None
+    digest = hashlib.sha256(data).hexdigest()
+    cached = st.session_state.get(f"{key}-sheets")
+    if cached is not None and cached[0] == digest:
+        sheets = cached[1]
+    else:
+        try:
+            sheets = excel_sheets(data)
+        except FileProblem:
+            return None
+        st.session_state[f"{key}-sheets"] = (digest, sheets)
     filled = [title for title, has_values in sheets if has_values]
     if len(sheets) < 2:
         return None
@@ -219,7 +237,7 @@ def _import(plan: Plan, measure: Measure, sheet_name: str | None, name: str, on_
     st.session_state[f"{key}-outcome"] = ("success", t(
         "imports.wizard.done", file=plain(name, one_line=True), added=result.added, replaced=result.replaced,
         skipped=result.skipped))
-    for state_key in (f"{key}-upload", f"{key}-read", f"{key}-open"):
+    for state_key in (f"{key}-upload", f"{key}-read", f"{key}-sheets", f"{key}-open"):
         st.session_state.pop(state_key, None)
     st.session_state[f"{key}-files"] = st.session_state.get(f"{key}-files", 0) + 1   # an empty uploader
     st.session_state[_generation_key(measure.id)] = st.session_state.get(_generation_key(measure.id), 0) + 1

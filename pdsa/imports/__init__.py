@@ -8,9 +8,29 @@ mapping per measure. The saving is one action: ``actions.import_data_points``.
 """
 
 from pdsa.imports.checks import Notice, Plan, PlannedRow, Problem, plan_import
-from pdsa.imports.columns import FIELDS, check_mapping, fields_for, guess_mapping, header_has_period, needed_fields
-from pdsa.imports.reader import MAX_BYTES, MAX_ROWS, FileProblem, Sheet, excel_sheets, read_upload
-from pdsa.imports.report import field_name, file_problem_line, notice_line, problem_line, report_lines
+from pdsa.imports.columns import (
+    FIELDS,
+    check_mapping,
+    fields_for,
+    guess_mapping,
+    header_has_period,
+    needed_fields,
+)
+from pdsa.imports.reader import (
+    MAX_BYTES,
+    MAX_ROWS,
+    FileProblem,
+    Sheet,
+    excel_sheets,
+    read_upload,
+)
+from pdsa.imports.report import (
+    field_name,
+    file_problem_line,
+    notice_line,
+    problem_line,
+    report_lines,
+)
 
 __all__ = [
     "FIELDS", "MAX_BYTES", "MAX_ROWS", "FileProblem", "Notice", "Plan", "PlannedRow", "Problem", "Sheet",

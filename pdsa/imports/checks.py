@@ -27,11 +27,23 @@ from pydantic import ValidationError
 
 from pdsa.core.fields import contains_cpr
 from pdsa.core.periods import period_start
-from pdsa.imports.columns import FLAG_FIELDS, NUMBER_FIELDS, check_mapping, needed_fields
+from pdsa.imports.columns import (
+    FLAG_FIELDS,
+    NUMBER_FIELDS,
+    check_mapping,
+    needed_fields,
+)
 from pdsa.imports.reader import Sheet
 from pdsa.imports.values import (
-    CellProblem, check_formula_error, decimal_mark, is_empty, is_total_label, parse_flag, parse_number,
-    parse_period_cell, shown,
+    CellProblem,
+    check_formula_error,
+    decimal_mark,
+    is_empty,
+    is_total_label,
+    parse_flag,
+    parse_number,
+    parse_period_cell,
+    shown,
 )
 from pdsa.models import EVENT_DATA_TYPES, DataPoint, Measure
 

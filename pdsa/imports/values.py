@@ -18,6 +18,7 @@ monthly one.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -118,7 +119,7 @@ def parse_number(value: object, mark: str) -> float | None:
         raise CellProblem("not_a_number", {"text": shown(value)})
     if isinstance(value, (int, float)):
         number = float(value)
-        if number != number or number in (float("inf"), float("-inf")):
+        if not math.isfinite(number):
             raise CellProblem("not_a_number", {"text": shown(value)})
         return number
     if isinstance(value, (date, datetime)):
