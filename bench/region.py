@@ -569,14 +569,17 @@ def measure_engine(engine: str, target: str, profile: int) -> dict:
     step("first", first)
     clock.profiler = None
     results["rss_after_first_mb"] = _rss_mb()
-    step("next", lambda: results.__setitem__("next", clock.timed(_session(page, leader))[0]))
+    def timed(name: str, at) -> None:
+        results[name], results[f"{name}_cpu"] = clock.timed(at)
+
+    step("next", lambda: timed("next", _session(page, leader)))
 
     def change(name: str, words: tuple[str, ...]) -> None:
         found = _find(at, words)
         results[name] = None
         if found and _choose(found[1], found[0]):
             results[f"{name}_widget"] = found[1].key
-            results[name] = clock.timed(at)[0]
+            timed(name, at)
 
     step("filter", lambda: change("filter", FILTER_WORDS))
     step("sort", lambda: change("sort", ("sort",)))
@@ -588,12 +591,11 @@ def measure_engine(engine: str, target: str, profile: int) -> dict:
         import cProfile
 
         project_profiler = clock.profiler = cProfile.Profile()
-    step("project", lambda: results.__setitem__(
-        "project", clock.timed(_session(summary, leader, {"project": str(project)}))[0]))
+    step("project", lambda: timed("project", _session(summary, leader, {"project": str(project)})))
     clock.profiler = None
     if summary != "views/projects.py":  # the whole project page too (its tabs), for comparison
-        step("project_page_full", lambda: results.__setitem__(
-            "project_page_full", clock.timed(_session("views/projects.py", leader, {"project": str(project)}))[0]))
+        step("project_page_full", lambda: timed("project_page_full",
+                                                _session("views/projects.py", leader, {"project": str(project)})))
 
     results["rss_before_leaders_mb"] = _rss_mb()
     results["leaders_warm"] = _leaders(clock, page, leader)
@@ -673,11 +675,18 @@ def _s(value) -> str:
     return "n/a" if value is None else f"{value:.2f} s"
 
 
+def _sc(r: dict, name: str) -> str:
+    """Wall time with the script thread's CPU time beside it (the CPU time hardly depends on the
+    machine's load; the wall time does, on a shared machine)."""
+    cpu = r.get(f"{name}_cpu")
+    return _s(r.get(name)) + ("" if cpu is None or r.get(name) is None else f" (CPU {cpu:.2f} s)")
+
+
 def report(r: dict) -> str:
     warm, saved = r["leaders_warm"], r["leaders_after_save"]
-    return (f"{r['engine']}: first {_s(r['first'])}, next leader {_s(r['next'])}, filter {_s(r['filter'])},"
-            f" sort {_s(r['sort'])}, {r['project_page']} {_s(r['project'])}"
-            + (f" (project page {_s(r['project_page_full'])})," if "project_page_full" in r else ",")
+    return (f"{r['engine']}: first {_sc(r, 'first')}, next leader {_sc(r, 'next')}, filter {_sc(r, 'filter')},"
+            f" sort {_sc(r, 'sort')}, {r['project_page']} {_sc(r, 'project')}"
+            + (f", project page {_sc(r, 'project_page_full')}," if "project_page_full" in r else ",")
             + f" 10 leaders max {_s(warm['max'])} (median {_s(warm['median'])}),"
             f" after a save max {_s(saved['max'])} (median {_s(saved['median'])}),"
             f" peak {r['peak_mb']:.0f} MB (after start {r['rss_after_start_mb']:.0f} MB, after the first render"
