@@ -183,10 +183,13 @@ def _chart_and_finding(cur, measure: Measure, annotations_from: list[PdsaCycle])
         measure, chart, points, labels=labels, annotations=annotations, icons=lambda: mdc_icons(analysis, labels=labels),
         figure=lambda: spc_chart(analysis, labels=labels, annotations=annotations, details=_details(series),
                                  percent=measure.data_type in PROPORTION_DATA_TYPES, show_icons=False))
+    from ui.export_buttons import measure_downloads, small_numbers_warning  # slice: export
+    small_numbers_warning(measure, points)  # slice: export — a count below the threshold is said under the chart
     _finding_text(analysis)
     if measure.freeze_until and measure.splits:
         st.caption(t("settings.freeze_ignored"))
     _export_buttons(figure, measure)
+    measure_downloads(current_actor(), measure)  # slice: export — the data as CSV and Excel
     return sorted(set(series.x))
 
 

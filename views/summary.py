@@ -208,3 +208,5 @@ with st.container(key="summary-screen-only-links", horizontal=True):
     st.page_link("views/projects.py", label=t("summary.open_project"), icon=":material/flag:",
                  query_params={"project": project.id})
     st.caption(t("summary.print_hint"))
+from ui.export_buttons import project_downloads  # slice: export — the storyboard (PDF, HTML) and the workbook
+project_downloads(actor, project)
