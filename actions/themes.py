@@ -70,7 +70,7 @@ def load_demo_themes(cur: Cursor, actor: Actor, raw_themes: list[dict], keys, th
     ``summary`` counts the measures and points saved."""
     from actions.measures import define_measure, record_data_points
     from actions.projects import create_theme
-    from pdsa.demo import generate_series
+    from pdsa.demo import as_period, generate_series
     from pdsa.models import Measure
 
     for raw in raw_themes:
@@ -86,7 +86,9 @@ def load_demo_themes(cur: Cursor, actor: Actor, raw_themes: list[dict], keys, th
             own = store.contributing_project_ids(cur, theme.id)
             set_theme_contributions(cur, actor, theme.id, project_ids=[*own, *projects], measure_ids=measures)
         for spec in raw.get("own_measures", []):
-            fields = {k: v for k, v in spec.items() if k not in ("key", "series")}
+            fields = {k: v for k, v in spec.items() if k not in ("key", "series", "freeze_until")}
+            if spec.get("freeze_until"):
+                fields["freeze_until"] = as_period(spec["freeze_until"], spec["period"])
             measure = define_measure(cur, actor, Measure(theme_id=theme.id, **fields))
             keys.add("measure", spec["key"], measure.id)
             rows = generate_series(spec)

@@ -57,10 +57,20 @@ def test_the_demo_has_a_discharge_theme_with_its_projects_measures_and_data(demo
         "Andel med genoptræningsplan sendt på udskrivelsesdagen"]
     [own] = theme_measures(demo_db, theme.id)
     assert own.theme_id == theme.id and own.project_id is None and own.target == 0.8
-    assert len(list_data_points(demo_db, own.id)) == 20
+    assert len(list_data_points(demo_db, own.id)) == 22 and own.freeze_until == date(2025, 10, 1)
     # every theme the projects named has a goal now, and no theme is there twice
     names = [th.name for th in list_themes(demo_db)]
     assert len(names) == len(set(names)) == 5 and all(th.goal for th in list_themes(demo_db))
+
+
+def test_the_themes_own_measure_shows_the_improvement_it_was_generated_with(demo_db):
+    from pdsa.findings import finding_for_last_part
+    from pdsa.series import analyze_measure
+    from pdsa.store.measures import data_points_frame
+
+    [own] = theme_measures(demo_db, _theme(demo_db).id)
+    series, analysis = analyze_measure(own, data_points_frame(demo_db, [own.id]))
+    assert finding_for_last_part(analysis).tone == "improvement"
 
 
 def test_themes_of_projects_and_measures_for_filters(demo_db):

@@ -48,16 +48,18 @@ PRINT_CSS = """
   }
   [data-testid="stVerticalBlock"] { gap: 0.35rem !important; }
   [data-testid="stMarkdownContainer"] p, [data-testid="stMarkdownContainer"] li { font-size: 10pt !important;
-    line-height: 1.3 !important; margin-bottom: 0.15rem !important; }
-  [data-testid="stMarkdownContainer"] h1 { font-size: 16pt !important; padding: 0 !important; }
-  [data-testid="stMarkdownContainer"] h2, [data-testid="stMarkdownContainer"] h3 { font-size: 12pt !important;
-    padding: 0.2rem 0 0 0 !important; }
+    line-height: 1.3 !important; }
+  h1, h2, h3 { line-height: 1.25 !important; }
+  h1 { font-size: 16pt !important; }
+  h2 { font-size: 13pt !important; }
+  h3 { font-size: 11pt !important; }
+  [data-testid="stHeaderActionElements"] { display: none !important; }
   [data-testid="stCaptionContainer"] { font-size: 8.5pt !important; }
   [data-testid="stVegaLiteChart"] { max-height: 75mm !important; overflow: hidden !important; }
   [data-testid="stVegaLiteChart"] svg, [data-testid="stVegaLiteChart"] canvas { max-height: 75mm !important;
     width: auto !important; max-width: 100% !important; }
   [data-testid="stVerticalBlockBorderWrapper"], [data-testid="stHorizontalBlock"] { break-inside: avoid; }
-  [data-testid="stAppIframeResizerAnchor"], footer { display: none !important; }
+  [data-testid="stAppIframeResizerAnchor"], [data-testid="stElementToolbar"], footer { display: none !important; }
 }
 </style>
 """

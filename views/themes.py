@@ -4,7 +4,7 @@ that contribute, and defines the theme's own outcome measure and enters its data
 form and table a team uses. The page lists the contributing projects with their key measures'
 latest signals and charts the theme's own measures.
 
-Deep link: ``?theme=ID`` opens a theme.
+Deep links: ``?theme=ID`` opens a theme, ``&measure=ID`` puts that measure of the theme's own first.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ from pdsa.store.themes import (
 from ui.actor import current_actor
 from ui.archive_control import Archivable, archive_outcome, restore_button
 from ui.chart_cache import measure_card
-from ui.choice import choose
+from ui.choice import choose, linked_id
 from ui.errors import problems, show_field_error
 from ui.format import fmt_datetime, label
 from ui.measure_form import new_measure_form
@@ -335,7 +335,8 @@ def _own_measures(cur, actor, theme: Theme) -> None:
     form_shown = new_measure_form(actor, None, expanded=not measures, theme_id=theme.id)
     if not measures:
         st.info(t("themes.no_own_measures_define" if form_shown else "themes.no_own_measures"))
-    for measure in measures:
+    linked = linked_id("measure")  # ?theme=ID&measure=ID (the portfolio's link): that measure first
+    for measure in sorted(measures, key=lambda m: m.id != linked):
         measure_card(measure, [])  # the same card a team's measure has: data table, chart, settings
     archived = theme_measures(cur, theme.id, archived_only=True)
     if archived:
