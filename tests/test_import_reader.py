@@ -344,3 +344,19 @@ def test_rows_are_numbered_as_the_spreadsheet_shows_them():
     assert sheet.row_numbers == [4, 6]
     plan = plan_import(sheet, guess_mapping(sheet, "count"), measure_for("count", "week"))
     assert [(p.row, p.code) for p in plan.problems] == [(6, "not_a_number")]
+
+
+def test_the_analyze_command_reads_windows_1252_through_the_same_reader(tmp_path, capsys):
+    """The reader is shared: a file with Windows-1252's quotes and dashes reads the same for analyze."""
+    from pdsa.spc.cli import main as analyze_main
+    from pdsa.spc.reader import read_table
+
+    text = "x;y\n" + "".join(f"“uge {k}” – ø;{3 + k % 4}\n" for k in range(1, 21))
+    table = read_table(text.encode("cp1252"))
+    assert table.encoding == "windows-1252" and table.text("x")[0] == "“uge 1” – ø"
+    assert read_table(text.replace("“", "").replace("”", "").replace("–", "-").encode("iso-8859-1")).encoding == \
+        "iso-8859-1"
+    path = tmp_path / "data.csv"
+    path.write_bytes(text.encode("cp1252"))
+    assert analyze_main(["analyze", str(path), "--chart", "i", "--x", "x"]) == 0
+    assert "“uge 1” – ø" in capsys.readouterr().out
