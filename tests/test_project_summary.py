@@ -123,3 +123,17 @@ def test_the_project_page_links_to_its_summary(monkeypatch, demo_copy):
     assert not at.exception, at.exception
     links = [link for link in at.get("page_link") if link.label == translate("da", "summary.title")]
     assert links and links[0].proto.page.endswith("summary") or "summary" in links[0].proto.page
+
+
+def test_without_projects_the_summary_points_to_the_projects_page(monkeypatch, tmp_path):
+    from test_pages import TERMINAL_COMMAND
+    from actions.accounts import create_user
+
+    path = tmp_path / "empty.duckdb"
+    con = connect(path)
+    create_user(con.cursor(), ADMIN, username="admin", display_name="Ada Admin", roles={"administrator"})
+    con.close()
+    at = open_summary(monkeypatch, path, "da", 0, user="admin")
+    said = " ".join(info.value for info in at.info)
+    assert said == translate("da", "summary.empty") and not TERMINAL_COMMAND.search(said)
+    assert [link.label for link in at.get("page_link") if link.label] == [translate("da", "summary.to_projects")]

@@ -365,3 +365,22 @@ def test_a_themes_measure_is_archived_on_its_card_and_restored(monkeypatch, demo
     at.button(key=f"restore-measure-{measure.id}").click().run()
     assert any("is restored and shown among the theme's measures again" in s.value for s in at.success)
     assert "#### Andel patienter, der oplever udskrivelsen som godt koordineret" in texts(at).replace("\\", "")
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_without_themes_a_leader_is_pointed_at_the_form(monkeypatch, tmp_path, language):
+    from test_pages import TERMINAL_COMMAND
+    from actions.accounts import create_user
+
+    path = tmp_path / "empty.duckdb"
+    con = connect(path)
+    create_user(con.cursor(), ADMIN, username="leder", display_name="Lise Leder", roles={"leader"})
+    create_user(con.cursor(), ADMIN, username="laeser", display_name="Lars Læser", roles={"reader"})
+    con.close()
+    at = open_themes(monkeypatch, path, language, user="leder")
+    said = " ".join(info.value for info in at.info)
+    assert said == translate(language, "themes.empty_create") and not TERMINAL_COMMAND.search(said)
+    assert translate(language, "themes.new_heading") in [e.label for e in at.expander]
+    assert at.text_input(key="theme-new-name") is not None
+    reader = open_themes(monkeypatch, path, language, user="laeser")
+    assert " ".join(info.value for info in reader.info) == translate(language, "themes.empty_ask")

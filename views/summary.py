@@ -39,7 +39,8 @@ PRINT_CSS = """
   [data-testid="stSidebar"], [data-testid="stSidebarCollapsedControl"], header[data-testid="stHeader"],
   [data-testid="stToolbar"], [data-testid="stDecoration"], [data-testid="stStatusWidget"],
   [data-testid="stSelectbox"], [data-testid="stPageLink"], [data-testid="stBaseButton-secondary"],
-  .st-key-summary-screen-only, .st-key-summary-screen-only-links { display: none !important; }
+  .st-key-summary-screen-only, .st-key-summary-screen-only-links, .st-key-project-downloads,
+  [data-testid="stDownloadButton"] { display: none !important; }
   html, body, [data-testid="stApp"], [data-testid="stAppViewContainer"], [data-testid="stMain"] {
     height: auto !important; overflow: visible !important; background: white !important;
   }
