@@ -125,7 +125,13 @@ def everything_shown(at: AppTest) -> str:
     parts = [texts(at)]
     parts += [e.label for e in at.expander] + [m.label for m in at.metric] + [str(m.value) for m in at.metric]
     for table in at.dataframe:
-        parts += [str(c) for c in table.value.columns] + [str(v) for v in table.value.to_numpy().ravel()]
+        # what the grid shows: a column's label from its column config, and a missing value as the
+        # table's placeholder (Streamlit draws "None" when there is none)
+        config = json.loads(table.proto.columns) if table.proto.columns else {}
+        parts += [config.get(str(c), {}).get("label", str(c)) for c in table.value.columns]
+        missing = table.proto.placeholder if table.proto.HasField("placeholder") else "None"
+        parts += [missing if v is None or (isinstance(v, float) and v != v) else str(v)
+                  for v in table.value.to_numpy().ravel()]
     return " ".join(parts)
 
 

@@ -275,7 +275,7 @@ def column_config() -> dict:
 def show_table(rows: pd.DataFrame) -> None:
     """One virtualised table (the browser draws only the rows in view), whatever its length."""
     st.dataframe(rows[list(TABLE_COLUMNS)], hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 640),
-                 column_config=column_config(), key="portfolio-table")
+                 column_config=column_config(), key="portfolio-table", placeholder="–")  # nothing yet, not "None"
 
 
 def download_frame(rows: pd.DataFrame, lang: str) -> pd.DataFrame:
