@@ -229,7 +229,7 @@ _REFERENCES: dict[str, str] = {
     "linked_project_id": "project", "linked_change_idea_id": "change_idea",
     "merged_from_id": "problem",  # slice: problems
     "unit_id": "unit",  # slice: pathways
-    "project_ids": "project",  # slice: themes
+    "project_ids": "project", "linked_theme_id": "theme",  # slice: themes
 }
 _PARENT_TABLE = {"driver": "driver", "pdsa_cycle": "pdsa_cycle"}
 
@@ -605,6 +605,12 @@ class _Teller:
             return self.t("themes.history_contributions", who=who, name=name,
                           projects=named("project", after.get("project_ids")),
                           measures=named("measure", after.get("measure_ids")))
+        if event.entity == "project" and columns == {"linked_theme_id"}:
+            before = (event.before or {}).get("linked_theme_id")
+            if after.get("linked_theme_id"):
+                return self.t("themes.history_project_linked", who=who, name=name,
+                              theme=self.reference("theme", after["linked_theme_id"]))
+            return self.t("themes.history_project_unlinked", who=who, name=name, theme=self.reference("theme", before))
         # end slice: themes
         if columns == {"archived"} and event.entity == "no_event_period":  # slice: no event this period
             key = "history_no_event_removed" if after.get("archived") else "history_no_event_restored"

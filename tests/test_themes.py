@@ -196,6 +196,31 @@ def test_the_history_tells_what_a_leader_chose(demo_db, language, expected):
     assert told.replace("\\", "") == expected
 
 
+@pytest.mark.parametrize("language, linked, unlinked", [
+    ("da", "Hanne Dalgaard lod *Hurtigere svar i pakkeforløb for tarmkræft* bidrage til temaet "
+           "*Godt koordineret udskrivelse*",
+     "Hanne Dalgaard tog *Hurtigere svar i pakkeforløb for tarmkræft* ud af temaet *Godt koordineret udskrivelse*"),
+    ("en", "Hanne Dalgaard made *Hurtigere svar i pakkeforløb for tarmkræft* contribute to the theme "
+           "*Godt koordineret udskrivelse*",
+     "Hanne Dalgaard took *Hurtigere svar i pakkeforløb for tarmkræft* out of the theme *Godt koordineret udskrivelse*"),
+])
+def test_the_projects_own_history_tells_it_joined_and_left_a_theme(demo_db, language, linked, unlinked):
+    import ui.format
+    from pdsa.history import Formatters, project_history
+
+    theme = _theme(demo_db)
+    cancer = _project(demo_db, "Hurtigere svar")
+    projects = contributing_project_ids(demo_db, theme.id)
+    actions.set_theme_contributions(demo_db, LEADER, theme.id, project_ids=[*projects, cancer.id])
+    actions.set_theme_contributions(demo_db, LEADER, theme.id, project_ids=projects)
+    entries, _ = project_history(demo_db, cancer.id, limit=2)
+    fmt = Formatters(number=ui.format.fmt_number, percent=ui.format.fmt_percent, date=ui.format.fmt_date,
+                     period=ui.format.fmt_period)
+    names = reference_names(demo_db, entries)
+    told = [sentence(entry, partial(translate, language), fmt, names).replace("\\", "") for entry in entries]
+    assert told == [unlinked, linked]
+
+
 def _json(value):
     return value if isinstance(value, dict) else json.loads(value)
 

@@ -154,10 +154,16 @@ def set_contributions(cur: Cursor, theme_id: int, project_ids: list[int], measur
         links = [p for p in wanted_projects if p not in own]
         for table, column, old, new in (("theme_project", "project_id", before.project_ids, links),
                                         ("theme_measure", "measure_id", before.measure_ids, wanted_measures)):
-            for gone in set(old) - set(new):
+            for gone in sorted(set(old) - set(new)):
                 c.execute(f"DELETE FROM {table} WHERE theme_id = ? AND {column} = ?", [theme_id, gone])
+                if table == "theme_project":  # told in the project's own history too
+                    record_event(c, entity="project", entity_id=gone, action="update",
+                                 before={"linked_theme_id": theme_id}, after={"linked_theme_id": None})
             for added in sorted(set(new) - set(old)):
                 c.execute(f"INSERT INTO {table} (theme_id, {column}) VALUES (?, ?)", [theme_id, added])
+                if table == "theme_project":
+                    record_event(c, entity="project", entity_id=added, action="update",
+                                 before={"linked_theme_id": None}, after={"linked_theme_id": theme_id})
         if before_projects == wanted_projects and list(before.measure_ids) == wanted_measures:
             return False
         name = c.execute("SELECT name FROM theme WHERE id = ?", [theme_id]).fetchone()[0]
