@@ -29,7 +29,6 @@ from browser.test_app_in_browser import TIMEOUT, sign_in_as
 from browser.test_team_builds_a_project import _choose, _open_expander, _settled, _snap
 
 MEMBER = "Søren Holst"
-PROJECT_ID = 1  # the demo's "Hoftebrud – smertefri og opereret inden for 24 timer"; Søren is on its team
 MEASURE = "Minutter på akutmodtagelsens gang før sengeafsnit – målt på én vagt pr. uge (æøå)"
 DEFINITION = "Minutter fra ankomst til patienten ligger på sengeafsnittet, for hver patient med hoftebrud."
 VALUES = ("212,5", "198", "187,25", "176,5", "160")  # five weeks, oldest first
@@ -105,6 +104,8 @@ def _go_to_project(page: Page) -> None:
     page.get_by_role("link", name=re.compile("^Hoftebrud – smertefri")).first.click()
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
     _drawn(page)
+    chosen = page.get_by_test_id("stSelectbox").filter(has=page.get_by_role("combobox", name="Vælg projekt"))
+    expect(chosen).to_contain_text("Hoftebrud – smertefri", timeout=TIMEOUT)
 
 
 def _tab(page: Page, name: str) -> None:
@@ -269,10 +270,9 @@ def _first_week(page, app_url, screenshot_dir):
     assert not any(MEASURE in item for item in before)
     _snap(page, screenshot_dir, "01-home-before.png")
 
-    # 2. A new measure on the project's Indikatorer tab.
-    page.goto(f"{app_url}/projects?project={PROJECT_ID}")
-    sign_in_as(page, MEMBER)
-    expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
+    # 2. A new measure on the project's Indikatorer tab (the project opened from the home page,
+    # in the same session: no second sign-in).
+    _go_to_project(page)
     _tab(page, "Indikatorer")
     adding = _open_expander(page, "Ny indikator")
     adding.get_by_role("textbox", name="Navn", exact=True).fill(MEASURE)
