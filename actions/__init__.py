@@ -121,9 +121,9 @@ from actions.themes import archive_theme, restore_theme, set_theme_contributions
 __all__ += ["archive_theme", "restore_theme", "set_theme_contributions", "update_theme"]
 
 # slice: patient voice (observations in their own words: edit or withdraw one's own)
-from actions.observations import edit_observation, withdraw_observation  # noqa: E402
+from actions.observations import edit_observation, restore_observation, withdraw_observation  # noqa: E402
 
-__all__ += ["edit_observation", "withdraw_observation"]
+__all__ += ["edit_observation", "restore_observation", "withdraw_observation"]
 
 # slice: import
 from actions.imports import ImportRefused, ImportResult, import_data_points  # noqa: E402

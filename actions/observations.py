@@ -71,3 +71,14 @@ def withdraw_observation(
         return store.get_observation(c, observation_id)
 
     return perform(cur, actor, "withdraw_observation", change, target=lambda c: _own_scope(c, observation_id))
+
+
+def restore_observation(cur: Cursor, actor: Actor, observation_id: int) -> Observation:
+    """Bring withdrawn words back: listed again, as they were. A patient representative their own,
+    staff any."""
+
+    def change(c: Cursor) -> Observation:
+        store.set_observation_archived(c, observation_id, False)
+        return store.get_observation(c, observation_id)
+
+    return perform(cur, actor, "restore_observation", change, target=lambda c: _own_scope(c, observation_id))

@@ -144,6 +144,7 @@ PERMISSIONS: dict[str, Rule] = {
     # slice: patient voice — one's own observation edited or withdrawn (staff: any)
     "edit_observation": _rule(roles=["staff"], attached=True, own_only=True),
     "withdraw_observation": _rule(roles=["staff"], attached=True, own_only=True),
+    "restore_observation": _rule(roles=["staff"], attached=True, own_only=True),
     # end slice: patient voice
     # accounts and the whole database: administrators only
     "create_user": _rule(),

@@ -319,7 +319,8 @@ def test_every_event_of_every_demo_project_is_told_in_both_languages(demo_db, fm
                 told = tell(entry, language, fmt, names)
                 assert told and not RAW.search(told), told
                 assert entry.who in told
-    assert seen == set(PROJECT_TABLES), "the demo has rows of every kind that belong to a project"
+    # slice: patient voice — the demo holds comments on cycles too (told by the worksheet's sentences)
+    assert seen == {*PROJECT_TABLES, "cycle_comment"}, "the demo has rows of every kind that belong to a project"
 
 
 # --- the whole trail as CSV -------------------------------------------------------------------
@@ -620,6 +621,8 @@ def _patient_voice_recipes(pathway_id: int, project_id: int) -> dict:  # slice: 
         "edit_observation": lambda c: actions.edit_observation(c, ADMIN, observation(c).model_copy(
             update={"text": "Mine rettede ord", "kind": "suggestion"})),
         "withdraw_observation": lambda c: actions.withdraw_observation(c, ADMIN, observation(c).id),
+        "restore_observation": lambda c: actions.restore_observation(
+            c, ADMIN, actions.withdraw_observation(c, ADMIN, observation(c).id).id),
     }
 
 
@@ -746,7 +749,9 @@ def test_the_page_tells_a_projects_history_in_pages_of_fifty(monkeypatch, demo_d
     assert len(at.selectbox(key="project").options) >= 4
     lines = at.markdown[0].value.splitlines()
     assert len(lines) == 50 and all(line.startswith("- **") for line in lines)
-    assert all(" · demo " in line for line in lines), "who did it, in every line"
+    # slice: patient voice — the demo's patient representative and team lead wrote its newest words
+    people = (" · demo ", " · Birthe Mortensen ", " · Mette Kjær Andersen ")
+    assert all(any(who in line for who in people) for line in lines), "who did it, in every line"
     shown = " ".join(e.value for kind in ("markdown", "caption", "info") for e in getattr(at, kind))
     assert not re.search(r"\bNone\b|\b[a-z]+_[a-z_]+\b", shown)
     assert not at.get("download_button"), "only administrators download the whole trail"

@@ -62,6 +62,7 @@ def test_a_patient_representative_edits_and_withdraws_their_own_words(demo_db):
     assert mine.id in {o.id for o in list_observations(demo_db, pathway_id=mine.pathway_id, include_archived=True)}
     events = list_events(demo_db, entity="observation", entity_id=mine.id)
     assert [e.action for e in reversed(events)] == ["create", "update", "update"]
+    assert not actions.restore_observation(demo_db, patient, mine.id).archived
     assert events[1].before["text"] == "Vi ventede længe på gangen, og ingen sagde noget."  # the trail keeps it
 
 
@@ -211,7 +212,7 @@ def test_a_problem_in_ones_own_words_is_registered_from_a_patient(monkeypatch, d
     assert "Vi sad alene" in problem.description
 
 
-def test_the_author_edits_then_withdraws_after_being_asked(monkeypatch, demo_path):
+def test_the_author_edits_then_withdraws_after_being_asked_and_brings_them_back(monkeypatch, demo_path):
     con = connect(demo_path)
     try:
         mine = _words(con.cursor(), _actor(con.cursor(), "demo-patient"), text="Første udgave af mine ord.")
@@ -229,13 +230,29 @@ def test_the_author_edits_then_withdraws_after_being_asked(monkeypatch, demo_pat
     assert _stored(demo_path, pathway_id=mine.pathway_id)[0].id == mine.id  # asked first: not yet withdrawn
     at.button(key=f"{key}-withdraw-yes").click().run()
     assert translate("da", "patient_voice.withdrawn") in [s.value for s in at.success]
-    assert not _shown("Anden udgave af mine ord.", at)
+    assert f"{key}-withdraw" not in [b.key for b in at.button]  # no longer in the list
     assert mine.id not in {o.id for o in _stored(demo_path, pathway_id=mine.pathway_id)}
+
+    # and brought back from the withdrawn words, folded away under the list
+    withdrawn = [o for o in _stored(demo_path, created_by=mine.created_by, include_archived=True) if o.archived]
+    assert translate("da", "patient_voice.withdrawn_heading", n=len(withdrawn)) in [e.label for e in at.expander]
+    at.button(key=f"restore-observation-{mine.id}").click().run()
+    assert translate("da", "patient_voice.restored") in [s.value for s in at.success]
+    assert _shown("Anden udgave af mine ord.", at)
+    assert mine.id in {o.id for o in _stored(demo_path, pathway_id=mine.pathway_id)}
 
 
 def test_no_one_sees_controls_for_someone_elses_words(monkeypatch, demo_path):
     at = open_page(monkeypatch, demo_path, "views/pathways.py", "da", user="demo-patient")
-    assert not [b for b in at.button if (b.key or "").startswith("own-observation-")]  # the demo's words are not hers
+    con = connect(demo_path)
+    try:
+        cur = con.cursor()
+        hers = {o.id for o in list_observations(cur, created_by=find_user(cur, "demo-patient").id)}
+        others = {o.id for o in list_observations(cur)} - hers
+    finally:
+        con.close()
+    controls = {int(b.key.split("-")[2]) for b in at.button if (b.key or "").startswith("own-observation-")}
+    assert controls and controls <= hers and not controls & others  # her own words only
     assert not [s for s in at.selectbox if (s.key or "").startswith("link-observation-")]  # nor does she link
 
 

@@ -72,7 +72,8 @@ EXPECTED.update({"record_no_event_period": {"lead", "member"}, "remove_no_event_
 EXPECTED.update({"comment_on_cycle": {"lead", "member", "partner"}, "answer_cycle_comment": {"lead", "member"}})
 # slice: patient voice (each tries on an observation of their own: a patient representative edits
 # and withdraws their own words on an attached pathway; staff any; see tests/test_patient_controls.py)
-EXPECTED.update({"edit_observation": {"staff", "patient"}, "withdraw_observation": {"staff", "patient"}})
+EXPECTED.update({"edit_observation": {"staff", "patient"}, "withdraw_observation": {"staff", "patient"},
+                 "restore_observation": {"staff", "patient"}})
 # slice: themes (leaders: a theme's goal, what contributes to it, archive and restore)
 EXPECTED.update({"update_theme": {"leader"}, "set_theme_contributions": {"leader"}, "archive_theme": {"leader"},
                  "restore_theme": {"leader"}})
@@ -199,10 +200,17 @@ def _patient_voice_calls(cur, own):  # slice: patient voice
                 project_id=own.id, created_by=a.user_id))
         return observation_store.get_observation(cur, made)
 
+    def withdrawn(a):
+        made = own_observation(a)
+        with acting_as(ADMIN.author):
+            observation_store.set_observation_archived(cur, made.id, True)
+        return made
+
     return {
         "edit_observation": lambda a: actions.edit_observation(cur, a, own_observation(a).model_copy(
             update={"text": "Mine rettede ord"})),
         "withdraw_observation": lambda a: actions.withdraw_observation(cur, a, own_observation(a).id),
+        "restore_observation": lambda a: actions.restore_observation(cur, a, withdrawn(a).id),
     }
 
 

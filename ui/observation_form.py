@@ -26,6 +26,7 @@ from actions import (
     edit_observation,
     link_observation,
     register_problem,
+    restore_observation,
     withdraw_observation,
 )
 from actions.actor import Actor
@@ -384,6 +385,36 @@ def show_own_observation_controls(cur, actor: Actor | None, observation: Observa
             st.button(t("patient_voice.withdraw"), key=f"{key}-withdraw", on_click=_ask_withdraw, args=(key, True),
                       icon=":material/undo:")
             st.caption(t("patient_voice.withdraw_help"))
+
+
+def _restore(observation: Observation) -> None:
+    actor = current_actor()
+    try:
+        if actor is None:
+            raise NotAllowed(Actor(None, "?"), "restore_observation")
+        restore_observation(cursor(), actor, observation.id)
+    except Exception as exc:  # noqa: BLE001
+        kind, message = _failure(exc)
+        st.session_state[NOTICE + "-error"] = message if kind == "error" else t("patient_voice.not_possible")
+        return
+    st.session_state[NOTICE] = t("patient_voice.restored")
+
+
+def show_withdrawn_observations(actor: Actor | None, observations: list[Observation]) -> None:
+    """Withdrawn words the person may bring back (their own; staff any), folded away."""
+    mine = [o for o in observations if o.archived and actor is not None and can(
+        actor, "restore_observation", Scope(pathway_id=o.pathway_id, project_id=o.project_id, created_by=o.created_by))]
+    failed = st.session_state.pop(NOTICE + "-error", None)
+    if failed:
+        st.error(failed)
+    if not mine:
+        return
+    with st.expander(t("patient_voice.withdrawn_heading", n=len(mine)), icon=":material/inventory_2:"):
+        for observation in mine:
+            st.markdown(f"“{plain(observation.text)}”")
+            st.caption(observation_caption(observation))
+            st.button(t("patient_voice.restore"), key=f"restore-observation-{observation.id}", icon=":material/undo:",
+                      on_click=_restore, args=(observation,))
 
 
 def observation_caption(observation: Observation) -> str:

@@ -113,6 +113,8 @@ if observations:
                                                     cycles=cycle_choices)
 else:
     st.info(t("pathways.no_observations"))
+observation_form.show_withdrawn_observations(
+    actor, [o for o in list_observations(cur, pathway_id=chosen.id, include_archived=True) if o.archived])
 
 st.divider()
 forms.units_section(all_units, may_add=forms.may(actor, "add_unit"), may_edit=forms.may(actor, "update_unit"))
