@@ -27,7 +27,7 @@ from actions import (
 from actions.permissions import Scope
 from pdsa.core.db import DatabaseError
 from pdsa.models import Theme
-from pdsa.store.measures import data_points_frame, list_measures
+from pdsa.store.measures import data_points_frame, get_measure, list_measures
 from pdsa.store.projects import list_projects
 from pdsa.store.themes import (
     chosen_contributions,
@@ -280,7 +280,10 @@ def _contributing_projects(cur, theme: Theme, projects, contributing: list[int])
     by_id = {p.id: p for p in projects}
     shown = [by_id[p] for p in contributing if p in by_id]
     chosen_measures = set(contributing_measure_ids(cur, theme.id))
-    measures = [m for m in list_measures(cur) if m.project_id in by_id]
+    # only the contributing projects' measures and the chosen ones are read (not the whole region's)
+    measures = [m for p in contributing if p in by_id for m in list_measures(cur, project_id=p)]
+    measures += [get_measure(cur, m) for m in sorted(chosen_measures - {x.id for x in measures})]
+    measures = [m for m in measures if m.project_id in by_id]
     keys = [key_measure([m for m in measures if m.project_id == p]) for p in contributing if p in by_id]
     key_ids = {m.id for m in keys if m is not None}
     frame = data_points_frame(cur, sorted(key_ids | chosen_measures) or [-1])
