@@ -166,15 +166,11 @@ def _recent(points: pd.DataFrame) -> pd.DataFrame:
     })
 
 
-def evaluate_portfolio(cur, measures: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per measure with data: its chart and what the latest part shows (PORTFOLIO_COLUMNS)."""
-    measures = portfolio_measures(cur) if measures is None else measures
-    data = all_measure_series(cur)
-    data = data[data["series"].isin(measures["measure_id"].astype(int))]
-    if data.empty:
-        return pd.DataFrame(columns=list(PORTFOLIO_COLUMNS))
-    settings = _settings(measures, chart_positions(cur, data))
-    result = analyze_many(data[["series", "x", "y", "n", "exclude"]], settings)
+def _evaluate_chunk(data: pd.DataFrame, settings: pd.DataFrame) -> pd.DataFrame:
+    """What the latest part of each series in ``data`` shows, one row per series: the summary's
+    columns with tone, signal, centre, latest and recent. Only these rows are kept: the
+    per-point frames the analysis makes are dropped as soon as they are read."""
+    result = analyze_many(data, settings)
     summary = result.summary.assign(series=result.summary["series"].astype(np.int64))
     last = summary[["series", "last_part"]]
     parts = result.parts.assign(series=result.parts["series"].astype(np.int64))
@@ -187,8 +183,51 @@ def evaluate_portfolio(cur, measures: pd.DataFrame | None = None) -> pd.DataFram
     mdc_signal = (summary["variation_icon"].notna() & (summary["variation_icon"] != "common_cause")) | (
         summary["n_sigma_signal"] > 0)
     summary["signal"] = (is_mdc & mdc_signal) | (~is_mdc & anhoej_signal)
-    summary = summary.merge(_recent(result.points), on="series")
+    return summary.merge(_recent(result.points), on="series")
+
+
+def _chunks(series: np.ndarray, size: int) -> list[slice]:
+    """Row slices of ``series`` (sorted, rows of a series together) of about ``size`` rows each,
+    never cutting a series in two."""
+    if len(series) == 0:
+        return []
+    starts = np.flatnonzero(np.r_[True, series[1:] != series[:-1]])
+    bounds = [0]
+    for start in starts:
+        if start - bounds[-1] >= size:
+            bounds.append(int(start))
+    bounds.append(len(series))
+    return [slice(a, b) for a, b in zip(bounds[:-1], bounds[1:])]
+
+
+CHUNK_POINTS = 200_000  # points analysed together: every series is analysed on its own, so the
+#                         figures are the same for any size; a smaller one caps the memory it takes
+
+
+def evaluate_portfolio(cur, measures: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One row per measure with data: its chart and what the latest part shows (PORTFOLIO_COLUMNS).
+
+    One fetch of every point; the vectorised analysis then runs over a few hundred thousand
+    points at a time (whole series each), so the per-point frames never exist for the whole
+    region at once."""
+    measures = portfolio_measures(cur) if measures is None else measures
+    data = all_measure_series(cur)
+    wanted = data["series"].isin(measures["measure_id"].astype(int))
+    if not wanted.all():
+        data = data[wanted].reset_index(drop=True)
+    if data.empty:
+        return pd.DataFrame(columns=list(PORTFOLIO_COLUMNS))
+    settings = _settings(measures, chart_positions(cur, data))
     latest_period = data.groupby("series")["period"].max().dt.date.rename("latest_period")
+    columns = data[["series", "x", "y", "n", "exclude"]]
+    del data
+    series = columns["series"].to_numpy()
+    found = []
+    for rows in _chunks(series, CHUNK_POINTS):
+        chunk = columns.iloc[rows]
+        found.append(_evaluate_chunk(chunk, settings[settings["series"].isin(np.unique(series[rows]))]))
+    del columns
+    summary = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
     summary = summary.merge(latest_period, left_on="series", right_index=True)
     info = measures[["measure_id", "project_id", "theme_id", "name", "kind", "data_type"]].rename(
         columns={"name": "measure"})
