@@ -104,8 +104,8 @@ def _go_to_project(page: Page) -> None:
     page.get_by_role("link", name=re.compile("^Hoftebrud – smertefri")).first.click()
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
     _drawn(page)
-    chosen = page.get_by_test_id("stSelectbox").filter(has=page.get_by_role("combobox", name="Vælg projekt"))
-    expect(chosen).to_contain_text("Hoftebrud – smertefri", timeout=TIMEOUT)
+    expect(page.get_by_role("combobox", name="Vælg projekt")).to_have_value(
+        re.compile("^Hoftebrud – smertefri"), timeout=TIMEOUT)  # the project chosen, not the first in the list
 
 
 def _tab(page: Page, name: str) -> None:
