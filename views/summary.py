@@ -18,7 +18,8 @@ from pdsa.models import PROPORTION_DATA_TYPES, Measure, PdsaCycle, Project
 from pdsa.series import analyze_measure
 from pdsa.store.cycles import list_cycles, ramps
 from pdsa.store.measures import data_points_frame, list_measures
-from pdsa.store.projects import latest_progress, list_projects
+from pdsa.store.portfolio import project_refs
+from pdsa.store.projects import get_project, latest_progress
 from pathways.store import list_pathways
 from ui.actor import current_actor
 from ui.chart_cache import show_altair_chart
@@ -179,15 +180,14 @@ with st.container(key="summary-screen-only"):
 
 cur = cursor()
 actor = current_actor()
-projects = visible_projects(actor, list_projects(cur))
+projects = visible_projects(actor, project_refs(cur))  # ids and titles: only the chosen project is read whole
 if not projects:
     st.info(t("summary.empty"))
     st.page_link("views/projects.py", label=t("summary.to_projects"), icon=":material/flag:")
     st.stop()
 
-by_id = {p.id: p for p in projects}
-project = by_id[choose(t("summary.choose"), {p.id: p.title for p in projects}, key="summary-project",
-                       param="project")]
+project = get_project(cur, choose(t("summary.choose"), {p.id: p.title for p in projects}, key="summary-project",
+                                 param="project"))
 pathways = {p.id: p.name for p in list_pathways(cur)}
 measures = list_measures(cur, project_id=project.id)
 cycles = list_cycles(cur, project_id=project.id)

@@ -6,6 +6,8 @@ whole database with one fetch and one vectorised analysis.
 
 from __future__ import annotations
 
+from typing import NamedTuple
+
 import duckdb
 import pandas as pd
 
@@ -127,6 +129,18 @@ def portfolio_measures(cur: Cursor) -> pd.DataFrame:
     frame["target"] = pd.to_numeric(frame["target"], errors="coerce").astype(float)
     frame["is_key"] = frame["is_key"].astype(bool)
     return frame.reset_index(drop=True)
+
+
+class ProjectRef(NamedTuple):
+    id: int
+    title: str
+
+
+def project_refs(cur: Cursor) -> list[ProjectRef]:
+    """Every project not archived, by title (as pdsa.store.projects.list_projects orders them):
+    its id and title only, for a page that lets the reader choose one and reads only that one."""
+    rows = cur.execute("SELECT id, title FROM project WHERE NOT archived ORDER BY title, id").fetchall()
+    return [ProjectRef(int(i), title) for i, title in rows]
 
 
 def theme_measure_links(cur: Cursor) -> pd.DataFrame:
