@@ -36,9 +36,10 @@ DATA_ACTIONS = sorted(a for a in PERMISSIONS if any(word in a for word in (
     "measure", "data_point", "chart", "point_excluded", "no_event", "import")))
 # Widget keys of data-entry and statistics controls (measure forms, data table, chart settings,
 # the import wizard, "no event this week"). The measure card's view toggle between its chart and
-# a run chart ("chart-<id>") saves nothing and is left to the measures' slice; so are the downloads.
+# a run chart ("chart-<id>") saves nothing, but it is a statistical control too: patients get the
+# chart as the team set it. The downloads are left alone.
 FORBIDDEN_KEY_PREFIXES = ("measure-new-", "measure-edit-", "data-save-", "data-delete-", "data-", "set-",
-                          "import-", "no-event-", "settings-")
+                          "import-", "no-event-", "settings-", "chart-")
 
 
 def _partner_on_another_team(path) -> str:
@@ -121,6 +122,7 @@ def test_the_same_look_finds_them_for_the_team_lead(monkeypatch, demo_path):
     assert "data editor" in found and f"button {translate('da', 'measure_data.save')}" in found
     assert f"expander {translate('da', 'settings.heading')}" in found
     assert any(f.startswith("widget measure-new-") for f in found)
+    assert any(f.startswith("widget chart-") for f in found)
 
 
 def test_the_patient_representative_finds_the_form_for_their_own_words(monkeypatch, demo_path):

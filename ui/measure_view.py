@@ -159,6 +159,13 @@ def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) ->
         _archive_control(measure)
 
 
+def _reads_statistics(actor, measure: Measure) -> bool:
+    """Staff, leaders, readers and the measure's team choose how a chart is drawn; a patient
+    representative or patient partner gets the chart as the team set it, without the control."""
+    return bool(actor.roles & {"administrator", "leader", "staff", "reader"}) or can(
+        actor, "update_chart_settings", _scope(measure))
+
+
 def _chart_and_finding(cur, measure: Measure, annotations_from: list[PdsaCycle]) -> list[date]:
     """The chart and what it says; returns the periods the settings can choose among."""
     points = data_points_frame(cur, [measure.id])
@@ -167,8 +174,10 @@ def _chart_and_finding(cur, measure: Measure, annotations_from: list[PdsaCycle])
         return []
     options = [measure.effective_chart] + ([] if measure.effective_chart == "run" else ["run"])
     names = {c: t(f"chart_type.{c}") for c in options}
-    chart = st.radio(t("measures.chart_type"), options, format_func=names.__getitem__,
-                     horizontal=True, key=f"chart-{measure.id}")
+    chart = options[0]
+    if _reads_statistics(current_actor(), measure):  # patients see the chart, not its statistical controls
+        chart = st.radio(t("measures.chart_type"), options, format_func=names.__getitem__,
+                         horizontal=True, key=f"chart-{measure.id}")
     try:
         series, analysis = analyze_measure(measure, points, chart=chart)
     except ValueError as exc:  # data the engine cannot chart; the rest of the page still works
