@@ -204,6 +204,17 @@ CHUNK_POINTS = 200_000  # points analysed together: every series is analysed on 
 #                         figures are the same for any size; a smaller one caps the memory it takes
 
 
+def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """The passes' rows as one pass would give them: a column that is all missing in one pass
+    (say no Making Data Count series in it) takes the type the others give it."""
+    dtypes = {}
+    for frame in frames:
+        for column, dtype in frame.dtypes.items():
+            if column not in dtypes and frame[column].notna().any():
+                dtypes[column] = dtype
+    return pd.concat(frames, ignore_index=True).astype(dtypes)
+
+
 def evaluate_portfolio(cur, measures: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per measure with data: its chart and what the latest part shows (PORTFOLIO_COLUMNS).
 
@@ -227,7 +238,7 @@ def evaluate_portfolio(cur, measures: pd.DataFrame | None = None) -> pd.DataFram
         chunk = columns.iloc[rows]
         found.append(_evaluate_chunk(chunk, settings[settings["series"].isin(np.unique(series[rows]))]))
     del columns
-    summary = pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
+    summary = found[0] if len(found) == 1 else _concat(found)
     summary = summary.merge(latest_period, left_on="series", right_index=True)
     info = measures[["measure_id", "project_id", "theme_id", "name", "kind", "data_type"]].rename(
         columns={"name": "measure"})

@@ -256,3 +256,28 @@ def test_a_database_without_splits_or_freezes_is_evaluated(db):
     _assert_agrees(db, table, [measure])
     row = table.loc[measure.id]
     assert row["n_points"] == 20 and not row["meets_target"] and not row["stale"] and row["periods_since"] == 1
+
+
+def test_the_tables_icons_use_the_charts_colours_and_letters():
+    import pdsa.charts_icons as chart
+    import ui.portfolio_table as table
+
+    assert table.MDC_COLOURS == chart.MDC_COLOURS
+    assert table.ASSURANCE_COLOURS == chart.ASSURANCE_COLOURS
+    assert table.ASSURANCE_LETTERS == chart.ASSURANCE_LETTERS
+    for point_type in chart.MDC_COLOURS:
+        for direction in ("increase", "decrease"):
+            assert table.variation_letter(point_type, direction) == chart.variation_letter(point_type, direction)
+
+
+def test_evaluating_a_few_series_at_a_time_gives_the_same_figures(demo_db, monkeypatch):
+    import pdsa.portfolio as portfolio
+
+    add_edge_case_measures(demo_db)
+    whole = evaluate_portfolio(demo_db)
+    monkeypatch.setattr(portfolio, "CHUNK_POINTS", 7)  # a handful of series per pass
+    pieces = evaluate_portfolio(demo_db)
+    assert len(whole) == len(pieces) > 3
+    pd.testing.assert_frame_equal(whole.drop(columns="recent"), pieces.drop(columns="recent"))
+    assert [np.array(r) for r in whole["recent"]] and all(
+        np.array_equal(np.array(a), np.array(b), equal_nan=True) for a, b in zip(whole["recent"], pieces["recent"]))

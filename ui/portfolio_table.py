@@ -20,7 +20,6 @@ import pandas as pd
 import streamlit as st
 
 from actions.actor import Actor
-from pdsa.charts_icons import ASSURANCE_COLOURS, ASSURANCE_LETTERS, MDC_COLOURS, variation_letter
 from pdsa.models import PROPORTION_DATA_TYPES
 from pdsa.portfolio import TONES, Portfolio, build_portfolio
 from pdsa.store.portfolio import data_version
@@ -36,7 +35,7 @@ SECTORS = ("hospital", "municipality", "general_practice", "region", "other")
 
 # --- the cached evaluation --------------------------------------------------------------------
 
-@st.cache_resource(show_spinner=False, max_entries=4)
+@st.cache_resource(show_spinner=False, max_entries=2)
 def _evaluated(database_key: str, version: int, today: date) -> Portfolio:
     """Shared by every session (read-only: callers never change it); one evaluation per key."""
     return build_portfolio(cursor(), today)
@@ -49,6 +48,36 @@ def current_portfolio(today: date | None = None) -> tuple[Portfolio, tuple]:
 
 
 # --- icons and words ------------------------------------------------------------------------
+# The table's icons are plain SVG text, so this page does not import Altair (pdsa.charts_icons
+# draws the chart's icons with it, 0.8 s to import): the same colours and letters as there
+# (tests/test_portfolio.py checks they agree).
+MDC_COLOURS: dict[str, str] = {
+    "common_cause": "#7B7D7D",
+    "special_cause_improvement": "#289DE0",
+    "special_cause_concern": "#FAB428",
+    "special_cause_neutral_high": "#361475",
+    "special_cause_neutral_low": "#361475",
+}
+ASSURANCE_COLOURS: dict[str, str] = {
+    "consistent_pass": "#289DE0",
+    "consistent_fail": "#FAB428",
+    "inconsistent": "#7B7D7D",
+}
+ASSURANCE_LETTERS: dict[str, str] = {"consistent_pass": "P", "consistent_fail": "F", "inconsistent": "?"}
+
+
+def variation_letter(point_type: str, direction: str) -> str:
+    """"H" (a special cause high), "L" (low) or "" (common cause), as pdsa.charts_icons."""
+    if point_type == "special_cause_neutral_high":
+        return "H"
+    if point_type == "special_cause_neutral_low":
+        return "L"
+    if point_type == "special_cause_improvement":
+        return "L" if direction == "decrease" else "H"
+    if point_type == "special_cause_concern":
+        return "H" if direction == "decrease" else "L"
+    return ""
+
 
 @cache
 def _icon(letter: str, colour: str) -> str:
@@ -96,7 +125,7 @@ def measure_link(project_id, theme_id, measure_id) -> str:
     return f"themes?theme={int(theme_id)}&measure={int(measure_id)}"
 
 
-@st.cache_resource(show_spinner=False, max_entries=8)
+@st.cache_resource(show_spinner=False, max_entries=4)
 def _shown(database_key: str, version: int, today: date, lang: str, _portfolio: Portfolio) -> pd.DataFrame:
     """Every measure's row as the table shows it (texts in ``lang``), with the codes beside it
     that the filters and sorts use. Read-only, shared by every session."""
