@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 import duckdb
+import numpy as np
 import pandas as pd
 
 Cursor = duckdb.DuckDBPyConnection
@@ -16,35 +17,43 @@ Cursor = duckdb.DuckDBPyConnection
 # Plotted value per row, as pdsa.series.measure_series computes it: numerator/denominator for
 # proportions and rates, days since the previous event (the first event only starts the count),
 # else the value. Making Data Count does not define exclusion, so excluded points are left out.
-_SERIES_SQL = """
-WITH raw AS (
-    SELECT d.measure_id, d.period, d.event_no, d.value, d.numerator, d.denominator, d.excluded,
-           m.data_type, m.rules,
-           lag(d.period) OVER (PARTITION BY d.measure_id ORDER BY d.period, d.event_no) AS previous_event
-    FROM data_point d JOIN measure m ON m.id = d.measure_id
-    WHERE NOT m.archived
-), plotted AS (
-    SELECT measure_id, period, event_no, excluded,
-           CASE WHEN data_type IN ('proportion', 'rate') THEN numerator
-                WHEN data_type = 'days_between' THEN period - previous_event
-                ELSE value END AS y,
-           CASE WHEN data_type IN ('proportion', 'rate') THEN denominator END AS n
-    FROM raw
-    WHERE NOT (data_type = 'days_between' AND previous_event IS NULL)
-      AND NOT (rules = 'mdc' AND excluded)
-)
-SELECT measure_id AS series,
-       row_number() OVER (PARTITION BY measure_id ORDER BY period, event_no) AS x,
-       period, CAST(y AS DOUBLE PRECISION) AS y, n, excluded AS exclude
-FROM plotted
-ORDER BY series, x
+# The database only reads the rows in order (no window functions: their sort took most of the
+# fetch on PostgreSQL); the previous event and the positions are worked out here with numpy.
+_POINTS_SQL = """
+SELECT d.measure_id AS series, d.period,
+       CAST(CASE WHEN m.data_type IN ('proportion', 'rate') THEN d.numerator ELSE d.value END
+            AS DOUBLE PRECISION) AS y,
+       CAST(CASE WHEN m.data_type IN ('proportion', 'rate') THEN d.denominator END AS DOUBLE PRECISION) AS n,
+       d.excluded AS exclude,
+       m.data_type = 'days_between' AS days_between,
+       m.rules = 'mdc' AS mdc
+FROM data_point d JOIN measure m ON m.id = d.measure_id
+WHERE NOT m.archived
+ORDER BY d.measure_id, d.period, d.event_no
 """
+
 
 def all_measure_series(cur: Cursor) -> pd.DataFrame:
     """series (measure id), x (1-based position), period, y, n, exclude — one row per plotted point."""
-    frame = cur.execute(_SERIES_SQL).df()
-    frame["period"] = pd.to_datetime(frame["period"])
-    return frame
+    raw = cur.execute(_POINTS_SQL).df()
+    series = raw["series"].to_numpy()
+    period = pd.to_datetime(raw["period"]).to_numpy()
+    first = np.ones(len(raw), dtype=bool)  # a series' first row (its first event only starts the count)
+    first[1:] = series[1:] != series[:-1]
+    days = np.empty(len(raw), dtype=float)
+    days[0:1] = np.nan
+    days[1:] = (period[1:] - period[:-1]) / np.timedelta64(1, "D")
+    days_between = raw["days_between"].fillna(False).to_numpy(dtype=bool)
+    exclude = raw["exclude"].fillna(False).to_numpy(dtype=bool)
+    y = np.where(days_between, days, raw["y"].to_numpy(dtype=float, na_value=np.nan))
+    keep = ~(days_between & first) & ~(raw["mdc"].fillna(False).to_numpy(dtype=bool) & exclude)
+    series, period, y, exclude = series[keep], period[keep], y[keep], exclude[keep]
+    n = raw["n"].to_numpy(dtype=float, na_value=np.nan)[keep]
+    del raw
+    starts = np.flatnonzero(np.r_[True, series[1:] != series[:-1]]) if len(series) else np.zeros(0, dtype=int)
+    lengths = np.diff(np.r_[starts, len(series)])
+    x = np.arange(1, len(series) + 1, dtype=np.int64) - np.repeat(starts, lengths)
+    return pd.DataFrame({"series": series, "x": x, "period": period, "y": y, "n": n, "exclude": exclude})
 
 
 def chart_positions(cur: Cursor, points: pd.DataFrame) -> pd.DataFrame:
