@@ -11,6 +11,7 @@ The table in the reader's language is cached beside it, so switching language on
 from __future__ import annotations
 
 import base64
+import ctypes
 import io
 from datetime import date
 from functools import cache
@@ -38,7 +39,20 @@ SECTORS = ("hospital", "municipality", "general_practice", "region", "other")
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _evaluated(database_key: str, version: int, today: date) -> Portfolio:
     """Shared by every session (read-only: callers never change it); one evaluation per key."""
-    return build_portfolio(cursor(), today)
+    portfolio = build_portfolio(cursor(), today)
+    _give_back_memory()
+    return portfolio
+
+
+def _give_back_memory() -> None:
+    """The evaluation's per-point arrays are freed when it ends, but the C allocator keeps their
+    pages (on the region database some 100 MB): hand them back to the system, so the server
+    grows from what it holds, not from the evaluation's high-water mark. Only where the C
+    library has malloc_trim (glibc, Linux); elsewhere nothing happens."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def current_portfolio(today: date | None = None) -> tuple[Portfolio, tuple]:
