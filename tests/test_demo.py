@@ -122,6 +122,10 @@ REFERENCES = [
     # slice: themes — the projects and measures a leader chose for a theme
     ("theme_project", "theme_id", "theme"), ("theme_project", "project_id", "project"),
     ("theme_measure", "theme_id", "theme"), ("theme_measure", "measure_id", "measure"),
+    # slice: import — a measure's remembered column mapping
+    ("import_mapping", "measure_id", "measure"),
+    # slice: events — a week or month recorded without events
+    ("no_event_period", "measure_id", "measure"),
 ]
 
 
