@@ -24,6 +24,7 @@ from datetime import date, timedelta
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from browser.test_app_in_browser import TIMEOUT, sign_in_as
 from browser.test_team_builds_a_project import _choose, _open_expander, _settled, _snap
@@ -156,15 +157,27 @@ def _enter_rows(page: Page, card: Locator) -> None:
         _add_row(page, card, grid, row)
         period = row.locator('[aria-colindex="1"]')
         editor = page.locator('input[data-testid="date-picker-cell"], [data-testid="date-picker-cell"] input')
-        _open_cell_editor(page, grid, row, number, 1, editor)
-        editor.fill(day.isoformat())
-        page.keyboard.press("Enter")  # saves the cell, and the selection moves down a row
-        expect(period).to_have_text(day.isoformat(), timeout=TIMEOUT)  # the accessible table's copy text
-        text = page.locator("textarea.gdg-input")
-        _open_cell_editor(page, grid, row, number, 3, text)  # the value, past the period's name
-        text.fill(value)
-        page.keyboard.press("Enter")
-        expect(row.locator('[aria-colindex="3"]')).to_have_text(value, timeout=TIMEOUT)
+        _type_into_cell(page, grid, row, number, 1, editor, day.isoformat())  # shown as typed in the copy text
+        assert period.inner_text() == day.isoformat()
+        _type_into_cell(page, grid, row, number, 3, page.locator("textarea.gdg-input"), value)  # past the name
+
+
+def _type_into_cell(page: Page, grid: Locator, row: Locator, number: int, column: int, editor: Locator,
+                    text: str) -> None:
+    """Open the cell's editor, type, and Enter; until the accessible table shows the text. A rerun
+    that redraws the grid closes an open editor: then the cell is opened and typed into again."""
+    for attempt in range(3):
+        _open_cell_editor(page, grid, row, number, column, editor)
+        try:
+            editor.fill(text, timeout=5_000)
+            page.keyboard.press("Enter")  # saves the cell, and the selection moves down a row
+            expect(row.locator(f'[aria-colindex="{column}"]')).to_have_text(
+                text, timeout=10_000 if attempt < 2 else TIMEOUT)
+            return
+        except (AssertionError, PlaywrightTimeoutError):
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
 
 
 def _open_cell_editor(page: Page, grid: Locator, row: Locator, number: int, column: int, editor: Locator) -> None:
@@ -181,7 +194,6 @@ def _open_cell_editor(page: Page, grid: Locator, row: Locator, number: int, colu
         page.keyboard.press("Enter")
         try:
             expect(editor).to_be_visible(timeout=5_000 if attempt < 2 else TIMEOUT)
-            _drawn(page)
             return
         except AssertionError:
             if attempt == 2:
