@@ -153,6 +153,12 @@ def _shown(database_key: str, version: int, today: date, lang: str, _portfolio: 
         from pdsa.i18n import translate
         return translate(lang, key, **values)
 
+    def words(codes: pd.Series, word) -> np.ndarray:
+        """word(code) for every row, each distinct code translated once."""
+        found = pd.Series(codes.to_numpy(dtype=object))
+        known = {code: word(code) for code in found.dropna().unique()}
+        return np.array([known[c] if c in known else word(c) for c in found], dtype=object)
+
     owner = np.where(m["project_id"].notna(), m["project_id"].map(titles).fillna("").astype(object),
                      m["theme_id"].map(themes).fillna("").map(lambda name: tr("portfolio.theme_owner", name=name)))
     percent = m["data_type"].isin(PROPORTION_DATA_TYPES)
@@ -163,7 +169,7 @@ def _shown(database_key: str, version: int, today: date, lang: str, _portfolio: 
         "owner": owner,
         "measure": m["measure"].to_numpy(),
         "chart": [measure_link(p, th, i) for p, th, i in zip(m["project_id"], m["theme_id"], m["measure_id"])],
-        "signal": m["tone"].map(lambda tone: tr(f"portfolio.tone.{tone}")).to_numpy(),
+        "signal": words(m["tone"], lambda tone: tr(f"portfolio.tone.{tone}")),
         "recent": m["recent"].to_numpy(),
         # "" rather than None: the table shows a missing value as the word "None"
         "variation": [variation_icon(v, d) or "" for v, d in zip(m["variation_icon"], m["direction"])],
@@ -178,8 +184,8 @@ def _shown(database_key: str, version: int, today: date, lang: str, _portfolio: 
         "data": np.where(m["stale"], tr("portfolio.stale"), ""),
         "last_data": m["last_data"].to_numpy(),
         "pathway": m["pathway_id"].map(pathways).fillna("").to_numpy(),
-        "status": m["status"].map(lambda s: tr(f"project_status.{s}") if isinstance(s, str) else "").to_numpy(),
-        "kind": m["kind"].map(lambda k: tr(f"measure_kind.{k}")).to_numpy(),
+        "status": words(m["status"], lambda s: tr(f"project_status.{s}") if isinstance(s, str) else ""),
+        "kind": words(m["kind"], lambda k: tr(f"measure_kind.{k}")),
         # codes for filtering, sorting and the downloads (never shown as columns)
         "_measure_id": m["measure_id"].to_numpy(),
         "_project_id": m["project_id"].to_numpy(),
