@@ -5,7 +5,8 @@ proportion measure with the measure form, opens "Importér data fra en fil" on i
 year of the ward's spreadsheet in the Danish SPC layout (Dato;Tæller;Nævner;Skift;Frys;
 Kommentarer), checks the preview and the guessed columns, imports, and sees the success message,
 the 52 periods in the data table and the chart. The user's part — from opening the measure form to
-the chart showing the data — is timed and must take under two minutes; the figure is printed.
+the chart showing the data, without the test's own screenshots — is timed and must take under
+two minutes; the figure is printed.
 
 Two files, each made at test time as a ward has them:
 
@@ -75,9 +76,41 @@ def _csv(path: Path) -> None:
     path.write_bytes(("\n".join(lines) + "\n").encode("iso-8859-1"))
 
 
-def _new_measure(page: Page, app_url: str, name: str) -> tuple[Locator, float]:
+class _Stopwatch:
+    """The user's time: from the moment the measure form is opened; the test's own screenshots are
+    not counted (a person does not take them)."""
+
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+        self.paused = 0.0
+
+    def aside(self, picture, *args) -> None:
+        began = time.monotonic()
+        picture(*args)
+        self.paused += time.monotonic() - began
+
+    def seconds(self) -> float:
+        return time.monotonic() - self.started - self.paused
+
+
+def _element_picture(page: Page, element: Locator, path: Path) -> None:
+    """One part of the page: the window is made as tall as the page first (Streamlit scrolls inside
+    its main area, so a tall part would be cut)."""
+    _settled(page)
+    size = page.viewport_size
+    height = page.evaluate(
+        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"]')].map(e => e.scrollHeight))")
+    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})
+    try:
+        page.wait_for_timeout(300)  # let the grid and the chart draw at the new height
+        element.screenshot(path=str(path), animations="disabled")
+    finally:
+        page.set_viewport_size(size)
+
+
+def _new_measure(page: Page, app_url: str, name: str) -> tuple[Locator, _Stopwatch]:
     """Sign in as the team member, open the Indikatorer tab and define a weekly proportion with the
-    measure form; the measure's card and the moment the form was opened."""
+    measure form; the form, and the stopwatch started as the form was opened."""
     page.goto(app_url)
     sign_in_as(page, MEMBER)
     expect(page.get_by_role("heading", name="Mit arbejde")).to_be_visible(timeout=TIMEOUT)
@@ -86,13 +119,13 @@ def _new_measure(page: Page, app_url: str, name: str) -> tuple[Locator, float]:
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("combobox", name="Vælg projekt", exact=True)).to_have_value(PROJECT, timeout=TIMEOUT)
     _tab(page, "Indikatorer")
-    started = time.monotonic()
+    clock = _Stopwatch()
     adding = _open_expander(page, "Ny indikator")
     adding.get_by_role("textbox", name="Navn", exact=True).fill(name)
     _choose(page, _selectbox(adding, "Type"), "Procesindikator")
     _choose(page, _selectbox(adding, "Datatype"), "Andel (tæller/nævner)")
     _choose(page, _selectbox(adding, "Periode"), "Uge")
-    return adding, started
+    return adding, clock
 
 
 def _card(page: Page, name: str) -> Locator:
@@ -135,14 +168,14 @@ def test_a_team_imports_last_years_excel_sheet_into_a_new_measure_in_under_two_m
     workbook = tmp_path / "smertevurdering-2025.xlsx"
     _workbook(workbook)
 
-    adding, started = _new_measure(page, app_url, measure)
-    _snap(page, screenshot_dir, "import-xlsx-1-measure-form.png")
+    adding, clock = _new_measure(page, app_url, measure)
+    clock.aside(_snap, page, screenshot_dir, "import-xlsx-1-measure-form.png")
     adding.get_by_role("button", name="Tilføj indikatoren").click()
     expect(page.get_by_text(f"“{measure}” er oprettet.", exact=False)).to_be_visible(timeout=TIMEOUT)
     card = _card(page, measure)
 
     wizard = _open_wizard(page, card)
-    _snap(page, screenshot_dir, "import-xlsx-2-wizard.png")
+    clock.aside(_snap, page, screenshot_dir, "import-xlsx-2-wizard.png")
     wizard.locator('input[type="file"]').set_input_files(str(workbook))
 
     # The sheet with the data is chosen (Excel's empty "Ark2" is offered, marked empty), the title
@@ -164,17 +197,19 @@ def test_a_team_imports_last_years_excel_sheet_into_a_new_measure_in_under_two_m
     first = wizard.locator('[data-testid="stDataFrame"] [role="row"]').filter(has_text="03-01-2025")
     expect(first).to_have_count(1, timeout=TIMEOUT)
     expect(first).to_contain_text("uge 1 2025")
+    frozen = wizard.locator('[data-testid="stDataFrame"] [role="row"]').filter(has_text="07-03-2025")
+    expect(frozen).to_contain_text("uge 10 2025")
+    expect(frozen).to_contain_text("ja")  # Frys: the baseline ends with week 10
     expect(wizard.get_by_text(f"Alle {WEEKS} perioder er nye for indikatoren.")).to_be_visible(timeout=TIMEOUT)
-    _snap(page, screenshot_dir, "import-xlsx-3-preview.png")
+    clock.aside(_snap, page, screenshot_dir, "import-xlsx-3-preview.png")
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
-    _readme_picture(page, wizard, "import.png")
+    clock.aside(_readme_picture, page, wizard, "import.png")
 
     wizard.get_by_role("button", name=f"Importér {WEEKS} perioder").click()
     _expect_imported(page, card, workbook.name)
-    seconds = time.monotonic() - started
+    seconds = clock.seconds()
     _snap(page, screenshot_dir, "import-xlsx-4-imported.png")
-    card.scroll_into_view_if_needed()
-    card.screenshot(path=str(screenshot_dir / "import-xlsx-5-card.png"))
+    _element_picture(page, card, screenshot_dir / "import-xlsx-5-card.png")
     print(f"\nLast year's Excel sheet ({WEEKS} weeks) imported into a new measure in {seconds:.1f} s "
           f"(from opening the measure form to the chart with the data)")
     assert seconds < LIMIT, f"the import took {seconds:.0f} s"
@@ -185,7 +220,7 @@ def test_a_team_imports_a_danish_spc_tools_csv_export_in_under_two_minutes(page,
     sheet = tmp_path / "smertevurdering-2025.csv"
     _csv(sheet)
 
-    adding, started = _new_measure(page, app_url, measure)
+    adding, clock = _new_measure(page, app_url, measure)
     adding.get_by_role("button", name="Tilføj indikatoren").click()
     expect(page.get_by_text(f"“{measure}” er oprettet.", exact=False)).to_be_visible(timeout=TIMEOUT)
     card = _card(page, measure)
@@ -197,10 +232,10 @@ def test_a_team_imports_a_danish_spc_tools_csv_export_in_under_two_minutes(page,
     expect(wizard.get_by_text(f"{WEEKS} datoer er ikke mandage; hver tælles i sin ISO-uge", exact=False)).to_be_visible(
         timeout=TIMEOUT)
     expect(wizard.get_by_text(f"Alle {WEEKS} perioder er nye for indikatoren.")).to_be_visible(timeout=TIMEOUT)
-    _snap(page, screenshot_dir, "import-csv-1-preview.png")
+    clock.aside(_snap, page, screenshot_dir, "import-csv-1-preview.png")
     wizard.get_by_role("button", name=f"Importér {WEEKS} perioder").click()
     _expect_imported(page, card, sheet.name)
-    seconds = time.monotonic() - started
+    seconds = clock.seconds()
     _snap(page, screenshot_dir, "import-csv-2-imported.png")
     print(f"\nA Danish SPC tool's CSV export ({WEEKS} weeks, ISO-8859-1) imported into a new measure in "
           f"{seconds:.1f} s (from opening the measure form to the chart with the data)")
