@@ -57,7 +57,8 @@ def _give_back_memory() -> None:
 
 def current_portfolio(today: date | None = None) -> tuple[Portfolio, tuple]:
     """The portfolio as it is now, and the key it is cached under."""
-    key = (database().path, data_version(cursor()), today or date.today())
+    db = database()
+    key = (f"{db.path}#{db.opening}", data_version(cursor()), today or date.today())
     return _evaluated(*key), key
 
 

@@ -35,6 +35,9 @@ class Database:
     setup_code: str | None = None  # one-time code for the first administrator, printed to the log only
     lock: threading.Lock = field(default_factory=threading.Lock)
     cursors: threading.local = field(default_factory=threading.local)
+    # which opening this is: a database reopened (after DuckDB gave up on it, or a restore) may
+    # hold rows no audit event announced, so what is cached per data version is keyed by it too
+    opening: str = field(default_factory=lambda: secrets.token_hex(6))
 
 
 @st.cache_resource(show_spinner=False)
