@@ -107,3 +107,16 @@ def test_the_measures_tab_warns_of_small_numbers_and_offers_the_data(monkeypatch
     assert "små tal" in captions and "under 5" in captions
     labels = [button.proto.label for button in at.get("download_button")]
     assert translate("da", "exports.download_csv") in labels and translate("da", "exports.download_excel") in labels
+
+
+def test_the_summary_warns_of_small_numbers_under_its_key_chart(monkeypatch, demo_copy):
+    """The key measure's chart on the one-page summary carries the warning as every chart does."""
+    from test_project_summary import _project_id, open_summary
+
+    monkeypatch.setenv("PDSA_SMALL_NUMBER_THRESHOLD", "1000")  # every count of the demo is "small"
+    at = open_summary(monkeypatch, demo_copy, "da", _project_id(demo_copy, HOME))
+    assert not at.exception, at.exception
+    assert "små tal" in " ".join(c.value for c in at.caption)
+    monkeypatch.setenv("PDSA_SMALL_NUMBER_THRESHOLD", "0")  # turned off
+    at = open_summary(monkeypatch, demo_copy, "da", _project_id(demo_copy, HOME))
+    assert "små tal" not in " ".join(c.value for c in at.caption)

@@ -23,6 +23,7 @@ from pdsa.store.projects import get_project, latest_progress
 from pathways.store import list_pathways
 from ui.actor import current_actor
 from ui.chart_cache import show_altair_chart
+from ui.export_buttons import small_numbers_warning
 from ui.choice import choose
 from ui.format import fmt_date, fmt_number, label, progress_label
 from ui.measure_view import chart_labels, cycle_annotations
@@ -118,6 +119,7 @@ def _chart(cur, measure: Measure | None, cycles: list[PdsaCycle]) -> None:
         drawn_from=("summary", measure.id, measure.version, measure.data_version, chart, labels, annotations,
                     _CHART_HEIGHT, language()),
         width="stretch", theme=None, key=f"summary-chart-{measure.id}")
+    small_numbers_warning(measure, points)  # small counts can identify patients: said under the chart
     signal = latest_signal(measure, points)
     value = latest_value_text(measure, signal)
     st.markdown(f"{t('summary.signal')}: {signal_words(signal)}" + (f" · {value}" if value else ""))
