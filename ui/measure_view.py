@@ -10,20 +10,34 @@ import streamlit as st
 
 from actions import Actor, archive_measure, can, restore_measure
 from actions.permissions import Scope
-from pdsa.charts import Annotation, ChartLabels, chart_to_png, chart_to_svg, mdc_icons, spc_chart
+from pdsa.charts import (
+    Annotation,
+    ChartLabels,
+    chart_to_png,
+    chart_to_svg,
+    mdc_icons,
+    spc_chart,
+)
+from pdsa.core.periods import next_period
 from pdsa.findings import finding_for_last_part
 from pdsa.models import PROPORTION_DATA_TYPES, Measure, PdsaCycle
-from pdsa.core.periods import next_period
 from pdsa.series import analyze_measure, measure_series
 from pdsa.store.cycles import ramps
 from pdsa.store.measures import data_points_frame, list_data_points, list_measures
 from ui.actor import current_actor
-from ui.archive_control import Archivable, archive_control, archive_outcome, restore_button
+from ui.archive_control import (
+    Archivable,
+    archive_control,
+    archive_outcome,
+    restore_button,
+)
 from ui.chart_cache import show_measure_chart
 from ui.data_table import data_table
+from ui.export_buttons import measure_downloads, small_numbers_warning
+from ui.format import fmt_number, fmt_percent, label
+from ui.import_wizard import show_import_wizard
 from ui.measure_form import definition_lines, edit_measure_form
 from ui.measure_settings import chart_settings_form
-from ui.format import fmt_number, fmt_percent, label
 from ui.plain import plain
 from ui.state import language, t
 
@@ -151,7 +165,6 @@ def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) ->
             st.markdown("  \n".join(lines))
         points = list_data_points(cur, measure.id)
         data_table(measure, points)  # the chart below is drawn from what it saved
-        from ui.import_wizard import show_import_wizard  # slice: import — "Importér data fra en fil"
         show_import_wizard(cur, current_actor(), measure, key=f"import-{measure.id}")
         periods = _chart_and_finding(cur, measure, annotations_from)
         chart_settings_form(measure, periods)  # also without a chart: a target, or a split to take back
@@ -192,13 +205,12 @@ def _chart_and_finding(cur, measure: Measure, annotations_from: list[PdsaCycle])
         measure, chart, points, labels=labels, annotations=annotations, icons=lambda: mdc_icons(analysis, labels=labels),
         figure=lambda: spc_chart(analysis, labels=labels, annotations=annotations, details=_details(series),
                                  percent=measure.data_type in PROPORTION_DATA_TYPES, show_icons=False))
-    from ui.export_buttons import measure_downloads, small_numbers_warning  # slice: export
-    small_numbers_warning(measure, points)  # slice: export — a count below the threshold is said under the chart
+    small_numbers_warning(measure, points)  # a count below the threshold is said under the chart
     _finding_text(analysis)
     if measure.freeze_until and measure.splits:
         st.caption(t("settings.freeze_ignored"))
     _export_buttons(figure, measure)
-    measure_downloads(current_actor(), measure)  # slice: export — the data as CSV and Excel
+    measure_downloads(current_actor(), measure)  # the data as CSV and Excel
     return sorted(set(series.x))
 
 

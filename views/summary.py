@@ -13,6 +13,7 @@ from datetime import date
 
 import streamlit as st
 
+from pathways.store import list_pathways
 from pdsa.charts import spc_chart
 from pdsa.models import PROPORTION_DATA_TYPES, Measure, PdsaCycle, Project
 from pdsa.series import analyze_measure
@@ -20,11 +21,10 @@ from pdsa.store.cycles import list_cycles, ramps
 from pdsa.store.measures import data_points_frame, list_measures
 from pdsa.store.portfolio import project_refs
 from pdsa.store.projects import get_project, latest_progress
-from pathways.store import list_pathways
 from ui.actor import current_actor
 from ui.chart_cache import show_altair_chart
-from ui.export_buttons import small_numbers_warning
 from ui.choice import choose
+from ui.export_buttons import project_downloads, small_numbers_warning
 from ui.format import fmt_date, fmt_number, label, progress_label
 from ui.measure_view import chart_labels, cycle_annotations
 from ui.plain import plain
@@ -213,5 +213,4 @@ with st.container(key="summary-screen-only-links", horizontal=True):
     st.page_link("views/projects.py", label=t("summary.open_project"), icon=":material/flag:",
                  query_params={"project": project.id})
     st.caption(t("summary.print_hint"))
-from ui.export_buttons import project_downloads  # slice: export — the storyboard (PDF, HTML) and the workbook
 project_downloads(actor, project)
