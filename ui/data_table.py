@@ -449,11 +449,14 @@ def _quiet_weeks(measure: Measure, points: list[DataPoint], *, may: bool) -> Non
         offered = weeks_to_offer([p.period for p in points], entries, date.today(), OFFERED_WEEKS)
         if offered:
             this_week = review_start(date.today())
+            # the labels are made here, in the page's run: a format_func that translates when it
+            # is called reads the language outside the run (AppTest does) and gets it wrong
+            names = {day: t("measure_data.no_event_this_week", week=_week_name(day)) if day == this_week
+                     else _week_name(day) for day in offered}
             row = st.container(horizontal=True, vertical_alignment="bottom")
             week = row.selectbox(
                 t("measure_data.no_event_week"), offered, key=f"no-event-week-{measure.id}",
-                format_func=lambda day: t("measure_data.no_event_this_week", week=_week_name(day))
-                if day == this_week else _week_name(day))
+                format_func=names.__getitem__)
             row.button(t("measure_data.no_event_record", week=_week_name(week or offered[0])),
                        key=f"no-event-record-{measure.id}", icon=":material/event_available:",
                        on_click=_record_quiet, args=(measure, week or offered[0]))

@@ -160,8 +160,10 @@ def _shown(database_key: str, version: int, today: date, lang: str, _portfolio: 
         known = {code: word(code) for code in found.dropna().unique()}
         return np.array([known[c] if c in known else word(c) for c in found], dtype=object)
 
-    owner = np.where(m["project_id"].notna(), m["project_id"].map(titles).fillna("").astype(object),
-                     m["theme_id"].map(themes).fillna("").map(lambda name: tr("portfolio.theme_owner", name=name)))
+    # as objects before filling: mapped through an empty list (no themes) the column is numeric
+    owner = np.where(m["project_id"].notna(), m["project_id"].map(titles).astype(object).fillna(""),
+                     m["theme_id"].map(themes).astype(object).fillna("")
+                     .map(lambda name: tr("portfolio.theme_owner", name=name)))
     percent = m["data_type"].isin(PROPORTION_DATA_TYPES)
     meets = m["meets_target"]
     # the order "grouped by project": projects as the store lists them, then the themes' own measures
