@@ -15,37 +15,16 @@ from typing import Any
 import altair as alt
 import pandas as pd
 
-# NHS Making Data Count colours (NHSRplotthedots ptd_spc_colours).
-MDC_COLOURS: dict[str, str] = {
-    "common_cause": "#7B7D7D",
-    "special_cause_improvement": "#289DE0",
-    "special_cause_concern": "#FAB428",
-    "special_cause_neutral_high": "#361475",
-    "special_cause_neutral_low": "#361475",
-}
-ASSURANCE_COLOURS: dict[str, str] = {
-    "consistent_pass": "#289DE0",
-    "consistent_fail": "#FAB428",
-    "inconsistent": "#7B7D7D",
-}
-ASSURANCE_LETTERS: dict[str, str] = {"consistent_pass": "P", "consistent_fail": "F", "inconsistent": "?"}
+from pdsa.mdc_marks import (
+    ASSURANCE_COLOURS,
+    ASSURANCE_LETTERS,
+    MDC_COLOURS,
+    variation_letter,
+)
 
 _DOT_X = [-0.45, -0.3, -0.15, 0.0, 0.15, 0.3, 0.45]
 _FLAT = [-0.1, 0.02, -0.05, 0.05, -0.03, 0.04, -0.06]
 _RISING = [-0.2, -0.1, -0.17, -0.08, 0.03, 0.13, 0.23]
-
-
-def variation_letter(point_type: str, direction: str) -> str:
-    """"H" (a special cause high), "L" (low) or "" (common cause)."""
-    if point_type == "special_cause_neutral_high":
-        return "H"
-    if point_type == "special_cause_neutral_low":
-        return "L"
-    if point_type == "special_cause_improvement":
-        return "L" if direction == "decrease" else "H"
-    if point_type == "special_cause_concern":
-        return "H" if direction == "decrease" else "L"
-    return ""
 
 
 def _caption(heading: str, text: str) -> alt.TitleParams:

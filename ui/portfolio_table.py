@@ -21,6 +21,12 @@ import pandas as pd
 import streamlit as st
 
 from actions.actor import Actor
+from pdsa.mdc_marks import (
+    ASSURANCE_COLOURS,
+    ASSURANCE_LETTERS,
+    MDC_COLOURS,
+    variation_letter,
+)
 from pdsa.models import PROPORTION_DATA_TYPES
 from pdsa.portfolio import TONES, Portfolio, build_portfolio
 from pdsa.store.portfolio import data_version
@@ -63,35 +69,8 @@ def current_portfolio(today: date | None = None) -> tuple[Portfolio, tuple]:
 
 
 # --- icons and words ------------------------------------------------------------------------
-# The table's icons are plain SVG text, so this page does not import Altair (pdsa.charts_icons
-# draws the chart's icons with it, 0.8 s to import): the same colours and letters as there
-# (tests/test_portfolio.py checks they agree).
-MDC_COLOURS: dict[str, str] = {
-    "common_cause": "#7B7D7D",
-    "special_cause_improvement": "#289DE0",
-    "special_cause_concern": "#FAB428",
-    "special_cause_neutral_high": "#361475",
-    "special_cause_neutral_low": "#361475",
-}
-ASSURANCE_COLOURS: dict[str, str] = {
-    "consistent_pass": "#289DE0",
-    "consistent_fail": "#FAB428",
-    "inconsistent": "#7B7D7D",
-}
-ASSURANCE_LETTERS: dict[str, str] = {"consistent_pass": "P", "consistent_fail": "F", "inconsistent": "?"}
-
-
-def variation_letter(point_type: str, direction: str) -> str:
-    """"H" (a special cause high), "L" (low) or "" (common cause), as pdsa.charts_icons."""
-    if point_type == "special_cause_neutral_high":
-        return "H"
-    if point_type == "special_cause_neutral_low":
-        return "L"
-    if point_type == "special_cause_improvement":
-        return "L" if direction == "decrease" else "H"
-    if point_type == "special_cause_concern":
-        return "H" if direction == "decrease" else "L"
-    return ""
+# The table's icons are plain SVG text in the chart's colours and letters (pdsa.mdc_marks), so
+# this page does not import Altair (pdsa.charts_icons draws the chart's icons with it).
 
 
 @cache
