@@ -215,15 +215,22 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).astype(dtypes)
 
 
-def evaluate_portfolio(cur, measures: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One row per measure with data: its chart and what the latest part shows (PORTFOLIO_COLUMNS).
+def evaluate_portfolio(cur, measures: pd.DataFrame | None = None, only=None) -> pd.DataFrame:
+    """One row per measure with data: its chart and what the latest part shows (PORTFOLIO_COLUMNS);
+    of every measure in ``measures`` (default: portfolio_measures), or only of those whose ids
+    are in ``only``.
 
     One fetch of every point; the vectorised analysis then runs over a few hundred thousand
     points at a time (whole series each), so the per-point frames never exist for the whole
     region at once."""
     measures = portfolio_measures(cur) if measures is None else measures
-    data = all_measure_series(cur)
-    wanted = data["series"].isin(measures["measure_id"].astype(int))
+    wanted_ids = measures["measure_id"].astype(int)
+    if only is not None:
+        wanted_ids = wanted_ids[wanted_ids.isin([int(i) for i in only])]
+        if wanted_ids.empty:
+            return pd.DataFrame(columns=list(PORTFOLIO_COLUMNS))
+    data = all_measure_series(cur, None if only is None else wanted_ids.tolist())
+    wanted = data["series"].isin(wanted_ids)
     if not wanted.all():
         data = data[wanted].reset_index(drop=True)
     if data.empty:
@@ -244,6 +251,46 @@ def evaluate_portfolio(cur, measures: pd.DataFrame | None = None) -> pd.DataFram
         columns={"name": "measure"})
     table = info.merge(summary.rename(columns={"series": "measure_id"}), on="measure_id")
     return table[list(PORTFOLIO_COLUMNS)]
+
+
+# --- evaluating again only what changed -------------------------------------------------------------
+# A measure's findings depend on its points and its chart settings only, and the measure row
+# counts both: ``version`` goes up with every change to its settings (splits and freeze too),
+# ``data_version`` with every change to its points. So after a save the portfolio evaluates
+# the measures whose two numbers moved (or that it did not list before: a new measure, one
+# restored, one of a restored project) and keeps every other row as it was: one team's save
+# costs a leader the fetch of one measure, not of the region's million points. The numbers
+# are read before the points, so a save in between is evaluated now and again next time.
+STAMP_COLUMNS = ("measure_id", "version", "data_version")
+REFRESH_AT_MOST = 0.25  # the share of measures above which one full pass is the quicker way
+
+
+def changed_measures(measures: pd.DataFrame, stamps: pd.DataFrame | None) -> list[int] | None:
+    """Ids of the measures in ``measures`` whose version or data_version differ from ``stamps``
+    (or that are not in it); None when everything must be evaluated (no stamps, or so many
+    changed that a full pass is quicker)."""
+    if stamps is None:
+        return None
+    now = measures[list(STAMP_COLUMNS)].merge(stamps, on="measure_id", how="left", suffixes=("", "_before"))
+    moved = (now["version"].ne(now["version_before"]).fillna(True)
+             | now["data_version"].ne(now["data_version_before"]).fillna(True)).to_numpy(dtype=bool)
+    ids = now.loc[moved, "measure_id"].astype(int).tolist()
+    if len(ids) > REFRESH_AT_MOST * max(len(measures), 1):
+        return None
+    return ids
+
+
+def reevaluate_portfolio(cur, measures: pd.DataFrame, evaluated: pd.DataFrame, ids: list[int]) -> pd.DataFrame:
+    """``evaluated`` (as evaluate_portfolio gave it earlier) with the rows of ``ids`` evaluated
+    again from the database and the rows of measures no longer in ``measures`` left out."""
+    listed = measures["measure_id"].astype(int)
+    kept = evaluated[evaluated["measure_id"].astype(int).isin(listed)
+                     & ~evaluated["measure_id"].astype(int).isin(ids)]
+    fresh = evaluate_portfolio(cur, measures, only=ids)
+    frames = [frame for frame in (kept, fresh) if not frame.empty]
+    if not frames:
+        return pd.DataFrame(columns=list(PORTFOLIO_COLUMNS))
+    return frames[0].reset_index(drop=True) if len(frames) == 1 else _concat(frames)
 
 
 def periods_since(last: pd.Series, period: pd.Series, today: date) -> pd.Series:
@@ -277,18 +324,29 @@ class Portfolio:
     theme_links: pd.DataFrame | None = None
     open_problems: pd.DataFrame | None = None
     failure: str | None = None       # the engine could not chart some stored data: why
+    evaluated: pd.DataFrame | None = None   # evaluate_portfolio's rows, kept for the next refresh
+    stamps: pd.DataFrame | None = None      # STAMP_COLUMNS of the measures they were evaluated at
 
 
-def build_portfolio(cur, today: date) -> Portfolio:
+def build_portfolio(cur, today: date, previous: Portfolio | None = None) -> Portfolio:
+    """The portfolio as the database holds it now. Given the ``previous`` one (of the same
+    database), only the measures changed since are evaluated again (see changed_measures); the
+    projects' facts and the lists are always read afresh (a few small queries)."""
     measures = portfolio_measures(cur)
     projects = portfolio_projects(cur, today)
     failure = None
+    ids = changed_measures(measures, previous.stamps) if previous is not None else None
     try:
-        analysed = evaluate_portfolio(cur, measures)
+        if ids is None:
+            analysed = evaluate_portfolio(cur, measures)
+        else:
+            analysed = reevaluate_portfolio(cur, measures, previous.evaluated, ids)
+        stamps = measures[list(STAMP_COLUMNS)].copy()
     except ValueError as exc:  # stored data the engine cannot chart: the rest of the page still works
         analysed, failure = pd.DataFrame(columns=list(PORTFOLIO_COLUMNS)), str(exc)
+        stamps = None  # evaluate everything next time
     found = analysed.drop(columns=["project_id", "theme_id", "measure", "kind", "data_type"])
-    table = measures.drop(columns=["chart", "rules"]).rename(columns={"name": "measure"}).merge(
+    table = measures.drop(columns=["chart", "rules", "version", "data_version"]).rename(columns={"name": "measure"}).merge(
         found, on="measure_id", how="left")
     table["chart"] = table["chart"].fillna("")
     table["tone"] = table["tone"].fillna("no_data")
@@ -310,4 +368,4 @@ def build_portfolio(cur, today: date) -> Portfolio:
     table = table.merge(facts, on="project_id", how="left")
     return Portfolio(measures=table, projects=projects, lists=portfolio_lists(cur),
                      theme_links=theme_measure_links(cur), open_problems=open_problems_by_pathway(cur),
-                     failure=failure)
+                     failure=failure, evaluated=analysed, stamps=stamps)

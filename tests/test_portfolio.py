@@ -225,8 +225,11 @@ def test_the_filters_pick_the_right_rows(demo_db):
     project_theme = int(lists["project_themes"]["theme_id"].iloc[0])
     theme_projects = set(lists["project_themes"].loc[lists["project_themes"]["theme_id"] == project_theme,
                                                      "project_id"].astype(int))
-    assert ids(themes=[project_theme]) == set(
-        measures.loc[measures["project_id"].isin(theme_projects), "measure_id"].astype(int))
+    links = portfolio.theme_links
+    chosen_for_it = set(links.loc[links["theme_id"] == project_theme, "measure_id"].astype(int))
+    assert ids(themes=[project_theme]) == set(measures.loc[
+        measures["project_id"].isin(theme_projects) | (measures["theme_id"] == project_theme)
+        | measures["measure_id"].isin(chosen_for_it), "measure_id"].astype(int))
     assert ids(statuses=["active"]) == set(measures.loc[measures["status"] == "active", "measure_id"].astype(int))
     assert own not in ids(statuses=["active"])  # a theme's own measure belongs to no project
     assert ids(tones=["no_data"]) == {own}
@@ -281,3 +284,47 @@ def test_evaluating_a_few_series_at_a_time_gives_the_same_figures(demo_db, monke
     pd.testing.assert_frame_equal(whole.drop(columns="recent"), pieces.drop(columns="recent"))
     assert [np.array(r) for r in whole["recent"]] and all(
         np.array_equal(np.array(a), np.array(b), equal_nan=True) for a, b in zip(whole["recent"], pieces["recent"]))
+
+
+def test_after_saves_only_the_changed_measures_are_evaluated_again(demo_db, monkeypatch):
+    """A refresh from the previous portfolio evaluates the measures whose points or settings
+    changed (and new ones), and gives the same table as evaluating everything afresh."""
+    import pdsa.portfolio as portfolio
+    from actions import Actor, archive_measure, record_data_points, update_measure
+    from pdsa.models import DataPoint
+
+    admin = Actor(None, "test", roles=frozenset({"administrator"}))
+    today = date.today()
+    before = build_portfolio(demo_db, today)
+    measures = list_measures(demo_db)
+    counted = next(m for m in measures if m.period == "week" and m.data_type == "count")
+    targeted = next(m for m in measures if m.id != counted.id and m.target is not None)
+    archived = next(m for m in measures if m.id not in (counted.id, targeted.id))
+    record_data_points(demo_db, admin, counted.id, [DataPoint(measure_id=counted.id, period=date(2026, 11, 30), value=9)])
+    update_measure(demo_db, admin, targeted.model_copy(update={"target": targeted.target * 0.5}))
+    archive_measure(demo_db, admin, archived.id)
+    added = add_edge_case_measures(demo_db)
+
+    fetched = []
+    real = portfolio.all_measure_series
+    monkeypatch.setattr(portfolio, "all_measure_series", lambda cur, ids=None: fetched.append(ids) or real(cur, ids))
+    monkeypatch.setattr(portfolio, "REFRESH_AT_MOST", 1.0)  # the demo is small: most of it changed here
+    refreshed = build_portfolio(demo_db, today, previous=before)
+    assert len(fetched) == 1 and set(fetched[0]) == {counted.id, targeted.id} | {m.id for m in added}
+    afresh = build_portfolio(demo_db, today)
+    order = refreshed.measures["measure_id"].tolist()
+    assert order == afresh.measures["measure_id"].tolist() and archived.id not in order
+    pd.testing.assert_frame_equal(refreshed.measures.drop(columns="recent"), afresh.measures.drop(columns="recent"))
+    assert all(np.array_equal(np.array(a), np.array(b), equal_nan=True)
+               for a, b in zip(refreshed.measures["recent"], afresh.measures["recent"]))
+    row = refreshed.measures.set_index("measure_id").loc[counted.id]
+    assert str(row["latest_period"]) == "2026-11-30"
+
+    fetched.clear()
+    again = build_portfolio(demo_db, today, previous=refreshed)  # nothing changed since
+    assert fetched == [] and again.measures["measure_id"].tolist() == order
+
+    monkeypatch.setattr(portfolio, "REFRESH_AT_MOST", 0.0)
+    record_data_points(demo_db, admin, counted.id, [DataPoint(measure_id=counted.id, period=date(2026, 11, 30), value=3)])
+    build_portfolio(demo_db, today, previous=again)
+    assert fetched == [None], "more changed than a refresh pays off for: one full pass"

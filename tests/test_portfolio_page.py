@@ -164,7 +164,13 @@ def test_the_evaluation_is_shared_and_only_a_save_makes_it_again(monkeypatch, de
 
     calls = []
     real = table.build_portfolio
-    monkeypatch.setattr(table, "build_portfolio", lambda cur, today: calls.append(today) or real(cur, today))
+    monkeypatch.setattr(table, "build_portfolio", lambda cur, today, previous=None: calls.append(today) or real(
+        cur, today, previous=previous))
+    import pdsa.portfolio
+    fetched = []
+    real_fetch = pdsa.portfolio.all_measure_series
+    monkeypatch.setattr(pdsa.portfolio, "all_measure_series",
+                        lambda cur, ids=None: fetched.append(ids) or real_fetch(cur, ids))
     table._evaluated.clear()
     at = open_page(monkeypatch, demo_copy, "views/overview.py", "da", user="demo-leader")
     assert len(calls) == 1
@@ -185,6 +191,7 @@ def test_the_evaluation_is_shared_and_only_a_save_makes_it_again(monkeypatch, de
     at.run()
     assert not at.exception, at.exception
     assert len(calls) == 2
+    assert fetched == [None, [measure.id]], "the save evaluates only the measure it changed"
     row = _rows(at).loc[lambda r: r["chart"].str.endswith(f"measure={measure.id}")].iloc[0]
     assert str(row["latest_period"])[:10] == "2026-11-30"
 

@@ -5,6 +5,7 @@ projects' facts and the filter lists) is cached for every session of this server
 database, the data version and the day. The data version is the newest audit event's id, read
 per run: every saving action writes one, on this server or on another one sharing the
 PostgreSQL database, so a save anywhere shows at the next run, and nothing else re-evaluates.
+A new version evaluates again only the measures whose points or settings changed.
 The table in the reader's language is cached beside it, so switching language only relabels.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 import base64
 import ctypes
 import io
+import threading
 from datetime import date
 from functools import cache
 
@@ -42,10 +44,22 @@ SECTORS = ("hospital", "municipality", "general_practice", "region", "other")
 
 # --- the cached evaluation --------------------------------------------------------------------
 
+_latest: dict[str, Portfolio] = {}  # per database: the newest evaluation, for the next refresh
+_latest_lock = threading.Lock()
+
+
 @st.cache_resource(show_spinner=False, max_entries=2)
 def _evaluated(database_key: str, version: int, today: date) -> Portfolio:
-    """Shared by every session (read-only: callers never change it); one evaluation per key."""
-    portfolio = build_portfolio(cursor(), today)
+    """Shared by every session (read-only: callers never change it); one evaluation per key,
+    starting from the newest one of the same database, so that only changed measures are
+    evaluated again (pdsa.portfolio.build_portfolio)."""
+    with _latest_lock:
+        previous = _latest.get(database_key)
+    portfolio = build_portfolio(cursor(), today, previous=previous)
+    with _latest_lock:
+        for key in [k for k in _latest if k != database_key]:
+            del _latest[key]  # a database this server no longer opens: let it go
+        _latest[database_key] = portfolio
     _give_back_memory()
     return portfolio
 
