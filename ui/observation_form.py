@@ -128,6 +128,10 @@ def _keys(key: str) -> dict[str, str]:
     return {name: f"{key}-{name}" for name in ("kind", "text", "place", "role", "date", "result")}
 
 
+# What a save may run into and the person is told about (_failure); anything else is a bug and raises.
+SAVE_FAILURES = (ValidationError, StaleEdit, NotAllowed, DatabaseError, ValueError, LookupError)
+
+
 def _failure(exc: Exception) -> tuple[str, Any]:
     if isinstance(exc, ValidationError):
         fields: dict[str, str] = {}
@@ -212,7 +216,7 @@ def _save(key: str, choices: dict[str, Place]) -> None:
             })
             add_observation(cursor(), actor, observation)
             message = t("patient_voice.saved")
-    except Exception as exc:  # noqa: BLE001 (NotAllowed, DatabaseError, ValueError are told; others raise)
+    except SAVE_FAILURES as exc:
         state[keys["result"]] = _failure(exc)
         return
     state[keys["text"]] = ""
@@ -309,7 +313,7 @@ def _save_own(key: str, observation: Observation) -> None:
         state[keys["version"]] = exc.current_version  # a second Save saves over theirs
         state[keys["result"]] = _failure(exc)
         return
-    except Exception as exc:  # noqa: BLE001
+    except SAVE_FAILURES as exc:
         state[keys["result"]] = _failure(exc)
         return
     state[keys["version"]] = saved.version
@@ -329,7 +333,7 @@ def _withdraw(key: str, observation: Observation) -> None:
             raise NotAllowed(Actor(None, "?"), "withdraw_observation")
         withdraw_observation(cursor(), actor, observation.id,
                              expected_version=state.get(keys["version"], observation.version))
-    except Exception as exc:  # noqa: BLE001
+    except SAVE_FAILURES as exc:
         state[keys["result"]] = _failure(exc)
         return
     state[NOTICE] = t("patient_voice.withdrawn")
@@ -393,7 +397,7 @@ def _restore(observation: Observation) -> None:
         if actor is None:
             raise NotAllowed(Actor(None, "?"), "restore_observation")
         restore_observation(cursor(), actor, observation.id)
-    except Exception as exc:  # noqa: BLE001
+    except SAVE_FAILURES as exc:
         kind, message = _failure(exc)
         st.session_state[NOTICE + "-error"] = message if kind == "error" else t("patient_voice.not_possible")
         return
@@ -450,7 +454,7 @@ def _save_links(key: str, observation: Observation, cycle_projects: dict[int, in
         state[keys["version"]] = exc.current_version
         state[keys["result"]] = _failure(exc)
         return
-    except Exception as exc:  # noqa: BLE001
+    except SAVE_FAILURES as exc:
         state[keys["result"]] = _failure(exc)
         return
     state[keys["version"]] = saved.version
