@@ -316,10 +316,140 @@ def test_a_leader_chooses_the_contributing_projects_on_the_page(monkeypatch, dem
     con.close()
     chosen = at.multiselect(key=f"theme-links-{theme_id}-projects")
     chosen.set_value([*chosen.value, kol])
-    at.button(key=f"FormSubmitter:theme-links-{theme_id}-Save the choice").click().run()
+    at.button(key=f"theme-links-{theme_id}-save").click().run()
     assert not at.exception, at.exception
     assert "What contributes to “Ventetid i kræftpakke” is saved." in [s.value for s in at.success]
     assert any("KOL – tryg hjem" in link.label for link in at.get("page_link"))
+    con = connect(demo_copy)
+    assert kol in contributing_project_ids(con.cursor(), theme_id)
+    con.close()
+
+
+def _measures_of(path, project_start: str):
+    con = connect(path)
+    try:
+        cur = con.cursor()
+        project = _project(cur, project_start)
+        return project, actions.measures.store.list_measures(cur, project_id=project.id)
+    finally:
+        con.close()
+
+
+@pytest.fixture
+def measure_reads(monkeypatch):
+    """Every call of the measure store's list_measures while a page runs: a region database has
+    10,000 measures, so the page may read a project's measures but never all of them."""
+    import pdsa.store.measures
+
+    calls: list[dict] = []
+    real = pdsa.store.measures.list_measures
+
+    def recording(cur, **kwargs):
+        calls.append(kwargs)
+        return real(cur, **kwargs)
+
+    monkeypatch.setattr(pdsa.store.measures, "list_measures", recording)
+    return calls
+
+
+def _other_measures(at, language: str) -> str:
+    """The page's text from the heading "Other contributing measures" on (empty without it)."""
+    shown = texts(at).replace("\\", "")
+    heading = f"#### {translate(language, 'themes.other_measures_heading')}"
+    return shown[shown.index(heading):] if heading in shown else ""
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_a_leader_adds_a_single_measure_from_a_picked_project_and_removes_it(monkeypatch, demo_copy, measure_reads,
+                                                                             language):
+    theme_id = _theme_id(demo_copy, "Ventetid i kræftpakke")
+    kol, kol_measures = _measures_of(demo_copy, "KOL")
+    wanted = kol_measures[-1]
+    prefix = f"theme-links-{theme_id}"
+    at = open_themes(monkeypatch, demo_copy, language, theme=theme_id)
+    assert f"{prefix}-pick-measures" not in [m.key for m in at.multiselect], "no measures before a project"
+    assert _other_measures(at, language) == ""
+
+    at.selectbox(key=f"{prefix}-pick-project").set_value(kol.id).run()
+    offered = at.multiselect(key=f"{prefix}-pick-measures")
+    assert sorted(offered.options) == sorted(m.name for m in kol_measures), "only the picked project's measures"
+    offered.set_value([wanted.id])
+    at.button(key=f"{prefix}-add").click().run()
+    assert not at.exception, at.exception
+    assert at.button(key=f"{prefix}-remove-{wanted.id}") is not None
+    assert f"{kol.title} · **{wanted.name}**" in texts(at).replace("\\", "")
+    assert wanted.name not in at.multiselect(key=f"{prefix}-pick-measures").options, "a chosen one is not offered"
+    assert translate(language, "themes.links_unsaved") in [c.value for c in at.caption]
+    con = connect(demo_copy)
+    assert contributing_measure_ids(con.cursor(), theme_id) == [], "nothing is saved before Save"
+    con.close()
+
+    at.button(key=f"{prefix}-save").click().run()
+    assert not at.exception, at.exception
+    saved = translate(language, "themes.links_saved", name="Ventetid i kræftpakke")
+    assert saved.replace("\\", "") in [s.value.replace("\\", "") for s in at.success]
+    assert wanted.name in _other_measures(at, language)
+    assert translate(language, "themes.links_unsaved") not in [c.value for c in at.caption]
+    con = connect(demo_copy)
+    assert contributing_measure_ids(con.cursor(), theme_id) == [wanted.id]
+    con.close()
+
+    at.button(key=f"{prefix}-remove-{wanted.id}").click().run()
+    assert not [b for b in at.button if b.key == f"{prefix}-remove-{wanted.id}"]
+    at.button(key=f"{prefix}-save").click().run()
+    assert not at.exception, at.exception
+    assert saved.replace("\\", "") in [s.value.replace("\\", "") for s in at.success]
+    assert _other_measures(at, language) == ""
+    con = connect(demo_copy)
+    assert contributing_measure_ids(con.cursor(), theme_id) == []
+    con.close()
+    assert measure_reads and all(call.get("project_id") is not None for call in measure_reads), \
+        "the page never reads every measure of the region"
+
+
+def test_a_stale_choice_says_who_saved_first_and_keeps_the_choice(monkeypatch, demo_copy):
+    theme_id = _theme_id(demo_copy, "Ventetid i kræftpakke")
+    kol, kol_measures = _measures_of(demo_copy, "KOL")
+    wanted = kol_measures[0]
+    prefix = f"theme-links-{theme_id}"
+    at = open_themes(monkeypatch, demo_copy, "en", theme=theme_id)
+    at.selectbox(key=f"{prefix}-pick-project").set_value(kol.id).run()
+    at.multiselect(key=f"{prefix}-pick-measures").set_value([wanted.id])
+    at.button(key=f"{prefix}-add").click().run()
+
+    con = connect(demo_copy)  # another leader saves first
+    cur = con.cursor()
+    others = contributing_project_ids(cur, theme_id)
+    actions.set_theme_contributions(cur, ADMIN, theme_id, project_ids=[*others, kol.id])
+    con.close()
+
+    at.button(key=f"{prefix}-save").click().run()
+    assert not at.exception, at.exception
+    [error] = at.error
+    assert "changed the theme" in error.value and "Nothing was saved" in error.value
+    assert at.button(key=f"{prefix}-remove-{wanted.id}") is not None, "the choice is kept"
+    con = connect(demo_copy)
+    assert contributing_measure_ids(con.cursor(), theme_id) == []
+    con.close()
+
+    at.button(key=f"{prefix}-save").click().run()  # a second Save saves over theirs
+    assert not at.exception, at.exception
+    assert "What contributes to “Ventetid i kræftpakke” is saved." in [s.value for s in at.success]
+    con = connect(demo_copy)
+    assert contributing_measure_ids(con.cursor(), theme_id) == [wanted.id]
+    assert kol.id not in contributing_project_ids(con.cursor(), theme_id), "the shown projects were saved"
+    con.close()
+
+
+def test_the_chosen_measures_names_are_read_without_the_regions_measures(demo_db):
+    from pdsa.store.themes import measure_names
+
+    theme = _theme(demo_db)
+    [chosen] = contributing_measure_ids(demo_db, theme.id)
+    [own] = theme_measures(demo_db, theme.id)
+    measure = get_measure(demo_db, chosen)
+    assert measure_names(demo_db, [chosen, own.id, -1]) == {chosen: (measure.project_id, measure.name)}
+    assert measure_names(demo_db, []) == {}
 
 
 def test_a_leader_defines_the_themes_own_measure_with_the_teams_form(monkeypatch, demo_copy):

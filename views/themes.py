@@ -34,12 +34,13 @@ from pdsa.store.themes import (
     contributing_measure_ids,
     contributing_project_ids,
     list_themes,
+    measure_names,
     theme_measures,
 )
 from ui.actor import current_actor
 from ui.archive_control import Archivable, archive_outcome, restore_button
 from ui.chart_cache import measure_card
-from ui.choice import choose, linked_id
+from ui.choice import choose, distinct_names, linked_id
 from ui.errors import problems, show_field_error
 from ui.format import fmt_datetime, label
 from ui.measure_form import new_measure_form
@@ -220,54 +221,159 @@ def _archived_themes(actor, archived: list[Theme]) -> None:
 
 
 # --- what contributes -------------------------------------------------------------------------
+# The choice lives in session_state until it is saved: the projects (a multiselect) and the
+# single measures (a list with a Remove button each, added by first picking a project and then
+# among that project's measures). Only the chosen measures and the picked project's are read,
+# never all the measures of the region. Keys: theme-links-{theme id}-…
+
+def _links(theme_id: int) -> str:
+    return f"theme-links-{theme_id}"
+
+
+def _fragment_rerun() -> bool:
+    """True when Streamlit runs only fragments this time (a widget inside one was used)."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
+def _fill_contributions(cur, theme: Theme, project_ids: set[int], contributing: list[int]) -> None:
+    """The choice as stored (the projects the reader may see, the live measures of those)."""
+    prefix, state = _links(theme.id), st.session_state
+    stored = measure_names(cur, list(chosen_contributions(cur, theme.id).measure_ids))
+    projects = [p for p in contributing if p in project_ids]
+    measures = [m for m, (project_id, _) in sorted(stored.items(), key=lambda item: (item[1][0], item[0]))
+                if project_id in project_ids]
+    state[f"{prefix}-projects"] = projects
+    state[f"{prefix}-measures"] = measures
+    state[f"{prefix}-base"] = (sorted(projects), sorted(measures))
+    state[f"{prefix}-version"] = theme.version
+
+
+def _unsaved(prefix: str) -> bool:
+    state = st.session_state
+    now = (sorted(state.get(f"{prefix}-projects", [])), sorted(state.get(f"{prefix}-measures", [])))
+    return now != state.get(f"{prefix}-base")
+
+
+def _clear_pick(prefix: str) -> None:
+    """on_change of the project picker: the measures picked from the last project are let go."""
+    st.session_state[f"{prefix}-pick-measures"] = []
+
+
+def _add_measures(prefix: str) -> None:
+    """on_click of "Add": the picked measures join the chosen ones (not saved yet)."""
+    state = st.session_state
+    chosen = list(state.get(f"{prefix}-measures", []))
+    chosen += [m for m in state.get(f"{prefix}-pick-measures", []) if m not in chosen]
+    state[f"{prefix}-measures"] = chosen
+    state[f"{prefix}-pick-measures"] = []
+
+
+def _remove_measure(prefix: str, measure_id: int) -> None:
+    state = st.session_state
+    state[f"{prefix}-measures"] = [m for m in state.get(f"{prefix}-measures", []) if m != measure_id]
+
 
 def _save_contributions(theme: Theme) -> None:
-    prefix, state, actor = f"theme-links-{theme.id}", st.session_state, current_actor()
+    """on_click of "Save the choice": both lists through one action, on the version the choice
+    was made from; a stale edit says who saved first and keeps the choice (a second Save saves
+    over theirs)."""
+    prefix, state, actor = _links(theme.id), st.session_state, current_actor()
+    projects, measures = list(state.get(f"{prefix}-projects", [])), list(state.get(f"{prefix}-measures", []))
     try:
         if actor is None:
             raise NotAllowed(actor, "set_theme_contributions")
-        set_theme_contributions(cursor(), actor, theme.id, project_ids=state.get(f"{prefix}-projects", []),
-                                measure_ids=state.get(f"{prefix}-measures", []), expected_version=theme.version)
-    except (NotAllowed, StaleEdit, DatabaseError, LookupError, ValueError) as exc:
-        text = _problem_text(exc) if isinstance(exc, (NotAllowed, StaleEdit, DatabaseError)) else t(
-            "themes.links_gone")
-        state[f"{prefix}-result"] = ("error", text)
-        state.pop(f"{prefix}-projects", None)  # filled again from what is stored
-        state.pop(f"{prefix}-measures", None)
+        saved = set_theme_contributions(cursor(), actor, theme.id, project_ids=projects, measure_ids=measures,
+                                        expected_version=state.get(f"{prefix}-version", theme.version))
+    except StaleEdit as exc:
+        state[f"{prefix}-version"] = exc.current_version
+        state[f"{prefix}-result"] = ("error", _problem_text(exc))
         return
-    state[f"{prefix}-result"] = ("saved", t("themes.links_saved", name=plain(theme.name, one_line=True)))
+    except (NotAllowed, DatabaseError) as exc:
+        state[f"{prefix}-result"] = ("error", _problem_text(exc))
+        return
+    except (LookupError, ValueError):
+        state[f"{prefix}-result"] = ("error", t("themes.links_gone"))
+        state.pop(f"{prefix}-version", None)  # filled again from what is stored
+        return
+    state[f"{prefix}-version"] = saved.version
+    state[f"{prefix}-base"] = (sorted(projects), sorted(measures))
+    state[f"{prefix}-result"] = ("saved", t("themes.links_saved", name=plain(saved.name, one_line=True)))
 
 
-def _contributions_form(cur, actor, theme: Theme, projects, contributing: list[int]) -> None:
+def _contributions_form(actor, theme: Theme, projects, contributing: list[int]) -> None:
     """Choose the projects and measures that contribute (leaders)."""
     if actor is None or not can(actor, "set_theme_contributions", Scope(theme_id=theme.id)):
         return
-    prefix, state = f"theme-links-{theme.id}", st.session_state
+    _contributions_part(theme, projects, contributing)
+
+
+@st.fragment
+def _contributions_part(theme: Theme, projects, contributing: list[int]) -> None:
+    """A fragment: picking a project, adding or removing a measure redraws this part only; a
+    save redraws the page (its lists of what contributes)."""
+    prefix, state, cur = _links(theme.id), st.session_state, cursor()
+    if _fragment_rerun() and (state.get(f"{prefix}-result") or ("",))[0] == "saved":
+        st.rerun(scope="app")
     result = state.pop(f"{prefix}-result", None)
     if result is not None and result[0] == "saved":
         st.success(result[1])
-    project_names = {p.id: p.title for p in projects}
-    titles = {p.id: p.title for p in projects}
-    measure_names = {m.id: f"{titles[m.project_id]} · {m.name}" for m in list_measures(cur)
-                     if m.project_id in titles}
-    stored = chosen_contributions(cur, theme.id)
-    if state.get(f"{prefix}-version") != theme.version:  # first view, or someone saved since
-        state[f"{prefix}-projects"] = [p for p in contributing if p in project_names]
-        state[f"{prefix}-measures"] = [m for m in stored.measure_ids if m in measure_names]
-        state[f"{prefix}-version"] = theme.version
+    project_names = distinct_names({p.id: p.title for p in projects})
+    keys = (f"{prefix}-projects", f"{prefix}-measures", f"{prefix}-base", f"{prefix}-version")
+    if any(key not in state for key in keys) or (
+            state[f"{prefix}-version"] != theme.version and not _unsaved(prefix)):  # someone saved since
+        _fill_contributions(cur, theme, set(project_names), contributing)
+    if any(p not in project_names for p in state[f"{prefix}-projects"]):
+        state[f"{prefix}-projects"] = [p for p in state[f"{prefix}-projects"] if p in project_names]
+    names = measure_names(cur, state[f"{prefix}-measures"])
+    chosen = [m for m in state[f"{prefix}-measures"] if m in names and names[m][0] in project_names]
+    state[f"{prefix}-measures"] = chosen
+
     with st.expander(t("themes.links_heading"), icon=":material/link:",
-                     expanded=result is not None or not contributing):
+                     expanded=result is not None or not contributing or _unsaved(prefix)):
         st.caption(t("themes.links_purpose"))
-        with st.form(prefix, border=False):
-            st.multiselect(t("themes.links_projects"), list(project_names), format_func=project_names.__getitem__,
-                           key=f"{prefix}-projects", placeholder=t("themes.links_none"))
-            st.multiselect(t("themes.links_measures"), list(measure_names), format_func=measure_names.__getitem__,
-                           key=f"{prefix}-measures", placeholder=t("themes.links_none"),
-                           help=t("themes.links_measures_help"))
-            st.form_submit_button(t("themes.links_save"), type="primary", on_click=_save_contributions,
-                                  args=(theme,))
-            if result is not None and result[0] == "error":
-                st.error(result[1])
+        st.multiselect(t("themes.links_projects"), list(project_names), format_func=project_names.__getitem__,
+                       key=f"{prefix}-projects", placeholder=t("themes.links_none"))
+
+        st.markdown(f"**{t('themes.links_measures')}**")
+        st.caption(t("themes.links_measures_help"))
+        if not chosen:
+            st.caption(t("themes.links_no_measures"))
+        for measure_id in chosen:
+            project_id, name = names[measure_id]
+            row = st.container(horizontal=True, vertical_alignment="center")
+            row.markdown(f"{plain(project_names[project_id], one_line=True)} · **{plain(name, one_line=True)}**")
+            row.button(t("themes.links_remove"), key=f"{prefix}-remove-{measure_id}", icon=":material/close:",
+                       type="tertiary", on_click=_remove_measure, args=(prefix, measure_id),
+                       help=t("themes.links_remove_help"))
+
+        with st.container(border=True):
+            st.markdown(f"**{t('themes.links_add_heading')}**")
+            picked = st.selectbox(t("themes.links_pick_project"), list(project_names),
+                                  format_func=project_names.__getitem__, index=None, key=f"{prefix}-pick-project",
+                                  placeholder=t("themes.links_pick_project_placeholder"),
+                                  on_change=_clear_pick, args=(prefix,))
+            if picked is not None:
+                offered = {m.id: m.name for m in list_measures(cur, project_id=picked) if m.id not in chosen}
+                picks = f"{prefix}-pick-measures"
+                if any(m not in offered for m in state.get(picks, [])):
+                    state[picks] = [m for m in state[picks] if m in offered]
+                if not offered:
+                    st.caption(t("themes.links_pick_none_left"))
+                else:
+                    st.multiselect(t("themes.links_pick_measures"), list(offered), format_func=offered.__getitem__,
+                                   key=picks, placeholder=t("themes.links_pick_measures_placeholder"))
+                    st.button(t("themes.links_add"), key=f"{prefix}-add", icon=":material/add:",
+                              on_click=_add_measures, args=(prefix,))
+
+        st.button(t("themes.links_save"), key=f"{prefix}-save", type="primary", on_click=_save_contributions,
+                  args=(theme,))
+        if _unsaved(prefix):
+            st.caption(t("themes.links_unsaved"))
+        if result is not None and result[0] == "error":
+            st.error(result[1])
 
 
 def _measure_line(measure, frame) -> str:
@@ -387,6 +493,6 @@ with st.container(border=True):
 _edit_form(actor, theme)
 _archive_control(actor, theme)
 
-_contributions_form(cur, actor, theme, projects, contributing)
+_contributions_form(actor, theme, projects, contributing)
 _contributing_projects(cur, theme, projects, contributing)
 _own_measures(cur, actor, theme)

@@ -126,6 +126,19 @@ def chosen_contributions(cur: Cursor, theme_id: int) -> Contributions:
     return Contributions(tuple(r[0] for r in projects), tuple(r[0] for r in measures))
 
 
+def measure_names(cur: Cursor, measure_ids: list[int]) -> dict[int, tuple[int, str]]:
+    """The live project measures among these ids: measure id -> (project id, name), for showing
+    the chosen ones without reading every measure of the region."""
+    if not measure_ids:
+        return {}
+    rows = cur.execute(
+        "SELECT id, project_id, name FROM measure WHERE id IN (SELECT unnest(CAST(? AS INTEGER[])))"
+        " AND project_id IS NOT NULL AND NOT archived",
+        [list(measure_ids)],
+    ).fetchall()
+    return {row[0]: (row[1], row[2]) for row in rows}
+
+
 def set_contributions(cur: Cursor, theme_id: int, project_ids: list[int], measure_ids: list[int], *,
                       expected_version: int | None = None) -> bool:
     """The theme's contributing projects and measures become exactly these (on the version of
