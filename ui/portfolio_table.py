@@ -2,8 +2,8 @@
 
 The evaluation (pdsa.portfolio.build_portfolio: every measure in one vectorised pass, the
 projects' facts and the filter lists) is cached for every session of this server under the
-database, the data version and the day. The data version is the newest audit event's id, read
-per run: every saving action writes one, on this server or on another one sharing the
+database, the data version and the day. The data version is the newest audit event's id (and
+the count of events just below it, for a save that commits late), read per run: every saving action writes one, on this server or on another one sharing the
 PostgreSQL database, so a save anywhere shows at the next run, and nothing else re-evaluates.
 A new version evaluates again only the measures whose points or settings changed.
 The table in the reader's language is cached beside it, so switching language only relabels.
@@ -49,7 +49,7 @@ _latest_lock = threading.Lock()
 
 
 @st.cache_resource(show_spinner=False, max_entries=2)
-def _evaluated(database_key: str, version: int, today: date) -> Portfolio:
+def _evaluated(database_key: str, version: tuple[int, int], today: date) -> Portfolio:
     """Shared by every session (read-only: callers never change it); one evaluation per key,
     starting from the newest one of the same database, so that only changed measures are
     evaluated again (pdsa.portfolio.build_portfolio)."""
@@ -134,7 +134,7 @@ def measure_link(project_id, theme_id, measure_id) -> str:
 
 
 @st.cache_resource(show_spinner=False, max_entries=4)
-def _shown(database_key: str, version: int, today: date, lang: str, _portfolio: Portfolio) -> pd.DataFrame:
+def _shown(database_key: str, version: tuple[int, int], today: date, lang: str, _portfolio: Portfolio) -> pd.DataFrame:
     """Every measure's row as the table shows it (texts in ``lang``), with the codes beside it
     that the filters and sorts use. Read-only, shared by every session."""
     m = _portfolio.measures

@@ -110,12 +110,22 @@ def chart_positions(cur: Cursor, points: pd.DataFrame) -> pd.DataFrame:
 # Trusted reads: the rows were validated when they were written, so they come back as plain
 # DataFrames (no models, no re-validation), each list in one query.
 
-def data_version(cur: Cursor) -> int:
-    """A number that changes whenever anything is saved, by this server or another: the newest
-    audit event's id (every saving action writes one). Read through the primary key's index,
-    so it costs next to nothing per page run."""
-    row = cur.execute("SELECT max(id) FROM audit_event").fetchone()
-    return int(row[0]) if row and row[0] is not None else 0
+LATE_COMMIT_WINDOW = 1000  # audit ids behind the newest in which a late commit is still noticed
+
+
+def data_version(cur: Cursor) -> tuple[int, int]:
+    """A value that changes whenever anything is saved, by this server or another: the newest
+    audit event's id (every saving action writes one), and how many events hold the ids just
+    below it. Ids are handed out when a save starts, not when it commits: a save that took id
+    100 and commits after one that took 101 leaves the newest id as it was, but adds a row
+    among the newest ids. Both are read through the primary key's index over at most
+    LATE_COMMIT_WINDOW rows, so it costs next to nothing per page run."""
+    row = cur.execute(
+        "SELECT max(id), count(*) FROM audit_event WHERE id > (SELECT max(id) FROM audit_event) - ?",
+        [LATE_COMMIT_WINDOW]).fetchone()
+    if not row or row[0] is None:
+        return (0, 0)
+    return (int(row[0]), int(row[1]))
 
 
 def _dates(frame: pd.DataFrame, *columns: str) -> pd.DataFrame:
