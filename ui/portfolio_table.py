@@ -3,8 +3,9 @@
 The evaluation (pdsa.portfolio.build_portfolio: every measure in one vectorised pass, the
 projects' facts and the filter lists) is cached for every session of this server under the
 database, the data version and the day. The data version is the newest audit event's id (and
-the count of events just below it, for a save that commits late), read per run: every saving action writes one, on this server or on another one sharing the
-PostgreSQL database, so a save anywhere shows at the next run, and nothing else re-evaluates.
+the count of events just below it, for a save that commits late), read per run: every saving
+action writes one, on this server or on another one sharing the PostgreSQL database, so a save
+anywhere shows at the next run, and nothing else re-evaluates.
 A new version evaluates again only the measures whose points or settings changed.
 The table in the reader's language is cached beside it, so switching language only relabels.
 """
