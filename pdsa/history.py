@@ -185,6 +185,59 @@ def iter_project_events(cur: Cursor, project_id: int, *, batch: int = 500) -> It
         before_id = events[-1].id
 
 
+# slice: theme history — a theme's own events: the theme row (created, name and goal edited,
+# contributions chosen, archived, restored), its own outcome measures (measure.theme_id) with
+# their data points (deleted ones too), weeks without events and import columns. The projects
+# that contribute tell their own history.
+_THEME_ROWS = """
+    SELECT 'theme' AS entity, id, name AS subject, CAST(NULL AS INTEGER) AS measure_id,
+           CAST(NULL AS VARCHAR) AS data_type, CAST(NULL AS VARCHAR) AS measure_period,
+           CAST(NULL AS DATE) AS point_period
+      FROM theme WHERE id = ?
+    UNION ALL
+    SELECT 'measure', id, name, id, data_type, period, NULL FROM measure WHERE theme_id = ?
+    UNION ALL
+    SELECT 'data_point', d.id, m.name, m.id, m.data_type, m.period, d.period
+      FROM data_point d JOIN measure m ON m.id = d.measure_id WHERE m.theme_id = ?
+    UNION ALL
+    SELECT 'data_point', e.entity_id, m.name, m.id, m.data_type, m.period, CAST(e.before ->> 'period' AS DATE)
+      FROM audit_event e JOIN measure m ON m.id = CAST(e.before ->> 'measure_id' AS INTEGER)
+     WHERE e.entity = 'data_point' AND e.action = 'delete' AND m.theme_id = ?
+    UNION ALL
+    SELECT 'no_event_period', n.id, m.name, m.id, m.data_type, 'week', n.period
+      FROM no_event_period n JOIN measure m ON m.id = n.measure_id WHERE m.theme_id = ?
+    UNION ALL
+    SELECT 'import_mapping', i.id, m.name, m.id, m.data_type, m.period, NULL
+      FROM import_mapping i JOIN measure m ON m.id = i.measure_id WHERE m.theme_id = ?
+"""
+_THEME_EVENTS = _PROJECT_EVENTS.replace(_PROJECT_ROWS, _THEME_ROWS)
+
+
+def theme_events(cur: Cursor, theme_id: int, *, before_id: int | None = None, limit: int = 500) -> list[HistoryEvent]:
+    """The theme's own events older than ``before_id`` (all when None), newest first, at most ``limit``."""
+    rows = cur.execute(_THEME_EVENTS, [theme_id] * _THEME_ROWS.count("?") + [before_id, before_id, limit]).fetchall()
+    return [
+        HistoryEvent(
+            id=r[0], happened_at=r[1], who=r[2], actor_id=r[3], entity=r[4], entity_id=r[5], action=r[6],
+            before=_json(r[7]), after=_json(r[8]), subject=r[9], measure_id=r[10], data_type=r[11],
+            measure_period=r[12], point_period=_day(r[13]),
+        )
+        for r in rows
+    ]
+
+
+def iter_theme_events(cur: Cursor, theme_id: int, *, batch: int = 500) -> Iterator[HistoryEvent]:
+    """Every event of the theme, newest first, read ``batch`` at a time."""
+    before_id = None
+    while True:
+        events = theme_events(cur, theme_id, before_id=before_id, limit=batch)
+        yield from events
+        if len(events) < batch:
+            return
+        before_id = events[-1].id
+# end slice: theme history
+
+
 # --- what changed ------------------------------------------------------------------------------
 
 # Bookkeeping, not something a person changes or wants to read about.
@@ -198,6 +251,7 @@ _FIELD_KEYS: dict[tuple[str, str], str] = {
     ("pdsa_cycle", "parent_id"): "previous_cycle",
     ("measure", "period"): "measure_period",
     ("measure", "unit"): "measure_unit",
+    ("theme", "goal"): "history_page.field_goal",  # slice: theme history
 }
 
 # (entity, column) -> the catalogue group that has words for its values
@@ -256,8 +310,10 @@ _NULL_IS_A_VALUE = frozenset({("measure", "chart")})
 
 
 def field_key(entity: str, column: str) -> str:
-    """The catalogue key that names a field in words: ``history.field.<key>``."""
-    return "history.field." + _FIELD_KEYS.get((entity, column), column)
+    """The catalogue key that names a field in words: ``history.field.<key>`` (or a whole key
+    of a slice's catalogue, when _FIELD_KEYS names one with a dot)."""
+    key = _FIELD_KEYS.get((entity, column), column)
+    return key if "." in key else "history.field." + key
 
 
 def _is_empty(value: Any) -> bool:
@@ -325,6 +381,16 @@ def project_history(cur: Cursor, project_id: int, *, limit: int) -> tuple[list[H
     """The newest ``limit`` lines of the project's history, and whether there are more."""
     entries = []
     for entry in history_entries(iter_project_events(cur, project_id)):
+        if len(entries) == limit:
+            return entries, True
+        entries.append(entry)
+    return entries, False
+
+
+def theme_history(cur: Cursor, theme_id: int, *, limit: int) -> tuple[list[HistoryEntry], bool]:  # slice: theme history
+    """The newest ``limit`` lines of the theme's history, and whether there are more."""
+    entries = []
+    for entry in history_entries(iter_theme_events(cur, theme_id)):
         if len(entries) == limit:
             return entries, True
         entries.append(entry)
@@ -552,6 +618,8 @@ class _Teller:
         if entity == "cycle_comment":  # slice: worksheet — a comment on a cycle, or the team's answer
             key = "worksheet.history_answered" if after.get("reply_to") else "worksheet.history_commented"
             return self.t(key, who=who, name=name, stage=self.coded("cycles", after.get("stage")))
+        if entity == "theme":  # slice: theme history
+            return self.t("history_page.created_theme", who=who, name=name)
         if entity in ("project", "change_idea", "pdsa_cycle"):
             return self.t(f"history.created_{entity}", who=who, name=name)
         return self.t("history.created_other", who=who, name=name)
@@ -615,6 +683,9 @@ class _Teller:
         if columns == {"archived"} and event.entity == "no_event_period":  # slice: no event this period
             key = "history_no_event_removed" if after.get("archived") else "history_no_event_restored"
             return self.t(f"measure_data.{key}", who=who, name=name, period=self.period(event, event.point_period))
+        if columns == {"archived"} and event.entity == "theme":  # slice: theme history
+            key = "history_page.theme_archived" if after.get("archived") else "history_page.theme_restored"
+            return self.t(key, who=who, name=name)
         if columns == {"archived"}:
             return self.t("history.archived" if after.get("archived") else "history.restored", who=who, name=name)
         if event.entity == "pdsa_cycle":
