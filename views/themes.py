@@ -300,6 +300,8 @@ def _save_contributions(theme: Theme) -> None:
         return
     state[f"{prefix}-version"] = saved.version
     state[f"{prefix}-base"] = (sorted(projects), sorted(measures))
+    state[f"{prefix}-pick-project"] = None  # the next measure is added from a fresh start
+    state[f"{prefix}-pick-measures"] = []
     state[f"{prefix}-result"] = ("saved", t("themes.links_saved", name=plain(saved.name, one_line=True)))
 
 
