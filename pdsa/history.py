@@ -6,6 +6,8 @@ values before and after. Here it is read back, never written:
 * :func:`iter_project_events` gathers the events of a project and of every row that belongs
   to it (team, progress scores, driver diagram, measures with their points and splits, PDSA
   cycles, observations, the problems linked to it), newest first, a batch at a time;
+* :func:`iter_theme_events` does the same for a theme: the theme row and its own outcome
+  measures with their points (:func:`theme_history` gives the page's lines);
 * :func:`history_entries` drops saves that changed nothing and puts the data points one
   person entered for one measure in one minute on one line;
 * :func:`sentence` tells an entry in the user's language ("Lene Thomsen changed the target of
@@ -210,7 +212,15 @@ _THEME_ROWS = """
     SELECT 'import_mapping', i.id, m.name, m.id, m.data_type, m.period, NULL
       FROM import_mapping i JOIN measure m ON m.id = i.measure_id WHERE m.theme_id = ?
 """
-_THEME_EVENTS = _PROJECT_EVENTS.replace(_PROJECT_ROWS, _THEME_ROWS)
+_THEME_EVENTS = f"""
+    SELECT e.id, e.happened_at, e.who, e.actor_id, e.entity, e.entity_id, e.action, e.before, e.after,
+           r.subject, r.measure_id, r.data_type, r.measure_period, r.point_period
+      FROM audit_event e
+      JOIN ({_THEME_ROWS}) r ON r.entity = e.entity AND r.id = e.entity_id
+     WHERE CAST(? AS INTEGER) IS NULL OR e.id < ?
+     ORDER BY e.id DESC
+     LIMIT ?
+"""
 
 
 def theme_events(cur: Cursor, theme_id: int, *, before_id: int | None = None, limit: int = 500) -> list[HistoryEvent]:

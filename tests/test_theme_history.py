@@ -117,6 +117,21 @@ def test_a_deleted_point_of_a_themes_measure_stays_in_its_history(db, theme_work
     assert line.replace("\\", "") == "Hanne Dalgaard deleted the data point Jan 2026 of *Andel, der føler sig trygge*"
 
 
+def test_a_week_without_events_on_a_themes_measure_is_told(db, theme_worked_on, fmt):
+    theme, _, _, other = theme_worked_on
+    falls = actions.define_measure(db, LEADER, Measure(
+        theme_id=theme.id, name="Dage mellem fald", kind="balancing", data_type="days_between", period="day"))
+    actions.record_no_event_period(db, LEADER, falls.id, date(2026, 11, 23), today=date(2026, 12, 2))
+    entries, _ = theme_history(db, theme.id, limit=2)
+    lines = [line.replace("\\", "") for line in told(db, entries, "da", fmt)]
+    assert lines == [
+        translate("da", "measure_data.history_no_event", who="Hanne Dalgaard", name="Dage mellem fald",
+                  period="uge 48 2026"),
+        "Hanne Dalgaard tilføjede indikatoren *Dage mellem fald* (Ulempeindikator)",
+    ]
+    assert all(e.newest.entity != "no_event_period" for e in theme_history(db, other.id, limit=100)[0])
+
+
 def test_the_themes_history_is_read_a_batch_at_a_time_and_paged(db, theme_worked_on):
     theme, _, _, _ = theme_worked_on
     whole = [e.id for e in iter_theme_events(db, theme.id, batch=100_000)]
