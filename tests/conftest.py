@@ -3,6 +3,8 @@
 ``db``      a cursor on a new, migrated DuckDB file of its own (one per test).
 ``demo_db`` a cursor on a database holding the demo. The demo is loaded once per test
             session and each test gets its own copy of the file, so a test may change it.
+``demo_copy`` the path of a test's own copy of the demo DuckDB file, for page (AppTest) and
+            command-line tests, with ``read_from(path, read)`` to look at what was stored.
 ``add_edge_case_measures(cur)`` adds measures the demo lacks (several splits, Making Data
             Count with exclusions and an outlier, days between events, a lone first event).
 """
@@ -169,6 +171,31 @@ def demo_db(request, engine, demo_db_file, tmp_path):
     yield cur
     cur.close()
     con.close()
+
+
+@pytest.fixture
+def demo_copy(demo_db_file, tmp_path) -> Path:
+    """The path of this test's own copy of the demo DuckDB file, for page tests (AppTest) and
+    command-line tests.
+
+    A page (or ``python -m pdsa``) is given a database path (``PDSA_DB``, ``--db``), not a
+    cursor, and opens and closes the file itself, so these tests take a path rather than
+    ``demo_db``; the copy is theirs to change. DuckDB only: store and action tests cover both
+    engines through ``demo_db``. One fixture here rather than a copy in each test file; read
+    what a page stored with ``read_from(demo_copy, read)``."""
+    path = tmp_path / "demo-copy.duckdb"
+    shutil.copyfile(demo_db_file, path)
+    return path
+
+
+def read_from(path: Path, read):
+    """Open the DuckDB file at ``path``, return ``read(cursor)`` and close the file again, so
+    the test leaves no connection open on the file the page uses."""
+    con = connect(path)
+    try:
+        return read(con.cursor())
+    finally:
+        con.close()
 
 
 def add_edge_case_measures(db):

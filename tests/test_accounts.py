@@ -115,25 +115,21 @@ def _sso_app(monkeypatch, path, sub: str, **claims):
     return at
 
 
-def test_an_unknown_identity_waits_and_gets_access_when_an_administrator_grants_it(monkeypatch, demo_db_file, tmp_path):
-    import shutil
-
+def test_an_unknown_identity_waits_and_gets_access_when_an_administrator_grants_it(monkeypatch, demo_copy):
     from pdsa.core.db import connect
 
-    path = tmp_path / "sso.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    at = _sso_app(monkeypatch, path, "karen-1", name="Karen Kirurg")
+    at = _sso_app(monkeypatch, demo_copy, "karen-1", name="Karen Kirurg")
     at.run()
     assert not at.exception, at.exception
     assert any("does not know you yet" in i.value for i in at.info), "the unknown identity is told to ask"
     assert not at.metric, "and sees no project data"
-    con = connect(path)
+    con = connect(demo_copy)
     [waiting] = users.waiting_identities(con.cursor())
     assert (waiting.subject, waiting.display_name) == ("karen-1", "Karen Kirurg")
     granted = actions.grant_identity(con.cursor(), ADMIN, waiting.issuer, waiting.subject, roles={"staff"})
     con.close()
     assert granted.roles == frozenset({"staff"})
-    at = _sso_app(monkeypatch, path, "karen-1", name="Karen Kirurg")
+    at = _sso_app(monkeypatch, demo_copy, "karen-1", name="Karen Kirurg")
     at.run()
     assert not at.exception, at.exception
     at.switch_page("views/overview.py").run()  # signed in, the home page comes first

@@ -16,24 +16,20 @@ def test_only_administrators_reach_the_page(monkeypatch, demo_db_file):
         at.switch_page("views/admin.py")  # not in a team lead's navigation at all
 
 
-def test_an_administrator_gives_roles_access_and_takes_a_backup(monkeypatch, demo_db_file, tmp_path):
-    import shutil
-
-    path = tmp_path / "admin.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    con = connect(path)
+def test_an_administrator_gives_roles_access_and_takes_a_backup(monkeypatch, demo_copy):
+    con = connect(demo_copy)
     with acting_as(Author(None, "test")):
         add_waiting_identity(con.cursor(), "https://login.example", "abc", "Karen Kirurg", "karen@example.dk")
     con.close()
-    at = open_page(monkeypatch, path, "views/admin.py", "en")
+    at = open_page(monkeypatch, demo_copy, "views/admin.py", "en")
     assert not at.exception, at.exception
-    reader = user_id(path, "demo-reader")
+    reader = user_id(demo_copy, "demo-reader")
     at.multiselect(key=f"roles-{reader}").select("staff").run()
     assert at.success[0].value == "The roles are saved."
     at.multiselect(key="grant-https://login.example-abc").select("leader")
     at.button(key="grant-https://login.example-abc-button").click().run()
     assert at.success[0].value == "Access is given."
-    con = connect(path)
+    con = connect(demo_copy)
     cur = con.cursor()
     assert find_user(cur, "demo-reader").roles == frozenset({"reader", "staff"})
     assert find_user(cur, "sso-abc").roles == frozenset({"leader"})

@@ -12,7 +12,6 @@ Danish.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, timedelta
 
 import pytest
@@ -20,10 +19,10 @@ from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 from test_pages import open_page
 
+from conftest import read_from
 import actions
 from actions import Actor, NotAllowed, StaleEdit
 from pdsa.core.audit import list_events
-from pdsa.core.db import connect
 from pdsa.models import Measure
 from pdsa.store.measures import get_measure, list_data_points, list_measures
 from pdsa.store.projects import list_projects
@@ -136,21 +135,6 @@ def test_a_reader_may_not_save_data_or_edit_a_measure(demo_db):
 # --- the page (AppTest) --------------------------------------------------------------------------
 
 
-@pytest.fixture
-def page_db(demo_db_file, tmp_path):
-    path = tmp_path / "measure-data.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
-
-
-def _read(path, read):
-    con = connect(path)
-    try:
-        return read(con.cursor())
-    finally:
-        con.close()
-
-
 def _open_project(monkeypatch, path, title_start: str = "Hoftebrud – smertefri", user: str = "demo-admin") -> AppTest:
     """The project's page on its Indikatorer tab (the page draws only the open tab)."""
     at = open_page(monkeypatch, path, "views/projects.py", "da", user=user)
@@ -163,7 +147,7 @@ def _open_project(monkeypatch, path, title_start: str = "Hoftebrud – smertefri
 
 
 def _project_id(path) -> int:
-    return _read(path, lambda cur: _project(cur).id)
+    return read_from(path, lambda cur: _project(cur).id)
 
 
 def _define(at: AppTest, project_id: int, **fields) -> None:
@@ -188,7 +172,7 @@ def _errors(at: AppTest) -> list[str]:
 
 
 def _measure_named(path, project_id: int, name: str) -> Measure | None:
-    return next((m for m in _read(path, lambda cur: list_measures(cur, project_id=project_id)) if m.name == name), None)
+    return next((m for m in read_from(path, lambda cur: list_measures(cur, project_id=project_id)) if m.name == name), None)
 
 
 def _points_on_chart(at: AppTest, name: str) -> int:
@@ -200,36 +184,36 @@ def _points_on_chart(at: AppTest, name: str) -> int:
     return int(values["y"].notna().sum())
 
 
-def test_a_team_defines_a_measure_and_sees_its_card(monkeypatch, page_db):
-    project_id = _project_id(page_db)
-    at = _open_project(monkeypatch, page_db)
+def test_a_team_defines_a_measure_and_sees_its_card(monkeypatch, demo_copy):
+    project_id = _project_id(demo_copy)
+    at = _open_project(monkeypatch, demo_copy)
     _define(at, project_id, name="Ventetid på smertestillende", kind="process", data_type="continuous",
             period="week", direction="down", unit="minutter", target="7,5", definition="Minutter fra ankomst til første dosis",
             numerator_definition="", data_source="Akutjournalen", collection_frequency="Hver mandag")
     assert "“Ventetid på smertestillende” er oprettet. Indtast data i tabellen på indikatorens kort nedenfor." in [
         s.value for s in at.success]
-    measure = _measure_named(page_db, project_id, "Ventetid på smertestillende")
+    measure = _measure_named(demo_copy, project_id, "Ventetid på smertestillende")
     assert measure.target == 7.5 and measure.direction == "down" and measure.data_source == "Akutjournalen"
     assert any(c.value.startswith("### ") or "Ventetid på smertestillende" in c.value for c in at.markdown)
     assert at.text_input(key=f"measure-new-{project_id}-name").value == ""  # ready for the next one
     assert f"data-save-{measure.id}" in [b.key for b in at.button]  # its data table waits on its card
 
 
-def test_a_bad_field_is_named_next_to_it_and_nothing_is_saved(monkeypatch, page_db):
-    project_id = _project_id(page_db)
-    at = _open_project(monkeypatch, page_db)
-    before = len(_read(page_db, lambda cur: list_measures(cur, project_id=project_id)))
+def test_a_bad_field_is_named_next_to_it_and_nothing_is_saved(monkeypatch, demo_copy):
+    project_id = _project_id(demo_copy)
+    at = _open_project(monkeypatch, demo_copy)
+    before = len(read_from(demo_copy, lambda cur: list_measures(cur, project_id=project_id)))
     _define(at, project_id, name="Dage mellem fald", data_type="days_between", period="week", target="abc")
     errors = _errors(at)
     assert any("Periode" in e and "pr. hændelsesdato" in e for e in errors), errors
     assert any("Mål" in e and "skal være et tal" in e for e in errors), errors
-    assert len(_read(page_db, lambda cur: list_measures(cur, project_id=project_id))) == before
+    assert len(read_from(demo_copy, lambda cur: list_measures(cur, project_id=project_id))) == before
     assert at.text_input(key=f"measure-new-{project_id}-name").value == "Dage mellem fald"  # the input is kept
     _define(at, project_id, name=f"Fald hos {CPR}", period="day", target="")
     assert any("CPR-nummer" in e for e in _errors(at)) and not any(CPR in e for e in _errors(at))
 
 
-def test_the_empty_measures_tab_points_at_the_form(monkeypatch, page_db):
+def test_the_empty_measures_tab_points_at_the_form(monkeypatch, demo_copy):
     from pdsa.models import Project
 
     def empty_project(cur):
@@ -238,8 +222,8 @@ def test_the_empty_measures_tab_points_at_the_form(monkeypatch, page_db):
             title="Aaa tomt projekt", pathway_id=project.pathway_id, aim_what="a", aim_how_much="b",
             aim_by_when=date(2027, 1, 1), start_date=date(2026, 1, 1))).id
 
-    project_id = _read(page_db, empty_project)
-    at = _open_project(monkeypatch, page_db, "Aaa tomt projekt")
+    project_id = read_from(demo_copy, empty_project)
+    at = _open_project(monkeypatch, demo_copy, "Aaa tomt projekt")
     assert any("“Ny indikator” ovenfor" in i.value for i in at.info)
     assert at.text_input(key=f"measure-new-{project_id}-name") is not None
 
@@ -251,23 +235,23 @@ def _enter(at: AppTest, measure_id: int, *, edited=None, added=None, deleted=Non
     assert not at.exception, at.exception
 
 
-def test_five_rows_entered_in_the_table_are_saved_and_drawn(monkeypatch, page_db):
-    project_id = _project_id(page_db)
-    measure = _read(page_db, lambda cur: _new(cur, name="Minutter til smertestillende"))
-    at = _open_project(monkeypatch, page_db)
+def test_five_rows_entered_in_the_table_are_saved_and_drawn(monkeypatch, demo_copy):
+    project_id = _project_id(demo_copy)
+    measure = read_from(demo_copy, lambda cur: _new(cur, name="Minutter til smertestillende"))
+    at = _open_project(monkeypatch, demo_copy)
     rows = [{"period": d.isoformat(), "value": v, "note": None, "excluded": False}
             for d, v in zip(MONDAYS, ["12", "7,5", "9", "11", "8,25"])]
     _enter(at, measure.id, added=rows)
     assert "Data er gemt: 5 rækker tilføjet. Diagrammet er opdateret." in [s.value for s in at.success]
-    assert [p.value for p in _read(page_db, lambda cur: list_data_points(cur, measure.id))] == [12, 7.5, 9, 11, 8.25]
+    assert [p.value for p in read_from(demo_copy, lambda cur: list_data_points(cur, measure.id))] == [12, 7.5, 9, 11, 8.25]
     assert _points_on_chart(at, "Minutter til smertestillende") == 5
     # the table shows them again, as the user's language writes them
     assert project_id
 
 
-def test_a_wrong_row_is_named_by_its_period_and_field_and_nothing_is_saved(monkeypatch, page_db):
-    measure = _read(page_db, lambda cur: _new(cur, name="Minutter til smertestillende"))
-    at = _open_project(monkeypatch, page_db)
+def test_a_wrong_row_is_named_by_its_period_and_field_and_nothing_is_saved(monkeypatch, demo_copy):
+    measure = read_from(demo_copy, lambda cur: _new(cur, name="Minutter til smertestillende"))
+    at = _open_project(monkeypatch, demo_copy)
     _enter(at, measure.id, added=[
         {"period": MONDAYS[0].isoformat(), "value": "12"},
         {"period": MONDAYS[1].isoformat(), "value": "abc"},
@@ -277,19 +261,19 @@ def test_a_wrong_row_is_named_by_its_period_and_field_and_nothing_is_saved(monke
     assert any("uge 3 2026" in e and "Værdi" in e and "skal være et tal" in e for e in errors), errors
     assert any("uge 4 2026" in e and "Note" in e and "CPR-nummer" in e for e in errors), errors
     assert not any(CPR in e for e in errors)
-    assert _read(page_db, lambda cur: list_data_points(cur, measure.id)) == []
+    assert read_from(demo_copy, lambda cur: list_data_points(cur, measure.id)) == []
 
 
-def test_an_edit_is_kept_in_the_history_and_deleting_asks_first(monkeypatch, page_db):
-    measure = _read(page_db, lambda cur: _new(cur, name="Minutter til smertestillende"))
-    _read(page_db, lambda cur: actions.save_data_points(cur, ADMIN, measure.id, added=[
+def test_an_edit_is_kept_in_the_history_and_deleting_asks_first(monkeypatch, demo_copy):
+    measure = read_from(demo_copy, lambda cur: _new(cur, name="Minutter til smertestillende"))
+    read_from(demo_copy, lambda cur: actions.save_data_points(cur, ADMIN, measure.id, added=[
         {"period": d, "value": 10 + k} for k, d in enumerate(MONDAYS[:5])]))
-    at = _open_project(monkeypatch, page_db)
+    at = _open_project(monkeypatch, demo_copy)
     _enter(at, measure.id, edited={0: {"value": "7,5"}})
     assert "Data er gemt: 1 række ændret. Diagrammet er opdateret." in [s.value for s in at.success]
-    points = _read(page_db, lambda cur: list_data_points(cur, measure.id))
+    points = read_from(demo_copy, lambda cur: list_data_points(cur, measure.id))
     assert points[0].value == 7.5
-    history = open_page(monkeypatch, page_db, "views/history.py", "da")
+    history = open_page(monkeypatch, demo_copy, "views/history.py", "da")
     choices = history.selectbox(key="project").options if "project" in [s.key for s in history.selectbox] else []
     if choices:
         history.selectbox(key="project").select_index(
@@ -299,42 +283,42 @@ def test_an_edit_is_kept_in_the_history_and_deleting_asks_first(monkeypatch, pag
 
     _enter(at, measure.id, deleted=[1], generation=1)
     assert any("Slette datapunktet for uge 3 2026?" in w.value for w in at.warning)
-    assert len(_read(page_db, lambda cur: list_data_points(cur, measure.id))) == 5  # asked, nothing deleted yet
+    assert len(read_from(demo_copy, lambda cur: list_data_points(cur, measure.id))) == 5  # asked, nothing deleted yet
     at.button(key=f"data-delete-yes-{measure.id}").click().run()
     assert "Data er gemt: 1 række slettet. Diagrammet er opdateret." in [s.value for s in at.success]
-    assert [p.period for p in _read(page_db, lambda cur: list_data_points(cur, measure.id))] == [
+    assert [p.period for p in read_from(demo_copy, lambda cur: list_data_points(cur, measure.id))] == [
         MONDAYS[0], *MONDAYS[2:5]]
 
 
-def test_a_proportion_takes_numerator_and_denominator_and_a_reader_sees_no_form(monkeypatch, page_db):
-    measure = _read(page_db, lambda cur: _new(cur, name="Andel med smertescore", data_type="proportion"))
-    at = _open_project(monkeypatch, page_db)
+def test_a_proportion_takes_numerator_and_denominator_and_a_reader_sees_no_form(monkeypatch, demo_copy):
+    measure = read_from(demo_copy, lambda cur: _new(cur, name="Andel med smertescore", data_type="proportion"))
+    at = _open_project(monkeypatch, demo_copy)
     _enter(at, measure.id, added=[{"period": MONDAYS[0].isoformat(), "numerator": "12", "denominator": "10"}])
     assert any("uge 2 2026" in e and "tælleren er større end nævneren" in e for e in _errors(at)), _errors(at)
     _enter(at, measure.id, added=[{"period": MONDAYS[0].isoformat(), "numerator": "8", "denominator": "10"}])
-    assert [(p.numerator, p.denominator) for p in _read(page_db, lambda cur: list_data_points(cur, measure.id))] == [
+    assert [(p.numerator, p.denominator) for p in read_from(demo_copy, lambda cur: list_data_points(cur, measure.id))] == [
         (8, 10)]
 
 
-def test_events_are_entered_as_dates_in_the_table(monkeypatch, page_db):
-    measure = _read(page_db, lambda cur: _new(cur, name="Dage mellem fald", data_type="days_between", period="day"))
-    at = _open_project(monkeypatch, page_db)
+def test_events_are_entered_as_dates_in_the_table(monkeypatch, demo_copy):
+    measure = read_from(demo_copy, lambda cur: _new(cur, name="Dage mellem fald", data_type="days_between", period="day"))
+    at = _open_project(monkeypatch, demo_copy)
     _enter(at, measure.id, added=[{"period": d} for d in ("2026-01-03", "2026-01-10", "2026-01-24")])
     assert "Data er gemt: 3 rækker tilføjet. Diagrammet er opdateret." in [s.value for s in at.success]
     assert _points_on_chart(at, "Dage mellem fald") == 2  # days between three events
 
 
-def test_an_edit_of_the_definition_on_an_old_version_keeps_the_input(monkeypatch, page_db):
-    measure = _read(page_db, lambda cur: _new(cur, name="Minutter til smertestillende"))
-    at = _open_project(monkeypatch, page_db)
+def test_an_edit_of_the_definition_on_an_old_version_keeps_the_input(monkeypatch, demo_copy):
+    measure = read_from(demo_copy, lambda cur: _new(cur, name="Minutter til smertestillende"))
+    at = _open_project(monkeypatch, demo_copy)
     prefix = f"measure-edit-{measure.id}"
-    _read(page_db, lambda cur: actions.update_measure(cur, BO, get_measure(cur, measure.id).model_copy(
+    read_from(demo_copy, lambda cur: actions.update_measure(cur, BO, get_measure(cur, measure.id).model_copy(
         update={"unit": "min"})))
     at.text_input(key=f"{prefix}-name").input("Minutter fra ankomst")
     next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{prefix}-")).click().run()
     assert any("Bo gemte ændringer i indikatoren" in e for e in _errors(at)), _errors(at)
     assert at.text_input(key=f"{prefix}-name").value == "Minutter fra ankomst"
-    assert _read(page_db, lambda cur: get_measure(cur, measure.id)).name == "Minutter til smertestillende"
+    assert read_from(demo_copy, lambda cur: get_measure(cur, measure.id)).name == "Minutter til smertestillende"
     next(b for b in at.button if b.key and b.key.startswith(f"FormSubmitter:{prefix}-")).click().run()
     assert "Indikatoren “Minutter fra ankomst” er gemt." in [s.value for s in at.success]
 
@@ -462,16 +446,16 @@ def _danish_week(day: date) -> str:
     return f"uge {week} {year}"
 
 
-def test_a_team_records_a_quiet_week_and_the_home_page_stops_asking(monkeypatch, page_db):
+def test_a_team_records_a_quiet_week_and_the_home_page_stops_asking(monkeypatch, demo_copy):
     this_week = date.today() - timedelta(days=date.today().weekday())
     last_week = this_week - timedelta(weeks=1)
-    falls = _read(page_db, lambda cur: _new(cur, name="Dage mellem fald på sengeafsnittet", data_type="days_between",
+    falls = read_from(demo_copy, lambda cur: _new(cur, name="Dage mellem fald på sengeafsnittet", data_type="days_between",
                                             period="day"))
-    _read(page_db, lambda cur: actions.save_data_points(cur, ADMIN, falls.id, added=[
+    read_from(demo_copy, lambda cur: actions.save_data_points(cur, ADMIN, falls.id, added=[
         {"period": this_week - timedelta(weeks=5)}]))
-    assert "Dage mellem fald på sengeafsnittet" in _home_links(monkeypatch, page_db)  # quiet for weeks: checked?
+    assert "Dage mellem fald på sengeafsnittet" in _home_links(monkeypatch, demo_copy)  # quiet for weeks: checked?
 
-    at = _open_project(monkeypatch, page_db, user="demo-member")
+    at = _open_project(monkeypatch, demo_copy, user="demo-member")
     weeks = at.selectbox(key=f"no-event-week-{falls.id}")
     assert weeks.options[:2] == [f"{_danish_week(this_week)} (denne uge)", _danish_week(last_week)]
     weeks.set_value(last_week).run()
@@ -483,10 +467,10 @@ def test_a_team_records_a_quiet_week_and_the_home_page_stops_asking(monkeypatch,
     shown = [m.value for m in at.markdown]
     assert f"Ingen hændelser i {_danish_week(last_week)} · :gray[registreret af Søren Holst]" in shown, shown
     assert _danish_week(last_week) not in at.selectbox(key=f"no-event-week-{falls.id}").options  # recorded
-    assert "Dage mellem fald på sengeafsnittet" not in _home_links(monkeypatch, page_db)
+    assert "Dage mellem fald på sengeafsnittet" not in _home_links(monkeypatch, demo_copy)
 
     # taken back: it asks first, then the home page asks again; Undo records the week once more
-    [entry] = _read(page_db, lambda cur: __import__("pdsa.store.events", fromlist=["x"]).list_no_event_periods(
+    [entry] = read_from(demo_copy, lambda cur: __import__("pdsa.store.events", fromlist=["x"]).list_no_event_periods(
         cur, falls.id))
     at.button(key=f"no-event-remove-{entry.id}").click().run()
     assert [w.value for w in at.warning] == [
@@ -494,24 +478,24 @@ def test_a_team_records_a_quiet_week_and_the_home_page_stops_asking(monkeypatch,
     at.button(key=f"no-event-remove-yes-{falls.id}").click().run()
     assert not at.exception, at.exception
     assert f"»Ingen hændelser i {_danish_week(last_week)}« er fjernet." in [s.value for s in at.success]
-    assert "Dage mellem fald på sengeafsnittet" in _home_links(monkeypatch, page_db)
+    assert "Dage mellem fald på sengeafsnittet" in _home_links(monkeypatch, demo_copy)
     at.button(key=f"no-event-undo-{falls.id}").click().run()
     assert f"Registreret: ingen hændelser i {_danish_week(last_week)}." in [s.value for s in at.success]
-    assert "Dage mellem fald på sengeafsnittet" not in _home_links(monkeypatch, page_db)
+    assert "Dage mellem fald på sengeafsnittet" not in _home_links(monkeypatch, demo_copy)
 
 
-def test_a_week_with_an_event_is_not_offered_and_a_reader_sees_the_quiet_weeks(monkeypatch, page_db):
+def test_a_week_with_an_event_is_not_offered_and_a_reader_sees_the_quiet_weeks(monkeypatch, demo_copy):
     this_week = date.today() - timedelta(days=date.today().weekday())
-    falls = _read(page_db, lambda cur: _new(cur, name="Dage mellem fald", data_type="days_between", period="day"))
-    _read(page_db, lambda cur: actions.save_data_points(cur, ADMIN, falls.id, added=[
+    falls = read_from(demo_copy, lambda cur: _new(cur, name="Dage mellem fald", data_type="days_between", period="day"))
+    read_from(demo_copy, lambda cur: actions.save_data_points(cur, ADMIN, falls.id, added=[
         {"period": this_week - timedelta(weeks=1)}]))
-    _read(page_db, lambda cur: actions.record_no_event_period(cur, ADMIN, falls.id, this_week - timedelta(weeks=2)))
-    at = _open_project(monkeypatch, page_db)
+    read_from(demo_copy, lambda cur: actions.record_no_event_period(cur, ADMIN, falls.id, this_week - timedelta(weeks=2)))
+    at = _open_project(monkeypatch, demo_copy)
     offered = at.selectbox(key=f"no-event-week-{falls.id}").options
     assert len(offered) == 6 and _danish_week(this_week - timedelta(weeks=1)) not in offered
     assert _danish_week(this_week - timedelta(weeks=2)) not in offered
 
-    reader = _open_project(monkeypatch, page_db, user="demo-reader")
+    reader = _open_project(monkeypatch, demo_copy, user="demo-reader")
     assert not [b for b in reader.button if (b.key or "").startswith("no-event-")]
     assert f"Ingen hændelser i {_danish_week(this_week - timedelta(weeks=2))} · :gray[registreret af Anna]" in [
         m.value for m in reader.markdown]

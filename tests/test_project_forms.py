@@ -7,13 +7,13 @@ on a copy of the demo and read the database afterwards."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, timedelta
 from functools import partial
 
 import pytest
 from pydantic import ValidationError
 
+from conftest import read_from
 import actions
 from actions import Actor, NotAllowed, StaleEdit
 from actions.accounts import actor_for
@@ -207,21 +207,6 @@ def open_page(monkeypatch, db_path, page, language, user="demo-admin"):
     return _open_page(monkeypatch, db_path, page, language, user=user)
 
 
-@pytest.fixture
-def demo_copy(demo_db_file, tmp_path):
-    path = tmp_path / "projects.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
-
-
-def _read(path, read):
-    con = connect(path)
-    try:
-        return read(con.cursor())
-    finally:
-        con.close()
-
-
 def _fill_new(at, **values):
     for name, value in values.items():
         widget = {"title": at.text_input, "aim_what": at.text_input, "aim_how_much": at.text_input,
@@ -244,38 +229,38 @@ def _shown(at) -> str:
 def test_a_new_project_with_its_aim_is_saved_and_shown(monkeypatch, demo_copy):
     at = open_page(monkeypatch, demo_copy, "views/projects.py", "en")
     assert not at.exception, at.exception
-    pathway = _read(demo_copy, lambda c: list_pathways(c)[0])
+    pathway = read_from(demo_copy, lambda c: list_pathways(c)[0])
     deadline = date.today() + timedelta(days=300)
     _fill_new(at, title="Faster discharge letters", pathway_id=pathway.id, aim_what="Discharge letters sent the same day",
               aim_how_much="from 55 % to 90 %", aim_by_when=deadline)
     _submit(at, "Create the project")
     assert at.success[0].value == "The project “Faster discharge letters” is created."
     assert not at.warning, "a sharp aim gets no warning"
-    saved = _read(demo_copy, lambda c: next(p for p in list_projects(c) if p.title == "Faster discharge letters"))
+    saved = read_from(demo_copy, lambda c: next(p for p in list_projects(c) if p.title == "Faster discharge letters"))
     assert at.selectbox(key="project").value == saved.id
     assert at.query_params["project"] == [str(saved.id)] or at.query_params["project"] == str(saved.id)
     assert translate("en", "projects.aim_sentence", what=plain("Discharge letters sent the same day"),
                      how_much=plain("from 55 % to 90 %"), by_when=deadline.isoformat()) in _shown(at)
-    lead = _read(demo_copy, lambda c: get_project(c, saved.id).team)
+    lead = read_from(demo_copy, lambda c: get_project(c, saved.id).team)
     assert [m.role for m in lead] == ["lead"], "whoever starts a project becomes its lead"
 
 
 def test_a_vague_aim_gets_warnings_but_is_saved(monkeypatch, demo_copy):
     at = open_page(monkeypatch, demo_copy, "views/projects.py", "da")
-    pathway = _read(demo_copy, lambda c: list_pathways(c)[0])
+    pathway = read_from(demo_copy, lambda c: list_pathways(c)[0])
     _fill_new(at, title="Bedre overgange", pathway_id=pathway.id, aim_what="Bedre overgange mellem sektorer",
               aim_how_much="markant bedre", start_date=date(2020, 1, 1), aim_by_when=date(2021, 1, 1))
     _submit(at, "Opret projektet")
     assert at.success[0].value == "Projektet »Bedre overgange« er oprettet."
     warning = at.warning[0].value
     assert "Der står intet tal" in warning and "allerede passeret" in warning
-    assert _read(demo_copy, lambda c: [p for p in list_projects(c) if p.title == "Bedre overgange"])
+    assert read_from(demo_copy, lambda c: [p for p in list_projects(c) if p.title == "Bedre overgange"])
 
 
 def test_a_missing_title_is_said_next_to_the_field_and_nothing_is_saved(monkeypatch, demo_copy):
     at = open_page(monkeypatch, demo_copy, "views/projects.py", "en")
-    before = _read(demo_copy, lambda c: len(list_projects(c, include_archived=True)))
-    pathway = _read(demo_copy, lambda c: list_pathways(c)[0])
+    before = read_from(demo_copy, lambda c: len(list_projects(c, include_archived=True)))
+    pathway = read_from(demo_copy, lambda c: list_pathways(c)[0])
     _fill_new(at, pathway_id=pathway.id, aim_what="Something", aim_how_much="10 %",
               aim_by_when=date.today() + timedelta(days=100))
     _submit(at, "Create the project")
@@ -284,12 +269,12 @@ def test_a_missing_title_is_said_next_to_the_field_and_nothing_is_saved(monkeypa
     assert error.value == translate("en", "error.missing")
     assert _next_to(at, error) == "new-project-title", "the message sits right under the title field"
     assert at.text_input(key="new-project-aim_what").value == "Something", "the input is kept"
-    assert _read(demo_copy, lambda c: len(list_projects(c, include_archived=True))) == before
+    assert read_from(demo_copy, lambda c: len(list_projects(c, include_archived=True))) == before
 
 
 def test_a_project_made_from_a_problem_links_it(monkeypatch, demo_copy):
-    hip = _read(demo_copy, _hip)
-    problem = _read(demo_copy, lambda c: actions.register_problem(c, ADMIN, Problem(
+    hip = read_from(demo_copy, _hip)
+    problem = read_from(demo_copy, lambda c: actions.register_problem(c, ADMIN, Problem(
         title="Lang ventetid på smertestillende", pathway_id=hip.pathway_id, source="complaint",
         reported_on=date(2026, 11, 1))))
     monkeypatch.setenv("PDSA_DB", str(demo_copy))
@@ -304,7 +289,7 @@ def test_a_project_made_from_a_problem_links_it(monkeypatch, demo_copy):
     _submit(at, "Opret projektet")
     assert at.success[0].value.startswith("Projektet »Lang ventetid på smertestillende« er oprettet.")
     assert "1 problem er knyttet til projektet." in at.success[0].value
-    linked = _read(demo_copy, lambda c: get_problem(c, problem.id).project_ids)
+    linked = read_from(demo_copy, lambda c: get_problem(c, problem.id).project_ids)
     assert len(linked) == 1
     assert at.selectbox(key="project").value == linked[0]
     assert "new_from_problem" not in at.query_params
@@ -312,27 +297,27 @@ def test_a_project_made_from_a_problem_links_it(monkeypatch, demo_copy):
 
 def test_a_stale_edit_says_who_saved_first_and_keeps_the_input(monkeypatch, demo_copy):
     at = open_page(monkeypatch, demo_copy, "views/projects.py", "en")
-    hip = _read(demo_copy, _hip)
+    hip = read_from(demo_copy, _hip)
     at.selectbox(key="project").set_value(hip.id).run()
     key = f"edit-project-{hip.id}"
     assert at.text_input(key=f"{key}-title").value == hip.title
-    _read(demo_copy, lambda c: actions.update_project(c, Actor(None, "Bo Bech", roles=frozenset({"administrator"})),
+    read_from(demo_copy, lambda c: actions.update_project(c, Actor(None, "Bo Bech", roles=frozenset({"administrator"})),
                                                       get_project(c, hip.id).model_copy(update={"status": "completed"})))
     at.text_input(key=f"{key}-aim_how_much").set_value("from 40 % to 95 %")
     _submit(at, "Save the changes")
     [error] = at.error
     assert "Bo Bech saved a change to the project" in error.value and "Nothing was saved" in error.value
     assert at.text_input(key=f"{key}-aim_how_much").value == "from 40 % to 95 %", "the input is kept"
-    assert _read(demo_copy, lambda c: get_project(c, hip.id).aim_how_much) == hip.aim_how_much
+    assert read_from(demo_copy, lambda c: get_project(c, hip.id).aim_how_much) == hip.aim_how_much
     _submit(at, "Save the changes")  # a second save saves over theirs
     assert at.success[0].value == "The changes are saved."
-    assert _read(demo_copy, lambda c: get_project(c, hip.id).aim_how_much) == "from 40 % to 95 %"
+    assert read_from(demo_copy, lambda c: get_project(c, hip.id).aim_how_much) == "from 40 % to 95 %"
 
 
 def test_the_edit_form_is_filled_in_again_after_visiting_another_project(monkeypatch, demo_copy):
     at = open_page(monkeypatch, demo_copy, "views/projects.py", "en")
-    hip = _read(demo_copy, _hip)
-    other = _read(demo_copy, lambda c: next(p.id for p in list_projects(c) if p.id != hip.id))
+    hip = read_from(demo_copy, _hip)
+    other = read_from(demo_copy, lambda c: next(p.id for p in list_projects(c) if p.id != hip.id))
     at.selectbox(key="project").set_value(hip.id).run()
     at.selectbox(key="project").set_value(other).run()
     at.selectbox(key="project").set_value(hip.id).run()
@@ -342,45 +327,45 @@ def test_the_edit_form_is_filled_in_again_after_visiting_another_project(monkeyp
 
 def test_archive_asks_first_then_the_project_leaves_and_can_be_restored(monkeypatch, demo_copy):
     at = open_page(monkeypatch, demo_copy, "views/projects.py", "en")
-    hip = _read(demo_copy, _hip)
+    hip = read_from(demo_copy, _hip)
     at.selectbox(key="project").set_value(hip.id).run()
     at.button(key=f"archive-{hip.id}").click().run()
     assert "Archive “" in at.warning[0].value, "it asks first"
-    assert not _read(demo_copy, lambda c: get_project(c, hip.id).archived)
+    assert not read_from(demo_copy, lambda c: get_project(c, hip.id).archived)
     at.button(key=f"archive-yes-{hip.id}").click().run()
     assert not at.exception, at.exception
     assert at.success[0].value.startswith(f"“{hip.title}” is archived.")
     assert hip.title not in at.selectbox(key="project").options
-    assert _read(demo_copy, lambda c: get_project(c, hip.id).archived)
+    assert read_from(demo_copy, lambda c: get_project(c, hip.id).archived)
     assert any(e.label.startswith("Archived projects (1)") for e in at.expander)
     at.button(key=f"restore-{hip.id}").click().run()
     assert at.success[0].value == f"“{hip.title}” is restored."
     assert at.selectbox(key="project").value == hip.id
-    assert not _read(demo_copy, lambda c: get_project(c, hip.id).archived)
+    assert not read_from(demo_copy, lambda c: get_project(c, hip.id).archived)
 
 
 def test_a_progress_score_is_added_from_the_team_tab(monkeypatch, demo_copy):
     at = open_page(monkeypatch, demo_copy, "views/projects.py", "en")
-    hip = _read(demo_copy, _hip)
+    hip = read_from(demo_copy, _hip)
     at.selectbox(key="project").set_value(hip.id).run()
     at.selectbox(key=f"progress-score-{hip.id}").set_value(3.5)
     at.text_area(key=f"progress-comment-{hip.id}").set_value("Nerve blocks on every shift")
     _submit(at, "Save the score")
     assert at.success[0].value.startswith("The score 3.5 – Improvement (")
-    scores = _read(demo_copy, lambda c: get_project(c, hip.id).progress)
+    scores = read_from(demo_copy, lambda c: get_project(c, hip.id).progress)
     assert scores[-1].comment == "Nerve blocks on every shift" or any(
         s.comment == "Nerve blocks on every shift" for s in scores)
 
 
 def test_a_score_left_empty_is_said_next_to_it(monkeypatch, demo_copy):
     at = open_page(monkeypatch, demo_copy, "views/projects.py", "en")
-    hip = _read(demo_copy, _hip)
+    hip = read_from(demo_copy, _hip)
     at.selectbox(key="project").set_value(hip.id).run()
     before = len(hip.progress)
     _submit(at, "Save the score")
     assert [e.value for e in at.error] == [translate("en", "error.missing")]
     assert _next_to(at, at.error[0]) == f"progress-score-{hip.id}"
-    assert len(_read(demo_copy, lambda c: get_project(c, hip.id).progress)) == before
+    assert len(read_from(demo_copy, lambda c: get_project(c, hip.id).progress)) == before
 
 
 def _tabs(at):
@@ -388,8 +373,8 @@ def _tabs(at):
 
 
 def test_a_deep_link_to_a_cycle_opens_the_cycles_tab_with_the_cycle_unfolded(monkeypatch, demo_copy):
-    hip = _read(demo_copy, _hip)
-    cycle = _read(demo_copy, lambda c: list_cycles(c, project_id=hip.id)[-1])
+    hip = read_from(demo_copy, _hip)
+    cycle = read_from(demo_copy, lambda c: list_cycles(c, project_id=hip.id)[-1])
     monkeypatch.setenv("PDSA_DB", str(demo_copy))
     at = open_page(monkeypatch, demo_copy, "views/projects.py", "en")
     at.query_params["project"] = str(hip.id)
@@ -404,8 +389,8 @@ def test_a_deep_link_to_a_cycle_opens_the_cycles_tab_with_the_cycle_unfolded(mon
 
 
 def test_a_deep_link_to_a_measure_opens_the_measures_tab(monkeypatch, demo_copy):
-    hip = _read(demo_copy, _hip)
-    measure = _read(demo_copy, lambda c: list_measures(c, project_id=hip.id)[-1])
+    hip = read_from(demo_copy, _hip)
+    measure = read_from(demo_copy, lambda c: list_measures(c, project_id=hip.id)[-1])
     at = open_page(monkeypatch, demo_copy, "views/projects.py", "en")
     at.query_params["project"] = str(hip.id)
     at.query_params["measure"] = str(measure.id)
@@ -483,15 +468,15 @@ def test_the_projects_page_without_pathways_points_at_the_pathways_page(monkeypa
 
 
 def test_the_projects_page_with_a_pathway_opens_the_form(monkeypatch, empty_path):
-    _read(empty_path, lambda c: actions.create_pathway(c, ADMIN, Pathway(name="Hjertesvigt", steps=[
+    read_from(empty_path, lambda c: actions.create_pathway(c, ADMIN, Pathway(name="Hjertesvigt", steps=[
         PathwayStep(position=1, name="Udskrivelse", sector="hospital")])))
     at = open_page(monkeypatch, empty_path, "views/projects.py", "en", user="admin")
     assert not at.exception, at.exception
     assert at.info[0].value == translate("en", "project_forms.empty_create")
     assert at.expander[0].proto.expanded, "with no projects the New project form is open"
-    _fill_new(at, title="Heart failure follow-up", pathway_id=_read(empty_path, lambda c: list_pathways(c)[0].id),
+    _fill_new(at, title="Heart failure follow-up", pathway_id=read_from(empty_path, lambda c: list_pathways(c)[0].id),
               aim_what="Follow-up call within 7 days", aim_how_much="90 % of patients",
               aim_by_when=date.today() + timedelta(days=180))
     _submit(at, "Create the project")
     assert at.success[0].value == f"The project “{plain('Heart failure follow-up')}” is created."
-    assert at.selectbox(key="project").value == _read(empty_path, lambda c: list_projects(c)[0].id)
+    assert at.selectbox(key="project").value == read_from(empty_path, lambda c: list_projects(c)[0].id)

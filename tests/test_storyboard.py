@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 from html import escape
-import shutil
 from datetime import date
 
 import pytest
@@ -78,13 +77,6 @@ def test_a_new_project_says_what_is_missing(db):
     assert "Tomt &lt;projekt&gt;" in page and "<projekt>" not in page      # typed text is escaped
     assert "<svg" not in page
     assert storyboard_pdf(page).startswith(b"%PDF-")
-
-
-@pytest.fixture
-def demo_copy(demo_db_file, tmp_path):
-    path = tmp_path / "demo.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
 
 
 @pytest.mark.parametrize("language", ["da", "en"])

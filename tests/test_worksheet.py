@@ -8,7 +8,6 @@ tests open the Danish demo's project page with AppTest.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, timedelta
 from functools import partial
 
@@ -16,9 +15,9 @@ import pytest
 from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
+from conftest import read_from
 import actions
 from actions import Actor, NotAllowed
-from pdsa.core.db import connect
 from pdsa.history import project_history, reference_names, sentence
 from pdsa.i18n import LANGUAGES, catalogue, translate
 from pdsa.models import PdsaCycle
@@ -174,21 +173,6 @@ def test_every_worksheet_question_has_words():
 
 # --- the page ----------------------------------------------------------------------------------
 
-@pytest.fixture
-def demo_copy(demo_db_file, tmp_path):
-    path = tmp_path / "worksheet.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
-
-
-def _read(path, read):
-    con = connect(path)
-    try:
-        return read(con.cursor())
-    finally:
-        con.close()
-
-
 def _open(monkeypatch, path, user: str, *, tab: str | None = None, **params) -> AppTest:
     """The projects page as ``user`` sees it; ``tab`` ("cycles", "measures" …) is the tab the user
     chose (the page draws only the open tab), the params a deep link."""
@@ -234,7 +218,7 @@ def _click(at: AppTest, key: str) -> AppTest:
 
 
 def test_the_demo_cycle_past_its_planned_end_is_flagged_and_says_not_yet(monkeypatch, demo_copy):
-    running = _read(demo_copy, lambda c: next(x for x in list_cycles(c) if x.do_start and not x.do_end))
+    running = read_from(demo_copy, lambda c: next(x for x in list_cycles(c) if x.do_start and not x.do_end))
     at = _open(monkeypatch, demo_copy, "demo-admin", project=running.project_id, cycle=running.id)
     flags = [w.value for w in at.warning if "27-11-2026" in w.value]
     assert flags and "stadig i Udfør" in flags[0]
@@ -245,18 +229,18 @@ def test_the_demo_cycle_past_its_planned_end_is_flagged_and_says_not_yet(monkeyp
 
 
 def test_a_team_runs_a_cycle_plan_do_study_act_and_starts_the_next(monkeypatch, demo_copy):
-    project = _read(demo_copy, _first_project)
+    project = read_from(demo_copy, _first_project)
     at = _open(monkeypatch, demo_copy, "demo-lead", tab="cycles", project=project.id)
     keys = {name: f"new-cycle-{name}-{project.id}" for name in ("title", "scale", "objective")}
     at.text_input(key=keys["title"]).input("Smerteskema ved ankomst – 1 patient")
     at.text_input(key=keys["scale"]).input("1 patient, 1 sygeplejerske, 1 dagvagt")
     at.text_area(key=keys["objective"]).input("Kan smerten scores inden 15 minutter efter ankomst?")
-    measure = _read(demo_copy, lambda cur: list_measures(cur, project_id=project.id)[0])
+    measure = read_from(demo_copy, lambda cur: list_measures(cur, project_id=project.id)[0])
     at.multiselect(key=f"new-cycle-measures-{project.id}").set_value([measure.id])
     submit = next(b for b in at.button if b.label == "Start cirklen")
     submit.click().run()
     assert any("er startet i Planlæg" in s.value for s in at.success)
-    cycle = _read(demo_copy, lambda c: next(x for x in list_cycles(c, project_id=project.id)
+    cycle = read_from(demo_copy, lambda c: next(x for x in list_cycles(c, project_id=project.id)
                                            if x.title.startswith("Smerteskema")))
     assert (cycle.stage, cycle.plan_who, cycle.cycle_number) == ("planning", "1 patient, 1 sygeplejerske, 1 dagvagt", 1)
     c = cycle.id
@@ -283,22 +267,22 @@ def test_a_team_runs_a_cycle_plan_do_study_act_and_starts_the_next(monkeypatch, 
     assert "Smerten scores inden 10 minutter" in text and "En patient fik scoret smerten efter 8 minutter" in text
 
     # Act without a decision: the message under the field, nothing saved
-    before = _read(demo_copy, lambda cur: get_cycle(cur, c))
+    before = read_from(demo_copy, lambda cur: get_cycle(cur, c))
     _click(at, f"ws-done-act-{c}")
     assert any(e.value.startswith("Ikke gemt: Vælg en beslutning") for e in at.error)
-    assert _read(demo_copy, lambda cur: get_cycle(cur, c)) == before
+    assert read_from(demo_copy, lambda cur: get_cycle(cur, c)) == before
 
     at.radio(key=f"ws-act-act_decision-{c}").set_value("adapt")
     at.text_area(key=f"ws-act-act_next_step-{c}").input("Prøv med alle patienter i dagvagt i en uge.")
     _click(at, f"ws-done-act-{c}")
     assert any(s.value == "Beslutningen er gemt. Cirklen er afsluttet." for s in at.success)
-    done = _read(demo_copy, lambda cur: get_cycle(cur, c))
+    done = read_from(demo_copy, lambda cur: get_cycle(cur, c))
     assert (done.stage, done.act_decision) == ("acted", "adapt")
 
     at.text_input(key=f"next-cycle-title-{c}").input("Smerteskema – alle patienter i dagvagt, 1 uge")
     _click(at, f"FormSubmitter:next-cycle-form-{c}-Start næste cirkel")
     assert any(s.value.startswith("Næste cirkel »Smerteskema – alle patienter i dagvagt") for s in at.success)
-    following = _read(demo_copy, lambda cur: next(x for x in list_cycles(cur, project_id=project.id) if x.parent_id == c))
+    following = read_from(demo_copy, lambda cur: next(x for x in list_cycles(cur, project_id=project.id) if x.parent_id == c))
     assert following.cycle_number == 2 and following.change_idea_id == done.change_idea_id
     assert following.plan_objective == "Prøv med alle patienter i dagvagt i en uge."
     assert following.plan_questions == "Sidste gang lærte vi: Skemaet er let at bruge."
@@ -306,8 +290,8 @@ def test_a_team_runs_a_cycle_plan_do_study_act_and_starts_the_next(monkeypatch, 
 
 
 def test_a_patient_partner_comments_and_the_team_answers(monkeypatch, demo_copy):
-    project = _read(demo_copy, _first_project)
-    cycle = _read(demo_copy, lambda c: list_cycles(c, project_id=project.id)[0])
+    project = read_from(demo_copy, _first_project)
+    cycle = read_from(demo_copy, lambda c: list_cycles(c, project_id=project.id)[0])
     at = _open(monkeypatch, demo_copy, "demo-patient", project=project.id, cycle=cycle.id)
     assert not [b for b in at.button if (b.key or "").startswith(("ws-done-", "ws-save-"))], "no stage forms"
     assert not [b for b in at.button if b.label == "Start cirklen"]
@@ -316,7 +300,7 @@ def test_a_patient_partner_comments_and_the_team_answers(monkeypatch, demo_copy)
     assert any(s.value == "Tak, kommentaren er gemt." for s in at.success)
     assert any("Husk at forklare blokken" in m.value and "patientpartner" in m.value for m in at.markdown)
 
-    comment = _read(demo_copy, lambda c: list_comments(c, [cycle.id])[0])
+    comment = read_from(demo_copy, lambda c: list_comments(c, [cycle.id])[0])
     team = _open(monkeypatch, demo_copy, "demo-lead", project=project.id, cycle=cycle.id)
     team.text_input(key=f"ws-answer-{comment.id}").input("Tak – vi lægger en kort forklaring i tjeklisten.")
     team.button(key=f"FormSubmitter:ws-answer-form-{comment.id}-Svar").click().run()
@@ -327,21 +311,21 @@ def test_a_patient_partner_comments_and_the_team_answers(monkeypatch, demo_copy)
 
 
 def test_a_stale_save_says_who_saved_first_and_keeps_the_input(monkeypatch, demo_copy):
-    project = _read(demo_copy, _first_project)
-    cycle = _read(demo_copy, lambda cur: actions.start_cycle(cur, ADMIN, PdsaCycle(
+    project = read_from(demo_copy, _first_project)
+    cycle = read_from(demo_copy, lambda cur: actions.start_cycle(cur, ADMIN, PdsaCycle(
         project_id=project.id, title="Tavlemøde med smertescore – 1 dag", plan_objective="Første udkast")))
     at = _open(monkeypatch, demo_copy, "demo-lead", project=project.id, cycle=cycle.id)
     at.text_area(key=f"ws-plan-plan_objective-{cycle.id}").input("Mit bedre formål")
     other = Actor(None, "Søren Holst", roles=frozenset({"staff"}), project_roles={project.id: frozenset({"member"})})
-    _read(demo_copy, lambda cur: actions.update_cycle(cur, other, get_cycle(cur, cycle.id).model_copy(
+    read_from(demo_copy, lambda cur: actions.update_cycle(cur, other, get_cycle(cur, cycle.id).model_copy(
         update={"plan_where": "Akutmodtagelsen"})))
     _click(at, f"ws-save-plan-{cycle.id}")
     assert any(e.value.startswith("Søren Holst gemte denne cirkel") and "Intet blev gemt" in e.value for e in at.error)
     assert at.text_area(key=f"ws-plan-plan_objective-{cycle.id}").value == "Mit bedre formål", "the input is kept"
-    assert _read(demo_copy, lambda cur: get_cycle(cur, cycle.id)).plan_objective == "Første udkast"
+    assert read_from(demo_copy, lambda cur: get_cycle(cur, cycle.id)).plan_objective == "Første udkast"
     _click(at, f"ws-save-plan-{cycle.id}")
     assert any(s.value.startswith("Planen er gemt. Cirklen planlægges") for s in at.success)
-    assert _read(demo_copy, lambda cur: get_cycle(cur, cycle.id)).plan_objective == "Mit bedre formål"
+    assert read_from(demo_copy, lambda cur: get_cycle(cur, cycle.id)).plan_objective == "Mit bedre formål"
 
 
 def test_a_commented_cycle_can_still_be_filled_in_archived_and_restored(demo_db):
@@ -369,8 +353,8 @@ def _worksheet(at: AppTest, cycle_id: int):
 def test_the_worksheet_stays_open_after_a_stage_is_saved(monkeypatch, demo_copy):
     """The heading names the stage, so a save changes it: the worksheet stays open and shows
     the next stage's form (it used to fold shut after every save)."""
-    project = _read(demo_copy, _first_project)
-    cycle = _read(demo_copy, lambda cur: actions.start_cycle(cur, ADMIN, PdsaCycle(
+    project = read_from(demo_copy, _first_project)
+    cycle = read_from(demo_copy, lambda cur: actions.start_cycle(cur, ADMIN, PdsaCycle(
         project_id=project.id, title="Smertescore ved triage – 1 patient", plan_objective="Scores smerten?")))
     c = cycle.id
     at = _open(monkeypatch, demo_copy, "demo-lead", tab="cycles", project=project.id)
@@ -399,8 +383,8 @@ def test_the_worksheet_stays_open_after_a_stage_is_saved(monkeypatch, demo_copy)
 def test_a_folded_worksheet_shows_the_stored_words_when_unfolded_again(monkeypatch, demo_copy):
     """Folding a worksheet takes its form off the page (Streamlit forgets the fields); unfolded
     again, the form shows the stored words, not empty fields."""
-    project = _read(demo_copy, _first_project)
-    cycle = _read(demo_copy, lambda cur: actions.start_cycle(cur, ADMIN, PdsaCycle(
+    project = read_from(demo_copy, _first_project)
+    cycle = read_from(demo_copy, lambda cur: actions.start_cycle(cur, ADMIN, PdsaCycle(
         project_id=project.id, title="Tavle med smertescore – 1 dag", plan_objective="Ses scoren på tavlen?")))
     c = cycle.id
     at = _open(monkeypatch, demo_copy, "demo-lead", project=project.id, cycle=c)
@@ -416,7 +400,7 @@ def test_a_folded_worksheet_shows_the_stored_words_when_unfolded_again(monkeypat
 
 def test_the_project_page_draws_only_the_open_tab(monkeypatch, demo_copy):
     """Tabs rerun the page when chosen: the hidden tabs' forms and charts are not drawn."""
-    project = _read(demo_copy, _first_project)
+    project = read_from(demo_copy, _first_project)
     at = _open(monkeypatch, demo_copy, "demo-lead", project=project.id)
     assert not [b for b in at.button if b.label == "Start cirklen"], "the PDSA tab is not open"
     assert not _chart_specs(at), "no chart on the team tab"
