@@ -199,7 +199,7 @@ def test_a_leader_chooses_a_theme_and_reads_its_history(monkeypatch, demo_copy, 
     assert not at.exception, at.exception
     at.selectbox(key="theme").set_value(theme_id).run()
     assert not at.exception, at.exception
-    assert translate(language, "history_page.theme_purpose") in [c.value for c in at.caption]
+    assert at.caption[0].value == translate(language, "history_page.theme_purpose"), "what a theme's history tells"
     lines = _lines(at)
     theme = "*Godt koordineret udskrivelse*"
     assert lines[0].endswith(translate(language, "history_page.theme_restored", who="Hanne Dalgaard", name=DISCHARGE)

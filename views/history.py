@@ -89,12 +89,10 @@ def _theme_history(themes) -> None:
         return
     names = {th.id: t("history_page.archived_theme", name=th.name) if th.archived else th.name for th in themes}
     theme_id = choose(t("history_page.choose_theme"), names, key="theme", param="theme")
-    st.caption(t("history_page.theme_purpose"))
     _tell(theme_history, theme_id, f"history_shown_theme_{theme_id}", t("history_page.no_theme_events"))
 
 
 st.title(t("history.title"))
-st.caption(t("history.purpose"))
 
 cur = cursor()
 actor = current_actor()
@@ -105,6 +103,7 @@ if reads_everything(actor):
     kind = _choose_kind({p.id for p in projects}, {th.id for th in themes})
 else:
     themes, kind = [], "project"
+st.caption(t("history_page.theme_purpose" if kind == "theme" else "history.purpose"))
 if kind == "theme":
     _forget_in_address("project")
     _theme_history(themes)
