@@ -212,20 +212,40 @@ _THEME_ROWS = """
     SELECT 'import_mapping', i.id, m.name, m.id, m.data_type, m.period, NULL
       FROM import_mapping i JOIN measure m ON m.id = i.measure_id WHERE m.theme_id = ?
 """
+# A project that names the theme as its own (project.theme_id, on the project's form): the
+# events that gave it the theme or took it away, told as 'project_joined_theme' or
+# 'project_left_theme' (the rest of such a save belongs to the project's own history).
+_PROJECT_THEME_EVENTS = """
+    SELECT e.id, e.happened_at, e.who, e.actor_id,
+           CASE WHEN CAST(e.after ->> 'theme_id' AS INTEGER) = ? THEN 'project_joined_theme'
+                ELSE 'project_left_theme' END AS entity,
+           e.entity_id, e.action, e.before, e.after, p.title AS subject, CAST(NULL AS INTEGER) AS measure_id,
+           CAST(NULL AS VARCHAR) AS data_type, CAST(NULL AS VARCHAR) AS measure_period,
+           CAST(NULL AS DATE) AS point_period
+      FROM audit_event e JOIN project p ON p.id = e.entity_id
+     WHERE e.entity = 'project'
+       AND ? IN (CAST(e.before ->> 'theme_id' AS INTEGER), CAST(e.after ->> 'theme_id' AS INTEGER))
+       AND COALESCE(CAST(e.before ->> 'theme_id' AS INTEGER), 0) <> COALESCE(CAST(e.after ->> 'theme_id' AS INTEGER), 0)
+"""
 _THEME_EVENTS = f"""
-    SELECT e.id, e.happened_at, e.who, e.actor_id, e.entity, e.entity_id, e.action, e.before, e.after,
-           r.subject, r.measure_id, r.data_type, r.measure_period, r.point_period
-      FROM audit_event e
-      JOIN ({_THEME_ROWS}) r ON r.entity = e.entity AND r.id = e.entity_id
-     WHERE CAST(? AS INTEGER) IS NULL OR e.id < ?
-     ORDER BY e.id DESC
+    SELECT * FROM (
+        SELECT e.id, e.happened_at, e.who, e.actor_id, e.entity, e.entity_id, e.action, e.before, e.after,
+               r.subject, r.measure_id, r.data_type, r.measure_period, r.point_period
+          FROM audit_event e
+          JOIN ({_THEME_ROWS}) r ON r.entity = e.entity AND r.id = e.entity_id
+        UNION ALL
+        {_PROJECT_THEME_EVENTS}
+    ) x
+     WHERE CAST(? AS INTEGER) IS NULL OR x.id < ?
+     ORDER BY x.id DESC
      LIMIT ?
 """
 
 
 def theme_events(cur: Cursor, theme_id: int, *, before_id: int | None = None, limit: int = 500) -> list[HistoryEvent]:
     """The theme's own events older than ``before_id`` (all when None), newest first, at most ``limit``."""
-    rows = cur.execute(_THEME_EVENTS, [theme_id] * _THEME_ROWS.count("?") + [before_id, before_id, limit]).fetchall()
+    rows = cur.execute(_THEME_EVENTS, [theme_id] * (_THEME_ROWS.count("?") + _PROJECT_THEME_EVENTS.count("?"))
+                       + [before_id, before_id, limit]).fetchall()
     return [
         HistoryEvent(
             id=r[0], happened_at=r[1], who=r[2], actor_id=r[3], entity=r[4], entity_id=r[5], action=r[6],
@@ -592,6 +612,8 @@ class _Teller:
     # sentences ------------------------------------------------------------------------------
     def tell(self, entry: HistoryEntry) -> str | None:
         event = entry.newest
+        if event.entity in ("project_joined_theme", "project_left_theme"):  # slice: theme history
+            return self.project_theme(event)
         if event.entity == "data_point":
             return self.points(entry)
         if event.action == "create":
@@ -703,6 +725,16 @@ class _Teller:
             if told:
                 return told
         return self.changed(event, found)
+
+    def project_theme(self, event: HistoryEvent) -> str:  # slice: theme history
+        """A project that took the theme as its own (started with it, or given it on its form), or left it."""
+        who, name = self.who(event), self.name(event)
+        before, after = event.before or {}, event.after or {}
+        if event.entity == "project_joined_theme":
+            key = "history_page.project_started_in_theme" if event.action == "create" else "history_page.project_joined_theme"
+            return self.t(key, who=who, name=name, theme=self.reference("theme", after.get("theme_id")))
+        return self.t("history_page.project_left_theme", who=who, name=name,
+                      theme=self.reference("theme", before.get("theme_id")))
 
     def cycle(self, event: HistoryEvent, found: list[tuple[str, Any, Any]]) -> str | None:
         """A decision recorded, or a cycle that moved on to another stage."""

@@ -132,6 +132,24 @@ def test_a_week_without_events_on_a_themes_measure_is_told(db, theme_worked_on, 
     assert all(e.newest.entity != "no_event_period" for e in theme_history(db, other.id, limit=100)[0])
 
 
+def test_a_project_that_names_the_theme_as_its_own_is_told_in_the_themes_history(db, theme_worked_on, fmt):
+    theme, _, project, other = theme_worked_on
+    started = actions.create_project(db, ANNA, Project(
+        title="Tryg hjem", pathway_id=project.pathway_id, aim_what="a", aim_how_much="b",
+        aim_by_when=date(2027, 1, 1), start_date=date(2026, 1, 1), theme_id=theme.id))
+    actions.update_project(db, BO, started.model_copy(update={"theme_id": other.id, "aim_what": "Trygge borgere"}))
+    moved = actions.projects.store.get_project(db, started.id)
+    actions.set_project_status(db, BO, started.id, "sustaining", expected_version=moved.version)
+    entries, _ = theme_history(db, theme.id, limit=2)
+    assert [line.replace("\\", "") for line in told(db, entries, "en", fmt)] == [
+        "Bo took the theme *Tryg overgang* off the project *Tryg hjem*",
+        "Anna started the project *Tryg hjem* with the theme *Tryg overgang* as its own",
+    ]
+    entries, _ = theme_history(db, other.id, limit=1)
+    assert [line.replace("\\", "") for line in told(db, entries, "da", fmt)] == [
+        "Bo gav projektet *Tryg hjem* temaet *Et andet tema* som sit eget"], "the status change is the project's own"
+
+
 def test_the_themes_history_is_read_a_batch_at_a_time_and_paged(db, theme_worked_on):
     theme, _, _, _ = theme_worked_on
     whole = [e.id for e in iter_theme_events(db, theme.id, batch=100_000)]
