@@ -3,7 +3,6 @@ the page as the demo's people see it (AppTest)."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -217,13 +216,6 @@ def test_the_demo_team_member_s_to_do_list(demo_db):
 
 
 # --- the page ----------------------------------------------------------------------------------
-
-@pytest.fixture
-def demo_copy(demo_db_file, tmp_path):
-    path = tmp_path / "home.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
-
 
 def _week_label(today: date) -> str:
     """The first of the two whole weeks before this one, as the Danish page says it."""

@@ -10,7 +10,6 @@ Danish first.
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date, timedelta
 
 import pandas as pd
@@ -18,6 +17,7 @@ import pytest
 from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
+from conftest import read_from
 import actions
 from actions import Actor, NotAllowed
 from pdsa.core.db import connect
@@ -231,27 +231,12 @@ def test_a_point_without_a_note_says_no_null():
 # --- the page (AppTest) -------------------------------------------------------------------------
 
 
-@pytest.fixture
-def page_db(demo_db_file, tmp_path):
-    path = tmp_path / "measures.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
-
-
 def _ids(path) -> dict[str, int]:
-    con = connect(path)
-    try:
-        return {m.name: m.id for m in list_measures(con.cursor())}
-    finally:
-        con.close()
+    return read_from(path, lambda cur: {m.name: m.id for m in list_measures(cur)})
 
 
 def _stored(path, measure_id: int) -> Measure:
-    con = connect(path)
-    try:
-        return get_measure(con.cursor(), measure_id)
-    finally:
-        con.close()
+    return read_from(path, lambda cur: get_measure(cur, measure_id))
 
 
 def _open_project(monkeypatch, path, title_start: str, language: str = "da", user: str = "demo-admin",
@@ -308,38 +293,38 @@ DAYS_TO_DIAGNOSIS = "Kalenderdage fra henvisning til diagnose"  # continuous, we
 COMPLETE_REFERRALS = "Andel henvisninger med komplette oplysninger"  # proportion, weekly, target 90 %
 
 
-def test_a_target_typed_with_a_decimal_comma_is_saved_shown_and_drawn(monkeypatch, page_db):
-    ids = _ids(page_db)
+def test_a_target_typed_with_a_decimal_comma_is_saved_shown_and_drawn(monkeypatch, demo_copy):
+    ids = _ids(demo_copy)
     days, share = ids[DAYS_TO_DIAGNOSIS], ids[COMPLETE_REFERRALS]
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar")
+    at = _open_project(monkeypatch, demo_copy, "Hurtigere svar")
     assert at.text_input(key=f"set-target-{days}").value == "12"  # not "12.00"
     assert at.text_input(key=f"set-target-{share}").value == "90"  # per cent
     at.text_input(key=f"set-target-{days}").input("7,5")
     _save(at, days)
     assert "Indstillingerne er gemt." in [s.value for s in at.success]
     assert at.text_input(key=f"set-target-{days}").value == "7,5"
-    assert _stored(page_db, days).target == 7.5
+    assert _stored(demo_copy, days).target == 7.5
     assert _targets(_chart_for(at, DAYS_TO_DIAGNOSIS)) == {7.5}
     assert any("Mål: 7,5" in c.value for c in at.caption)
 
     at.text_input(key=f"set-target-{days}").input("12,5")
     _save(at, days)
-    assert _stored(page_db, days).target == 12.5 and at.text_input(key=f"set-target-{days}").value == "12,5"
+    assert _stored(demo_copy, days).target == 12.5 and at.text_input(key=f"set-target-{days}").value == "12,5"
 
     at.text_input(key=f"set-target-{share}").input("7,5")  # 7,5 % of the referrals
     _save(at, share)
-    assert _stored(page_db, share).target == pytest.approx(0.075)
+    assert _stored(demo_copy, share).target == pytest.approx(0.075)
     assert at.text_input(key=f"set-target-{share}").value == "7,5"
     assert list(_targets(_chart_for(at, COMPLETE_REFERRALS))) == [pytest.approx(0.075)]
 
 
-def test_a_target_is_removed_by_clearing_the_field(monkeypatch, page_db):
-    days = _ids(page_db)[DAYS_TO_DIAGNOSIS]
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar")
+def test_a_target_is_removed_by_clearing_the_field(monkeypatch, demo_copy):
+    days = _ids(demo_copy)[DAYS_TO_DIAGNOSIS]
+    at = _open_project(monkeypatch, demo_copy, "Hurtigere svar")
     at.text_input(key=f"set-target-{days}").input("")
     _save(at, days)
     assert "Indstillingerne er gemt, og målet er fjernet." in [s.value for s in at.success]
-    assert _stored(page_db, days).target is None
+    assert _stored(demo_copy, days).target is None
     assert at.text_input(key=f"set-target-{days}").value == ""  # it does not snap back
     assert _targets(_chart_for(at, DAYS_TO_DIAGNOSIS)) == set()
     assert any("Mål: intet" in c.value for c in at.caption)
@@ -350,43 +335,43 @@ def test_a_target_is_removed_by_clearing_the_field(monkeypatch, page_db):
     ("7.5", "kan læses på to måder"),   # in Danish a point groups thousands: 75 or 7,5?
     ("150", "skal være mellem 0 og 100 %"),
 ])
-def test_a_bad_target_is_explained_next_to_the_field_and_nothing_is_saved(monkeypatch, page_db, typed, says):
-    share = _ids(page_db)[COMPLETE_REFERRALS]
-    before = _stored(page_db, share)
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar")
+def test_a_bad_target_is_explained_next_to_the_field_and_nothing_is_saved(monkeypatch, demo_copy, typed, says):
+    share = _ids(demo_copy)[COMPLETE_REFERRALS]
+    before = _stored(demo_copy, share)
+    at = _open_project(monkeypatch, demo_copy, "Hurtigere svar")
     at.text_input(key=f"set-target-{share}").input(typed)
     _save(at, share)
     message = _right_after(at, f"set-target-{share}")
     assert message.type == "error"  # right under the field
     assert "Intet blev gemt" in message.value and "**Mål (%)**" in message.value and says in message.value
     assert at.text_input(key=f"set-target-{share}").value == typed  # the user's input is kept
-    assert _stored(page_db, share) == before
+    assert _stored(demo_copy, share) == before
 
 
-def test_minus_a_billion_days_is_refused_naming_the_target(monkeypatch, page_db):
-    days = _ids(page_db)["Dage mellem fald med skade efter udskrivelse"]
-    before = _stored(page_db, days)
-    at = _open_project(monkeypatch, page_db, "Godt hjem")
+def test_minus_a_billion_days_is_refused_naming_the_target(monkeypatch, demo_copy):
+    days = _ids(demo_copy)["Dage mellem fald med skade efter udskrivelse"]
+    before = _stored(demo_copy, days)
+    at = _open_project(monkeypatch, demo_copy, "Godt hjem")
     at.text_input(key=f"set-target-{days}").input("−1.000.000.000")
     _save(at, days)
     message = _right_after(at, f"set-target-{days}")
     assert "**Mål**" in message.value and "kan ikke være under 0" in message.value
-    assert _stored(page_db, days) == before
+    assert _stored(demo_copy, days) == before
 
 
-def test_a_deterioration_is_shown_in_a_red_box(monkeypatch, page_db):
-    con = connect(page_db)  # the demo improves; read "lower is better", its rise is a deterioration
+def test_a_deterioration_is_shown_in_a_red_box(monkeypatch, demo_copy):
+    con = connect(demo_copy)  # the demo improves; read "lower is better", its rise is a deterioration
     con.execute("UPDATE measure SET direction = 'down' WHERE name = ?", [COMPLETE_REFERRALS])
     con.close()
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar")
+    at = _open_project(monkeypatch, demo_copy, "Hurtigere svar")
     assert any("tyder på forværring" in e.value for e in at.error)
     assert not any("forværring" in s.value for s in at.success)
     assert any("tyder på forbedring" in s.value for s in at.success)  # the other measures still improve
 
 
-def test_a_split_that_leaves_one_point_is_refused_next_to_the_splits(monkeypatch, page_db):
-    share = _ids(page_db)[COMPLETE_REFERRALS]
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar")
+def test_a_split_that_leaves_one_point_is_refused_next_to_the_splits(monkeypatch, demo_copy):
+    share = _ids(demo_copy)[COMPLETE_REFERRALS]
+    at = _open_project(monkeypatch, demo_copy, "Hurtigere svar")
     splits = at.multiselect(key=f"set-splits-{share}")
     last = splits.options[-1]
     splits.select(last)
@@ -395,24 +380,24 @@ def test_a_split_that_leaves_one_point_is_refused_next_to_the_splits(monkeypatch
     assert message.type == "error"
     assert last == "uge 44 2026"  # periods are named as a Danish reader names them
     assert "Fasen fra uge 44 2026 har kun 1 punkt." in message.value and "**Skift**" in message.value
-    assert _stored(page_db, share).splits == []
+    assert _stored(demo_copy, share).splits == []
 
     for option in at.multiselect(key=f"set-splits-{share}").options:  # "Select all"
         at.multiselect(key=f"set-splits-{share}").select(option)
     _save(at, share)
     assert "**Skift**" in _right_after(at, f"set-splits-{share}").value
-    assert _stored(page_db, share).splits == []
+    assert _stored(demo_copy, share).splits == []
 
 
-def test_too_few_points_never_read_as_only_random_variation(monkeypatch, page_db):
-    con = connect(page_db)
+def test_too_few_points_never_read_as_only_random_variation(monkeypatch, demo_copy):
+    con = connect(demo_copy)
     cur = con.cursor()
     project = next(p for p in list_projects(cur) if p.title.startswith("Hurtigere svar"))
     new = actions.define_measure(cur, ADMIN, Measure(project_id=project.id, name="Nyt mål med få punkter",
                                                      kind="process", data_type="count", period="month"))
     actions.record_data_points(cur, ADMIN, new.id, [{"period": date(2026, m, 1), "value": 4} for m in (1, 2, 3)])
     con.close()
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar")
+    at = _open_project(monkeypatch, demo_copy, "Hurtigere svar")
     card = _card(at, new.id)
     shown = [e.value for e in _in_order(card) if e.type in ("warning", "info", "success", "error", "markdown")]
     assert "Kun 0 brugbare punkter i den seneste periode." in " ".join(shown)
@@ -437,9 +422,9 @@ def _card(at: AppTest, measure_id: int):
     return card
 
 
-def test_making_data_count_is_offered_only_for_an_i_chart(monkeypatch, page_db):
-    ids = _ids(page_db)
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar")
+def test_making_data_count_is_offered_only_for_an_i_chart(monkeypatch, demo_copy):
+    ids = _ids(demo_copy)
+    at = _open_project(monkeypatch, demo_copy, "Hurtigere svar")
     share = ids[COMPLETE_REFERRALS]
     assert not [r for r in at.radio if r.key == f"set-rules-{share}"]  # a P chart: no choice offered
     card = [e.value for e in _in_order(_card(at, share)) if e.type == "caption"]
@@ -454,22 +439,22 @@ def test_making_data_count_is_offered_only_for_an_i_chart(monkeypatch, page_db):
     at.radio(key=f"set-rules-{days}").set_value("mdc")
     _save(at, days)
     assert "Indstillingerne er gemt." in [s.value for s in at.success]
-    assert _stored(page_db, days).rules == "mdc"
+    assert _stored(demo_copy, days).rules == "mdc"
 
 
-def test_a_measure_is_archived_after_asking_and_can_be_restored(monkeypatch, page_db):
-    share = _ids(page_db)[COMPLETE_REFERRALS]
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar")
+def test_a_measure_is_archived_after_asking_and_can_be_restored(monkeypatch, demo_copy):
+    share = _ids(demo_copy)[COMPLETE_REFERRALS]
+    at = _open_project(monkeypatch, demo_copy, "Hurtigere svar")
     at.button(key=f"archive-measure-{share}").click().run()
     assert any(w.value.startswith(f"Arkivér »{COMPLETE_REFERRALS}«?") for w in at.warning)  # it asks first
-    assert not _stored(page_db, share).archived
+    assert not _stored(demo_copy, share).archived
     at.button(key=f"archive-measure-no-{share}").click().run()  # changed their mind
-    assert not _stored(page_db, share).archived
+    assert not _stored(demo_copy, share).archived
     assert not any(w.value.startswith("Arkivér") for w in at.warning)
     at.button(key=f"archive-measure-{share}").click().run()
     at.button(key=f"archive-measure-yes-{share}").click().run()
     assert not at.exception, at.exception
-    assert _stored(page_db, share).archived
+    assert _stored(demo_copy, share).archived
     assert not [w for w in at.text_input if w.key == f"set-target-{share}"]  # it left the measures tab
     assert COMPLETE_REFERRALS not in [json.loads(el.proto.spec).get("title", {}).get("text")
                                       for el in at.get("vega_lite_chart")]
@@ -483,17 +468,17 @@ def test_a_measure_is_archived_after_asking_and_can_be_restored(monkeypatch, pag
     assert f"»{COMPLETE_REFERRALS}« er gendannet og vises igen blandt projektets indikatorer." in [
         x.value for x in at.success]
     assert not [e for e in at.expander if e.label.startswith("Arkiverede indikatorer")]  # none archived now
-    assert not _stored(page_db, share).archived
+    assert not _stored(demo_copy, share).archived
     assert at.text_input(key=f"set-target-{share}").value == "90"  # back on the tab, as it was
 
 
-def test_a_cycle_is_archived_after_asking_and_can_be_restored(monkeypatch, page_db):
-    con = connect(page_db)
+def test_a_cycle_is_archived_after_asking_and_can_be_restored(monkeypatch, demo_copy):
+    con = connect(demo_copy)
     cur = con.cursor()
     project = next(p for p in list_projects(cur) if p.title.startswith("Hurtigere svar"))
     cycle = list_cycles(cur, project_id=project.id)[0]
     con.close()
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar", tab="cycles")
+    at = _open_project(monkeypatch, demo_copy, "Hurtigere svar", tab="cycles")
     at.session_state[f"ws-expander-{cycle.id}"] = True  # its worksheet unfolded
     at.run()
     at.button(key=f"archive-cycle-{cycle.id}").click().run()
@@ -503,7 +488,7 @@ def test_a_cycle_is_archived_after_asking_and_can_be_restored(monkeypatch, page_
     at.button(key=f"archive-cycle-yes-{cycle.id}").click().run()
     assert not at.exception, at.exception
     assert not [b for b in at.button if b.key == f"archive-cycle-{cycle.id}"]  # it left the PDSA list
-    con = connect(page_db)
+    con = connect(demo_copy)
     assert get_cycle(con.cursor(), cycle.id).archived
     con.close()
     [archived] = [e for e in at.expander if e.label.startswith("Arkiverede PDSA-cirkler")]
@@ -511,15 +496,15 @@ def test_a_cycle_is_archived_after_asking_and_can_be_restored(monkeypatch, page_
     at.button(key=f"restore-cycle-{cycle.id}").click().run()
     assert any("er gendannet og vises igen i PDSA-listen" in x.value for x in at.success)
     assert [b for b in at.button if b.key == f"archive-cycle-{cycle.id}"]  # back in the list
-    con = connect(page_db)
+    con = connect(demo_copy)
     assert not get_cycle(con.cursor(), cycle.id).archived
     con.close()
 
 
-def test_readers_see_no_archive_buttons(monkeypatch, page_db):
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar", user="demo-reader")
+def test_readers_see_no_archive_buttons(monkeypatch, demo_copy):
+    at = _open_project(monkeypatch, demo_copy, "Hurtigere svar", user="demo-reader")
     assert not [b for b in at.button if b.key and b.key.startswith(("archive-measure-", "archive-cycle-"))]
-    at = _open_project(monkeypatch, page_db, "Hurtigere svar", user="demo-reader", tab="cycles")
+    at = _open_project(monkeypatch, demo_copy, "Hurtigere svar", user="demo-reader", tab="cycles")
     sheets = [e.proto.id for e in at.expander if "ws-expander-" in e.proto.id]
     assert sheets
     for cycle_id in (int(s.rsplit("ws-expander-", 1)[1].split("-")[0]) for s in sheets):

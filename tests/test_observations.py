@@ -5,11 +5,11 @@ with AppTest as the demo's patient representative and team lead see them."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
 
+from conftest import read_from
 import actions
 from actions import NotAllowed, StaleEdit
 from actions.accounts import actor_for
@@ -120,19 +120,8 @@ def test_the_history_tells_a_withdrawal_and_a_link_in_words(demo_db, language):
 
 # --- pages (AppTest, DuckDB) --------------------------------------------------------------------
 
-@pytest.fixture
-def demo_path(demo_db_file, tmp_path):
-    path = tmp_path / "demo.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
-
-
 def _stored(path, **filters) -> list[Observation]:
-    con = connect(path)
-    try:
-        return list_observations(con.cursor(), **filters)
-    finally:
-        con.close()
+    return read_from(path, lambda cur: list_observations(cur, **filters))
 
 
 def _shown(words: str, at) -> bool:
@@ -146,11 +135,11 @@ def _submit(at, form_key: str):
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
-def test_a_patient_representative_writes_words_on_a_pathway_step(monkeypatch, demo_path, language):
-    at = open_page(monkeypatch, demo_path, "views/pathways.py", language, user="demo-patient")
+def test_a_patient_representative_writes_words_on_a_pathway_step(monkeypatch, demo_copy, language):
+    at = open_page(monkeypatch, demo_copy, "views/pathways.py", language, user="demo-patient")
     pathway_id = at.selectbox(key="pathway").value
     key = f"pathway-observation-{pathway_id}"
-    step_key = f"step:{_pathway(demo_path, pathway_id).steps[1].id}"
+    step_key = f"step:{_pathway(demo_copy, pathway_id).steps[1].id}"
     at.selectbox(key=f"{key}-place").set_value(step_key)
     at.radio(key=f"{key}-role").set_value("relative")
     at.text_area(key=f"{key}-text").input("Vi fik ikke at vide, hvornår far skulle opereres – æøå.")
@@ -159,7 +148,7 @@ def test_a_patient_representative_writes_words_on_a_pathway_step(monkeypatch, de
     assert not at.exception
     assert translate(language, "patient_voice.saved") in [s.value for s in at.success]
     assert _shown("Vi fik ikke at vide, hvornår far skulle opereres – æøå.", at)  # the new row on the page
-    saved = _stored(demo_path, pathway_id=pathway_id)[0]
+    saved = _stored(demo_copy, pathway_id=pathway_id)[0]
     assert saved.text == "Vi fik ikke at vide, hvornår far skulle opereres – æøå."
     assert saved.step_id == int(step_key.split(":")[1])
     assert saved.author_role == translate(language, "patient_voice.role.relative")
@@ -170,18 +159,14 @@ def test_a_patient_representative_writes_words_on_a_pathway_step(monkeypatch, de
 def _pathway(path, pathway_id):
     from pathways.store import get_pathway
 
-    con = connect(path)
-    try:
-        return get_pathway(con.cursor(), pathway_id)
-    finally:
-        con.close()
+    return read_from(path, lambda cur: get_pathway(cur, pathway_id))
 
 
-def test_a_cpr_number_is_refused_next_to_the_text_without_repeating_it(monkeypatch, demo_path):
-    at = open_page(monkeypatch, demo_path, "views/pathways.py", "da", user="demo-patient")
+def test_a_cpr_number_is_refused_next_to_the_text_without_repeating_it(monkeypatch, demo_copy):
+    at = open_page(monkeypatch, demo_copy, "views/pathways.py", "da", user="demo-patient")
     pathway_id = at.selectbox(key="pathway").value
     key = f"pathway-observation-{pathway_id}"
-    before = len(_stored(demo_path, include_archived=True))
+    before = len(_stored(demo_copy, include_archived=True))
     at.text_area(key=f"{key}-text").input(CPR_TEXT)
     _submit(at, key).click().run()
 
@@ -189,11 +174,11 @@ def test_a_cpr_number_is_refused_next_to_the_text_without_repeating_it(monkeypat
     assert translate("da", "patient_voice.cpr") in errors
     assert not any("010150" in e for e in errors) and "010150" not in texts(at)
     assert at.text_area(key=f"{key}-text").value == CPR_TEXT  # kept, to remove the number from
-    assert len(_stored(demo_path, include_archived=True)) == before  # nothing saved
+    assert len(_stored(demo_copy, include_archived=True)) == before  # nothing saved
 
 
-def test_a_problem_in_ones_own_words_is_registered_from_a_patient(monkeypatch, demo_path):
-    at = open_page(monkeypatch, demo_path, "views/pathways.py", "da", user="demo-patient")
+def test_a_problem_in_ones_own_words_is_registered_from_a_patient(monkeypatch, demo_copy):
+    at = open_page(monkeypatch, demo_copy, "views/pathways.py", "da", user="demo-patient")
     pathway_id = at.selectbox(key="pathway").value
     key = f"pathway-observation-{pathway_id}"
     at.radio(key=f"{key}-kind").set_value("problem")
@@ -201,7 +186,7 @@ def test_a_problem_in_ones_own_words_is_registered_from_a_patient(monkeypatch, d
     _submit(at, key).click().run()
 
     assert translate("da", "patient_voice.problem_saved") in [s.value for s in at.success]
-    con = connect(demo_path)
+    con = connect(demo_copy)
     try:
         problem = next(p for p in list_problems(con.cursor(), pathway_id=pathway_id)
                        if p.title == "Ingen ringede efter udskrivelsen.")
@@ -212,13 +197,13 @@ def test_a_problem_in_ones_own_words_is_registered_from_a_patient(monkeypatch, d
     assert "Vi sad alene" in problem.description
 
 
-def test_the_author_edits_then_withdraws_after_being_asked_and_brings_them_back(monkeypatch, demo_path):
-    con = connect(demo_path)
+def test_the_author_edits_then_withdraws_after_being_asked_and_brings_them_back(monkeypatch, demo_copy):
+    con = connect(demo_copy)
     try:
         mine = _words(con.cursor(), _actor(con.cursor(), "demo-patient"), text="Første udgave af mine ord.")
     finally:
         con.close()
-    at = open_page(monkeypatch, demo_path, "views/pathways.py", "da", user="demo-patient")
+    at = open_page(monkeypatch, demo_copy, "views/pathways.py", "da", user="demo-patient")
     key = f"own-observation-{mine.id}"
     at.text_area(key=f"{key}-text").input("Anden udgave af mine ord.")
     _submit(at, key).click().run()
@@ -227,24 +212,24 @@ def test_the_author_edits_then_withdraws_after_being_asked_and_brings_them_back(
 
     at.button(key=f"{key}-withdraw").click().run()
     assert translate("da", "patient_voice.withdraw_question") in [w.value for w in at.warning]
-    assert _stored(demo_path, pathway_id=mine.pathway_id)[0].id == mine.id  # asked first: not yet withdrawn
+    assert _stored(demo_copy, pathway_id=mine.pathway_id)[0].id == mine.id  # asked first: not yet withdrawn
     at.button(key=f"{key}-withdraw-yes").click().run()
     assert translate("da", "patient_voice.withdrawn") in [s.value for s in at.success]
     assert f"{key}-withdraw" not in [b.key for b in at.button]  # no longer in the list
-    assert mine.id not in {o.id for o in _stored(demo_path, pathway_id=mine.pathway_id)}
+    assert mine.id not in {o.id for o in _stored(demo_copy, pathway_id=mine.pathway_id)}
 
     # and brought back from the withdrawn words, folded away under the list
-    withdrawn = [o for o in _stored(demo_path, created_by=mine.created_by, include_archived=True) if o.archived]
+    withdrawn = [o for o in _stored(demo_copy, created_by=mine.created_by, include_archived=True) if o.archived]
     assert translate("da", "patient_voice.withdrawn_heading", n=len(withdrawn)) in [e.label for e in at.expander]
     at.button(key=f"restore-observation-{mine.id}").click().run()
     assert translate("da", "patient_voice.restored") in [s.value for s in at.success]
     assert _shown("Anden udgave af mine ord.", at)
-    assert mine.id in {o.id for o in _stored(demo_path, pathway_id=mine.pathway_id)}
+    assert mine.id in {o.id for o in _stored(demo_copy, pathway_id=mine.pathway_id)}
 
 
-def test_no_one_sees_controls_for_someone_elses_words(monkeypatch, demo_path):
-    at = open_page(monkeypatch, demo_path, "views/pathways.py", "da", user="demo-patient")
-    con = connect(demo_path)
+def test_no_one_sees_controls_for_someone_elses_words(monkeypatch, demo_copy):
+    at = open_page(monkeypatch, demo_copy, "views/pathways.py", "da", user="demo-patient")
+    con = connect(demo_copy)
     try:
         cur = con.cursor()
         hers = {o.id for o in list_observations(cur, created_by=find_user(cur, "demo-patient").id)}
@@ -256,22 +241,22 @@ def test_no_one_sees_controls_for_someone_elses_words(monkeypatch, demo_path):
     assert not [s for s in at.selectbox if (s.key or "").startswith("link-observation-")]  # nor does she link
 
 
-def test_the_team_links_an_observation_to_a_cycle_on_the_pathway_page(monkeypatch, demo_path):
-    con = connect(demo_path)
+def test_the_team_links_an_observation_to_a_cycle_on_the_pathway_page(monkeypatch, demo_copy):
+    con = connect(demo_copy)
     try:
         cur = con.cursor()
         words = _words(cur, _actor(cur, "demo-patient"), text="Spørg os, før I prøver noget nyt.")
         cycle = list_cycles(cur, project_id=_own_project(cur).id)[0]
     finally:
         con.close()
-    at = open_page(monkeypatch, demo_path, "views/pathways.py", "da", user="demo-lead")
+    at = open_page(monkeypatch, demo_copy, "views/pathways.py", "da", user="demo-lead")
     key = f"link-observation-{words.id}"
     at.selectbox(key=f"{key}-cycle").set_value(cycle.id)
     _submit(at, key).click().run()
 
     assert not at.exception
     assert translate("da", "patient_voice.linked") in [s.value for s in at.success]
-    linked = next(o for o in _stored(demo_path, pathway_id=words.pathway_id) if o.id == words.id)
+    linked = next(o for o in _stored(demo_copy, pathway_id=words.pathway_id) if o.id == words.id)
     assert linked.cycle_id == cycle.id and linked.project_id == cycle.project_id
     assert translate("da", "patient_voice.linked_to", links=translate(
         "da", "patient_voice.link_cycle_word", title=cycle.title)) in [c.value for c in at.caption]

@@ -6,14 +6,13 @@ Timing is bench/pages.py's job; these tests check only that the cache is right."
 from __future__ import annotations
 
 import json
-import shutil
 
 import pandas as pd
 import pyarrow as pa
-import pytest
 import streamlit as st
 from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
 
+from conftest import read_from
 from actions import Actor, record_data_points, start_cycle
 from pdsa.charts import Annotation, ChartLabels, mdc_icons, spc_chart
 from pdsa.core.db import connect
@@ -28,13 +27,6 @@ from ui.chart_cache import _specs, fingerprint, vega_lite_spec
 
 DAYS_TO_DIAGNOSIS = "Kalenderdage fra henvisning til diagnose"  # continuous, weekly, target 12
 ACTOR = Actor(user_id=None, name="test", roles=frozenset({"administrator"}))
-
-
-@pytest.fixture
-def page_db(demo_db_file, tmp_path):
-    path = tmp_path / "speed.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
 
 
 def _charts(cur):
@@ -119,17 +111,13 @@ def _open_project(monkeypatch, path, title_start: str = "Hurtigere svar", tab: s
 
 
 def _measure_id(path, name: str) -> int:
-    con = connect(path)
-    try:
-        return next(m.id for m in list_measures(con.cursor()) if m.name == name)
-    finally:
-        con.close()
+    return read_from(path, lambda cur: next(m.id for m in list_measures(cur) if m.name == name))
 
 
-def test_a_saved_target_is_drawn_at_once_in_this_session_and_the_next(monkeypatch, page_db):
+def test_a_saved_target_is_drawn_at_once_in_this_session_and_the_next(monkeypatch, demo_copy):
     st.cache_data.clear()
-    days = _measure_id(page_db, DAYS_TO_DIAGNOSIS)
-    at = _open_project(monkeypatch, page_db)
+    days = _measure_id(demo_copy, DAYS_TO_DIAGNOSIS)
+    at = _open_project(monkeypatch, demo_copy)
     assert _targets(_chart_for(at, DAYS_TO_DIAGNOSIS)) == {12}
     at.run()  # drawn from the cache now
     assert _targets(_chart_for(at, DAYS_TO_DIAGNOSIS)) == {12}
@@ -140,16 +128,16 @@ def test_a_saved_target_is_drawn_at_once_in_this_session_and_the_next(monkeypatc
     assert _targets(_chart_for(at, DAYS_TO_DIAGNOSIS)) == {7.5}
     at.run()
     assert _targets(_chart_for(at, DAYS_TO_DIAGNOSIS)) == {7.5}
-    another = _open_project(monkeypatch, page_db)  # another person opening the page afterwards
+    another = _open_project(monkeypatch, demo_copy)  # another person opening the page afterwards
     assert _targets(_chart_for(another, DAYS_TO_DIAGNOSIS)) == {7.5}
 
 
-def test_a_point_added_through_the_action_is_on_the_chart_at_the_next_run(monkeypatch, page_db):
+def test_a_point_added_through_the_action_is_on_the_chart_at_the_next_run(monkeypatch, demo_copy):
     st.cache_data.clear()
-    days = _measure_id(page_db, DAYS_TO_DIAGNOSIS)
-    at = _open_project(monkeypatch, page_db)
+    days = _measure_id(demo_copy, DAYS_TO_DIAGNOSIS)
+    at = _open_project(monkeypatch, demo_copy)
     before = _points(_chart_for(at, DAYS_TO_DIAGNOSIS))
-    con = connect(page_db)
+    con = connect(demo_copy)
     try:
         cur = con.cursor()
         measure = get_measure(cur, days)
@@ -170,11 +158,11 @@ def _ramp(at):
                 if json.loads(el.proto.spec).get("usermeta", {}).get("chart") == "ramp_timeline")
 
 
-def test_the_ramp_timeline_comes_from_the_cache_and_follows_a_cycle_at_once(monkeypatch, page_db):
+def test_the_ramp_timeline_comes_from_the_cache_and_follows_a_cycle_at_once(monkeypatch, demo_copy):
     """The PDSA tab's timeline is kept for every session, under the cycles it is drawn from: a
     stage saved shows on it at once, in this session and the next."""
     st.cache_data.clear()
-    con = connect(page_db)
+    con = connect(demo_copy)
     try:
         cur = con.cursor()
         project = next(p for p in list_projects(cur) if p.title.startswith("Hurtigere svar"))
@@ -188,13 +176,13 @@ def test_the_ramp_timeline_comes_from_the_cache_and_follows_a_cycle_at_once(monk
         rows = pd.concat(_frames(_ramp(at)))
         return rows.loc[rows["title"] == cycle.title, "stage"].iloc[0]
 
-    at = _open_project(monkeypatch, page_db, tab="cycles")
+    at = _open_project(monkeypatch, demo_copy, tab="cycles")
     assert stage_of(at) == translate("da", "cycle_stage.planning")
     first = _ramp(at).proto.spec
-    assert _ramp(_open_project(monkeypatch, page_db, tab="cycles")).proto.spec == first, "the next session: cached"
+    assert _ramp(_open_project(monkeypatch, demo_copy, tab="cycles")).proto.spec == first, "the next session: cached"
     at.session_state[f"ws-expander-{cycle.id}"] = True
     at.run()
     at.button(key=f"ws-done-plan-{cycle.id}").click().run()
     assert not at.exception, at.exception
     assert stage_of(at) == translate("da", "cycle_stage.doing"), "the saved stage is on the timeline at once"
-    assert stage_of(_open_project(monkeypatch, page_db, tab="cycles")) == translate("da", "cycle_stage.doing")
+    assert stage_of(_open_project(monkeypatch, demo_copy, tab="cycles")) == translate("da", "cycle_stage.doing")

@@ -395,12 +395,8 @@ def test_a_form_opened_before_someone_else_saved_does_not_undo_their_change(monk
     assert _stored(path, measure_id).target == pytest.approx(0.33)
 
 
-def test_a_refused_setting_is_explained_in_danish(monkeypatch, demo_db_file, tmp_path):
-    import shutil
-
-    path = tmp_path / "da.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    at = open_page(monkeypatch, path, "views/projects.py", "da", tab="measures")
+def test_a_refused_setting_is_explained_in_danish(monkeypatch, demo_copy):
+    at = open_page(monkeypatch, demo_copy, "views/projects.py", "da", tab="measures")
     measure_id = int(_widget(at.text_input, "set-target-").key.split("-")[2])
     _widget(at.text_input, f"set-target-{measure_id}").input("syv")
     _submit(at, measure_id)

@@ -423,12 +423,8 @@ def test_a_team_member_keeps_the_team_s_home_page(monkeypatch, tmp_path):
 
 
 @pytest.mark.parametrize("language", LANGUAGES)
-def test_the_demo_patient_representative_s_home_page(monkeypatch, demo_db_file, tmp_path, language):
-    import shutil
-
-    path = tmp_path / "demo.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    at = _home(monkeypatch, path, "demo-patient", language)
+def test_the_demo_patient_representative_s_home_page(monkeypatch, demo_copy, language):
+    at = _home(monkeypatch, demo_copy, "demo-patient", language)
     shown = everything_shown(at)
     assert not RAW.findall(shown), sorted(set(RAW.findall(shown)))
     _no_statistics(at)

@@ -6,13 +6,13 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 from datetime import date
 from functools import partial
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import read_from
 import actions
 from actions import Actor, NotAllowed, StaleEdit
 from actions.problems import Triage, triage_problems
@@ -215,19 +215,8 @@ def test_a_change_idea_lists_the_problems_it_answers(db):
 
 # --- the page ---------------------------------------------------------------------------------------
 
-@pytest.fixture
-def page_db(demo_db_file, tmp_path):
-    path = tmp_path / "demo.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
-
-
 def _stored(path, sql: str, params=()):
-    con = connect(path)
-    try:
-        return con.cursor().execute(sql, list(params)).fetchall()
-    finally:
-        con.close()
+    return read_from(path, lambda cur: cur.execute(sql, list(params)).fetchall())
 
 
 def _open(monkeypatch, path, language="en", user="demo-admin", **query) -> AppTest:
@@ -256,8 +245,8 @@ def _hip_pathway_id(path) -> int:
     return _stored(path, "SELECT pathway_id FROM project WHERE title LIKE 'Hoftebrud – smertefri%'")[0][0]
 
 
-def test_registering_a_complaint_puts_it_in_the_inbox(monkeypatch, page_db):
-    at = _open(monkeypatch, page_db)
+def test_registering_a_complaint_puts_it_in_the_inbox(monkeypatch, demo_copy):
+    at = _open(monkeypatch, demo_copy)
     pathway_id = at.selectbox(key="pathway").value
     assert at.radio(key=f"register-source-{pathway_id}").value == "complaint", "a complaint is the way in"
     assert translate("en", "problem_forms.complaints_gold") in [e.value for e in at.info]
@@ -273,14 +262,14 @@ def test_registering_a_complaint_puts_it_in_the_inbox(monkeypatch, page_db):
     assert row[translate("en", "problems.source")] == translate("en", "source.complaint")
     assert row[translate("en", "problems.status")] == translate("en", "problem_status.new")
     assert at.text_input(key=f"register-title-{pathway_id}").value == "", "the form is ready for the next one"
-    assert _stored(page_db, "SELECT source, description, reported_on FROM problem WHERE title LIKE 'Klage: ingen%'") == [
+    assert _stored(demo_copy, "SELECT source, description, reported_on FROM problem WHERE title LIKE 'Klage: ingen%'") == [
         ("complaint", "Datteren ringede tre gange.", date.today())]
 
 
-def test_a_missing_title_is_said_next_to_the_field_and_nothing_is_saved(monkeypatch, page_db):
-    at = _open(monkeypatch, page_db, "da")
+def test_a_missing_title_is_said_next_to_the_field_and_nothing_is_saved(monkeypatch, demo_copy):
+    at = _open(monkeypatch, demo_copy, "da")
     pathway_id = at.selectbox(key="pathway").value
-    before = _stored(page_db, "SELECT count(*) FROM problem")
+    before = _stored(demo_copy, "SELECT count(*) FROM problem")
     at.text_area(key=f"register-description-{pathway_id}").input("Noget gik galt")
     at.button[[b.label for b in at.button].index(translate("da", "problem_forms.register_button"))].click().run()
     assert not at.exception, at.exception
@@ -290,12 +279,12 @@ def test_a_missing_title_is_said_next_to_the_field_and_nothing_is_saved(monkeypa
     assert (form[title_at + 1].type, form[title_at + 1].value) == (
         "error", translate("da", "problem_forms.title_needed")), "the message stands right under the title"
     assert at.text_area(key=f"register-description-{pathway_id}").value == "Noget gik galt", "the input is kept"
-    assert _stored(page_db, "SELECT count(*) FROM problem") == before
+    assert _stored(demo_copy, "SELECT count(*) FROM problem") == before
     assert not at.success
 
 
-def test_triage_in_the_table_is_saved_and_shown(monkeypatch, page_db):
-    at = _open(monkeypatch, page_db)
+def test_triage_in_the_table_is_saved_and_shown(monkeypatch, demo_copy):
+    at = _open(monkeypatch, demo_copy)
     key = at.session_state["problem-triage-editor-key"]
     table = at.dataframe[0].value
     title_column, status_column = translate("en", "problems.title"), translate("en", "problems.status")
@@ -312,7 +301,7 @@ def test_triage_in_the_table_is_saved_and_shown(monkeypatch, page_db):
     shown = table[table[title_column] == title].iloc[0]
     assert shown[status_column] == translate("en", "problem_status.triaged")
     assert (shown[translate("en", "problems.impact")], shown[translate("en", "problems.effort")]) == (5, 1)
-    assert _stored(page_db, "SELECT status, impact, effort FROM problem WHERE title = ?", [title]) == [
+    assert _stored(demo_copy, "SELECT status, impact, effort FROM problem WHERE title = ?", [title]) == [
         ("triaged", 5, 1)]
     assert at.session_state["problem-triage-editor-key"] != key, "a fresh table over the saved values"
     [chart] = at.get("vega_lite_chart")
@@ -323,13 +312,13 @@ def test_triage_in_the_table_is_saved_and_shown(monkeypatch, page_db):
     assert json.loads(chart.proto.spec)["layer"][2]["encoding"]["x"]["field"] == "effort"
 
 
-def test_a_stale_row_says_who_saved_first_and_nothing_is_saved(monkeypatch, page_db):
-    at = _open(monkeypatch, page_db)
+def test_a_stale_row_says_who_saved_first_and_nothing_is_saved(monkeypatch, demo_copy):
+    at = _open(monkeypatch, demo_copy)
     key = at.session_state["problem-triage-editor-key"]
     table = at.dataframe[0].value
     title_column, impact_column = translate("en", "problems.title"), translate("en", "problems.impact")
     first, second = table[title_column][0], table[title_column][1]
-    con = connect(page_db)  # a colleague triages the second row meanwhile
+    con = connect(demo_copy)  # a colleague triages the second row meanwhile
     problem_id = con.cursor().execute("SELECT id, version FROM problem WHERE title = ?", [second]).fetchone()
     actions.triage_problem(con.cursor(), Actor(None, "Bo Kollega", roles=frozenset({"staff"})), problem_id[0],
                            status="solved", impact=1, effort=1, expected_version=problem_id[1])
@@ -341,14 +330,14 @@ def test_a_stale_row_says_who_saved_first_and_nothing_is_saved(monkeypatch, page
     assert not at.exception, at.exception
     [error] = at.error
     assert "Bo Kollega" in error.value and plain(second, one_line=True) in error.value
-    assert _stored(page_db, "SELECT impact FROM problem WHERE title = ?", [first]) == [(first_impact,)], \
+    assert _stored(demo_copy, "SELECT impact FROM problem WHERE title = ?", [first]) == [(first_impact,)], \
         "nothing was saved, not even the row nobody else changed"
     assert at.session_state["problem-triage-editor-key"] == key, "the same table, with the user's edits kept"
     assert at.session_state[key]["edited_rows"][1] == {impact_column: 4}
 
 
-def test_merging_asks_first_and_then_merges(monkeypatch, page_db):
-    at = _open(monkeypatch, page_db)
+def test_merging_asks_first_and_then_merges(monkeypatch, demo_copy):
+    at = _open(monkeypatch, demo_copy)
     pathway_id = at.selectbox(key="pathway").value
     names = at.selectbox(key=f"merge-keep-{pathway_id}").options
     keep_title = names[0]
@@ -356,22 +345,22 @@ def test_merging_asks_first_and_then_merges(monkeypatch, page_db):
     at.button(key=f"merge-ask-{pathway_id}").click().run()
     [warning] = at.warning
     assert plain(duplicate_title) in warning.value and plain(keep_title) in warning.value
-    assert _stored(page_db, "SELECT count(*) FROM problem WHERE merged_into_id IS NOT NULL") == [(0,)]
+    assert _stored(demo_copy, "SELECT count(*) FROM problem WHERE merged_into_id IS NOT NULL") == [(0,)]
     at.button(key=f"merge-yes-{pathway_id}").click().run()
     assert not at.exception, at.exception
     assert [e.value for e in at.success] == [
         translate("en", "problem_forms.merged", duplicate=plain(duplicate_title), keep=plain(keep_title))]
     assert duplicate_title not in list(at.dataframe[0].value[translate("en", "problems.title")])
-    assert _stored(page_db, "SELECT p.title FROM problem p JOIN problem k ON k.id = p.merged_into_id") == [
+    assert _stored(demo_copy, "SELECT p.title FROM problem p JOIN problem k ON k.id = p.merged_into_id") == [
         (duplicate_title,)]
 
 
-def test_a_link_opens_the_problem_and_a_project_can_be_linked_there(monkeypatch, page_db):
-    pathway_id = _hip_pathway_id(page_db)
+def test_a_link_opens_the_problem_and_a_project_can_be_linked_there(monkeypatch, demo_copy):
+    pathway_id = _hip_pathway_id(demo_copy)
     [(problem_id, title)] = _stored(
-        page_db, "SELECT id, title FROM problem WHERE pathway_id = ? AND id NOT IN"
+        demo_copy, "SELECT id, title FROM problem WHERE pathway_id = ? AND id NOT IN"
                  " (SELECT problem_id FROM problem_project) ORDER BY id LIMIT 1", [pathway_id])
-    at = _open(monkeypatch, page_db, problem=problem_id)
+    at = _open(monkeypatch, demo_copy, problem=problem_id)
     assert at.header[0].value == plain(title, one_line=True)
     assert at.selectbox(key="pathway").value == pathway_id, "the problem's pathway is chosen with it"
     assert translate("en", "problem_forms.no_projects") in _shown(at)
@@ -383,17 +372,17 @@ def test_a_link_opens_the_problem_and_a_project_can_be_linked_there(monkeypatch,
     links = [el for el in at.get("page_link")]
     assert project_title in [el.proto.label for el in links], "the linked project is shown on the problem"
     assert f"new_from_problem={problem_id}" in [el.proto.query_string for el in links], "a project can start from it"
-    assert f"project={_stored(page_db, 'SELECT project_id FROM problem_project WHERE problem_id = ?', [problem_id])[0][0]}" \
+    assert f"project={_stored(demo_copy, 'SELECT project_id FROM problem_project WHERE problem_id = ?', [problem_id])[0][0]}" \
         in [el.proto.query_string for el in links], "the linked project opens through its deep link"
-    assert _stored(page_db, "SELECT count(*) FROM problem_project WHERE problem_id = ?", [problem_id]) == [(1,)]
+    assert _stored(demo_copy, "SELECT count(*) FROM problem_project WHERE problem_id = ?", [problem_id]) == [(1,)]
     at.button(key="problem-back").click().run()
     assert "problem" not in at.query_params and at.get("form"), "back in the inbox"
 
 
-def test_an_observation_is_linked_on_the_problems_page(monkeypatch, page_db):
-    pathway_id = _hip_pathway_id(page_db)
-    [(problem_id,)] = _stored(page_db, "SELECT min(id) FROM problem WHERE pathway_id = ?", [pathway_id])
-    at = _open(monkeypatch, page_db, "da", problem=problem_id)
+def test_an_observation_is_linked_on_the_problems_page(monkeypatch, demo_copy):
+    pathway_id = _hip_pathway_id(demo_copy)
+    [(problem_id,)] = _stored(demo_copy, "SELECT min(id) FROM problem WHERE pathway_id = ?", [pathway_id])
+    at = _open(monkeypatch, demo_copy, "da", problem=problem_id)
     candidates = at.selectbox(key=f"link-observation-{problem_id}")
     observation_text = candidates.options[0]
     at.button(key=f"link-observation-{problem_id}-go").click().run()
@@ -403,15 +392,15 @@ def test_an_observation_is_linked_on_the_problems_page(monkeypatch, page_db):
         observation_text[:10] in _shown(at)
 
 
-def test_a_patient_representative_sees_their_pathway_and_no_triage(monkeypatch, page_db):
-    at = _open(monkeypatch, page_db, user="demo-patient")
+def test_a_patient_representative_sees_their_pathway_and_no_triage(monkeypatch, demo_copy):
+    at = _open(monkeypatch, demo_copy, user="demo-patient")
     assert len(at.selectbox(key="pathway").options) == 1
     assert "problem-triage-editor-key" not in at.session_state, "a read-only table"
     assert not [b for b in at.button if (b.key or "").startswith("merge-")]
     pathway_id = at.selectbox(key="pathway").value
     assert at.text_input(key=f"register-title-{pathway_id}"), "attached: they may register a problem"
-    other = _stored(page_db, "SELECT min(id) FROM problem WHERE pathway_id <> ?", [pathway_id])[0][0]
-    linked = _open(monkeypatch, page_db, user="demo-patient", problem=other)
+    other = _stored(demo_copy, "SELECT min(id) FROM problem WHERE pathway_id <> ?", [pathway_id])[0][0]
+    linked = _open(monkeypatch, demo_copy, user="demo-patient", problem=other)
     assert not linked.header, "a link to another pathway's problem opens nothing"
 
 
@@ -424,12 +413,12 @@ def test_the_page_without_pathways_points_to_the_pathways_page(monkeypatch, tmp_
 
 
 
-def test_a_project_can_start_from_several_problems(monkeypatch, page_db):
-    at = _open(monkeypatch, page_db)
+def test_a_project_can_start_from_several_problems(monkeypatch, demo_copy):
+    at = _open(monkeypatch, demo_copy)
     pathway_id = at.selectbox(key="pathway").value
     chooser = at.multiselect(key=f"project-from-{pathway_id}")
     at = chooser.select(chooser.options[0]).select(chooser.options[1]).run()
-    ids = [r[0] for r in _stored(page_db, "SELECT id FROM problem WHERE title IN (?, ?)", chooser.options[:2])]
+    ids = [r[0] for r in _stored(demo_copy, "SELECT id FROM problem WHERE title IN (?, ?)", chooser.options[:2])]
     [link] = [el for el in at.get("page_link") if "new_from_problem" in el.proto.query_string]
     assert sorted(map(int, link.proto.query_string.split("=")[1].replace("%2C", ",").split(","))) == sorted(ids)
     assert link.proto.label == "Create a project from 2 problems"
@@ -439,15 +428,15 @@ RAW = re.compile(r"\bNone\b|\bnan\b|\bNaT\b|\b[a-z]+_[a-z_]+\b|\b(?:pathway|prob
 
 
 @pytest.mark.parametrize("language", ["da", "en"])
-def test_no_internal_ids_or_raw_values_on_the_page(monkeypatch, page_db, language):
-    at = _open(monkeypatch, page_db, language)
+def test_no_internal_ids_or_raw_values_on_the_page(monkeypatch, demo_copy, language):
+    at = _open(monkeypatch, demo_copy, language)
     for index in range(len(at.selectbox(key="pathway").options)):
         at.selectbox(key="pathway").select_index(index).run()
         shown = _shown(at) + " ".join(e.label for kind in ("expander", "button", "selectbox", "multiselect", "radio")
                                       for e in getattr(at, kind))
         assert not RAW.search(shown), RAW.search(shown)
-    [(problem_id,)] = _stored(page_db, "SELECT min(id) FROM problem")
-    opened = _open(monkeypatch, page_db, language, problem=problem_id)
+    [(problem_id,)] = _stored(demo_copy, "SELECT min(id) FROM problem")
+    opened = _open(monkeypatch, demo_copy, language, problem=problem_id)
     shown = _shown(opened) + " ".join(e.label for e in opened.expander)
     assert not RAW.search(shown), RAW.search(shown)
 
@@ -476,27 +465,27 @@ def test_a_problem_is_corrected_on_the_version_seen_and_a_patient_representative
     assert get_problem(demo_db, theirs.id).title == "Ventede tre dage på svar"
 
 
-def test_a_problem_is_corrected_on_its_page(monkeypatch, page_db):
-    [(problem_id, title)] = _stored(page_db, "SELECT id, title FROM problem ORDER BY id LIMIT 1")
-    at = _open(monkeypatch, page_db, "da", problem=problem_id)
+def test_a_problem_is_corrected_on_its_page(monkeypatch, demo_copy):
+    [(problem_id, title)] = _stored(demo_copy, "SELECT id, title FROM problem ORDER BY id LIMIT 1")
+    at = _open(monkeypatch, demo_copy, "da", problem=problem_id)
     assert at.text_input(key=f"edit-title-{problem_id}").value == title
     at.text_input(key=f"edit-title-{problem_id}").input("  ")
     submit = next(b for b in at.button if b.label == translate("da", "problem_forms.edit_save"))
     submit.click().run()
     assert [e.value for e in at.error] == [translate("da", "problem_forms.title_needed")]
-    assert _stored(page_db, "SELECT title FROM problem WHERE id = ?", [problem_id]) == [(title,)]
+    assert _stored(demo_copy, "SELECT title FROM problem WHERE id = ?", [problem_id]) == [(title,)]
     at.text_input(key=f"edit-title-{problem_id}").input("Ventetid på nerveblokade")
     at.radio(key=f"edit-source-{problem_id}").set_value("complaint")
     next(b for b in at.button if b.label == translate("da", "problem_forms.edit_save")).click().run()
     assert not at.exception, at.exception
     assert [e.value for e in at.success] == [translate("da", "problem_forms.edited")]
     assert at.header[0].value == "Ventetid på nerveblokade"
-    assert _stored(page_db, "SELECT title, source FROM problem WHERE id = ?", [problem_id]) == [
+    assert _stored(demo_copy, "SELECT title, source FROM problem WHERE id = ?", [problem_id]) == [
         ("Ventetid på nerveblokade", "complaint")]
 
 
-def test_a_new_problem_given_impact_and_effort_becomes_triaged(monkeypatch, page_db):
-    at = _open(monkeypatch, page_db)
+def test_a_new_problem_given_impact_and_effort_becomes_triaged(monkeypatch, demo_copy):
+    at = _open(monkeypatch, demo_copy)
     key = at.session_state["problem-triage-editor-key"]
     table = at.dataframe[0].value
     title_column, status_column = translate("en", "problems.title"), translate("en", "problems.status")
@@ -505,7 +494,7 @@ def test_a_new_problem_given_impact_and_effort_becomes_triaged(monkeypatch, page
                                                    translate("en", "problems.effort"): 5}},
                              "added_rows": [], "deleted_rows": []}
     at.button(key=f"save-triage-{at.selectbox(key='pathway').value}").click().run()
-    assert _stored(page_db, "SELECT status, impact, effort FROM problem WHERE title = ?", [table[title_column][row]]) == [
+    assert _stored(demo_copy, "SELECT status, impact, effort FROM problem WHERE title = ?", [table[title_column][row]]) == [
         ("triaged", 2, 5)]
 
 
@@ -526,14 +515,14 @@ def test_an_empty_inbox_points_to_the_form_or_says_who_registers(monkeypatch, tm
     assert not reader.get("form")
 
 
-def test_a_link_to_a_merged_duplicate_says_where_it_went(monkeypatch, page_db):
-    pathway_id = _hip_pathway_id(page_db)
+def test_a_link_to_a_merged_duplicate_says_where_it_went(monkeypatch, demo_copy):
+    pathway_id = _hip_pathway_id(demo_copy)
     [(keep_id, keep_title), (duplicate_id, duplicate_title)] = _stored(
-        page_db, "SELECT id, title FROM problem WHERE pathway_id = ? ORDER BY id LIMIT 2", [pathway_id])
-    con = connect(page_db)
+        demo_copy, "SELECT id, title FROM problem WHERE pathway_id = ? ORDER BY id LIMIT 2", [pathway_id])
+    con = connect(demo_copy)
     actions.merge_problems(con.cursor(), Actor(None, "Bo Kollega", roles=frozenset({"staff"})), keep_id, duplicate_id)
     con.close()
-    at = _open(monkeypatch, page_db, problem=duplicate_id)
+    at = _open(monkeypatch, demo_copy, problem=duplicate_id)
     assert translate("en", "problem_forms.was_merged", keep=plain(keep_title, one_line=True)) in [
         e.value for e in at.info]
     assert not [b for b in at.button if (b.key or "").startswith(("link-", "unlink-"))], "nothing to link to a duplicate"

@@ -5,12 +5,12 @@ patient partner, in both languages, and carries the print rules that put it on o
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from conftest import read_from
 import actions
 from actions import Actor
 from pdsa.core.db import connect
@@ -23,19 +23,8 @@ ADMIN = Actor(None, "test", roles=frozenset({"administrator"}))
 HOME = "Godt hjem efter hoftebrud"
 
 
-@pytest.fixture
-def demo_copy(demo_db_file, tmp_path):
-    path = tmp_path / "demo.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
-
-
 def _project_id(path, title: str) -> int:
-    con = connect(path)
-    try:
-        return next(p.id for p in list_projects(con.cursor()) if p.title == title)
-    finally:
-        con.close()
+    return read_from(path, lambda cur: next(p.id for p in list_projects(cur) if p.title == title))
 
 
 def open_summary(monkeypatch, path, language: str, project_id: int, user="demo-leader") -> AppTest:

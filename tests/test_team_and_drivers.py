@@ -11,6 +11,7 @@ import pytest
 from pydantic import ValidationError
 from streamlit.testing.v1 import AppTest
 
+from conftest import read_from
 import actions
 from actions import Actor, NotAllowed, StaleEdit, can
 from actions.accounts import actor_for
@@ -271,11 +272,7 @@ def _open(monkeypatch, setup, script, language="da", user="admin") -> AppTest:
 
 
 def _read(setup, read):
-    con = connect(setup["path"])
-    try:
-        return read(con.cursor())
-    finally:
-        con.close()
+    return read_from(setup["path"], read)
 
 
 def _table(at) -> list[list[str]]:
