@@ -254,6 +254,20 @@ def test_a_link_with_the_theme_opens_its_history(monkeypatch, demo_copy):
     assert "project" in at.query_params
 
 
+def test_an_archived_themes_history_tells_who_archived_it(monkeypatch, demo_copy):
+    con = connect(demo_copy)
+    theme = next(th for th in list_themes(con.cursor()) if th.name == DISCHARGE)
+    actions.archive_theme(con.cursor(), LEADER, theme.id)
+    con.close()
+    at = open_page(monkeypatch, demo_copy, "views/history.py", "da", user="demo-reader")
+    at.radio(key="history-kind").set_value("theme").run()
+    chooser = at.selectbox(key="theme")
+    assert f"{DISCHARGE} (arkiveret)" in chooser.options, "archived themes can be chosen, and say so"
+    chooser.set_value(theme.id).run()
+    assert not at.exception, at.exception
+    assert _lines(at)[0].endswith(f"Hanne Dalgaard arkiverede temaet *{DISCHARGE}*")
+
+
 def test_a_link_with_a_project_still_opens_its_history(monkeypatch, demo_copy):
     from pdsa.store.projects import list_projects
 
