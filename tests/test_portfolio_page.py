@@ -2,7 +2,6 @@
 downloads, both languages, what a patient representative sees, and the cache across sessions."""
 
 import io
-import shutil
 from datetime import date
 
 import pandas as pd
@@ -18,13 +17,6 @@ from pdsa.store.measures import list_measures
 from pdsa.store.portfolio import data_version
 
 ADMIN = Actor(None, "test", roles=frozenset({"administrator"}))
-
-
-@pytest.fixture
-def demo_copy(demo_db_file, tmp_path):
-    path = tmp_path / "portfolio.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
 
 
 def _expected(path) -> pd.DataFrame:

@@ -5,7 +5,6 @@ and on the Themes page as a leader sees it (AppTest, both languages)."""
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import date
 from functools import partial
 
@@ -226,13 +225,6 @@ def _json(value):
 
 
 # --- the page ---------------------------------------------------------------------------------
-
-@pytest.fixture
-def demo_copy(demo_db_file, tmp_path):
-    path = tmp_path / "demo.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
-
 
 def _theme_id(path, name=DISCHARGE) -> int:
     con = connect(path)
