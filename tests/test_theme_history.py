@@ -11,16 +11,22 @@ from functools import partial
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_pages import open_page, user_id
 
 import actions
 from actions import Actor
 from pathways.models import Pathway, PathwayStep
 from pdsa.core.db import connect
-from pdsa.history import Formatters, iter_theme_events, reference_names, sentence, theme_history
+from pdsa.history import (
+    Formatters,
+    iter_theme_events,
+    reference_names,
+    sentence,
+    theme_history,
+)
 from pdsa.i18n import LANGUAGES, translate
 from pdsa.models import Measure, PdsaCycle, Project, TeamMember, Theme
 from pdsa.store.themes import list_themes
-from test_pages import open_page, user_id
 
 ANNA = Actor(None, "Anna", roles=frozenset({"administrator"}))
 BO = Actor(None, "Bo", roles=frozenset({"administrator"}))
@@ -272,7 +278,7 @@ def test_a_link_with_a_project_still_opens_its_history(monkeypatch, demo_copy):
     from pdsa.store.projects import list_projects
 
     con = connect(demo_copy)
-    project = sorted(list_projects(con.cursor()), key=lambda p: p.id)[-1]
+    project = max(list_projects(con.cursor()), key=lambda p: p.id)
     con.close()
     monkeypatch.setenv("PDSA_DB", str(demo_copy))
     at = AppTest.from_file("../streamlit_app.py", default_timeout=60)

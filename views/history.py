@@ -10,7 +10,14 @@ from datetime import date
 import streamlit as st
 
 from actions import can
-from pdsa.history import Formatters, audit_csv, project_history, reference_names, sentence, theme_history
+from pdsa.history import (
+    Formatters,
+    audit_csv,
+    project_history,
+    reference_names,
+    sentence,
+    theme_history,
+)
 from pdsa.store.projects import list_projects
 from pdsa.store.themes import list_themes
 from ui.actor import current_actor
