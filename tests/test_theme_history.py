@@ -5,7 +5,6 @@ languages, ``?theme=ID`` deep link)."""
 
 from __future__ import annotations
 
-import shutil
 from datetime import date
 from functools import partial
 
@@ -183,13 +182,6 @@ def test_every_event_of_every_demo_theme_is_told_in_both_languages(demo_db, fmt)
 
 
 # --- the page ---------------------------------------------------------------------------------
-
-@pytest.fixture
-def demo_copy(demo_db_file, tmp_path):
-    path = tmp_path / "demo.duckdb"
-    shutil.copyfile(demo_db_file, path)
-    return path
-
 
 def _leader_edits_the_discharge_theme(path) -> int:
     """Hanne Dalgaard (the demo's leader) sharpens the goal and archives and restores the theme."""
