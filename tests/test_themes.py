@@ -270,6 +270,8 @@ def test_a_theme_shows_its_projects_their_signals_and_its_own_chart(monkeypatch,
     assert "Andel patienter, der oplever udskrivelsen som godt koordineret" in shown
     assert len(_charts(at)) >= 1, "the theme's own measure is charted"
     assert any(label == translate(language, "themes.open_summary") for label in links)
+    history = next(link for link in at.get("page_link") if link.label == translate(language, "themes.open_history"))
+    assert history.proto.page.endswith("history") and "theme=" in history.proto.query_string
 
 
 def test_a_reader_sees_the_theme_but_no_forms(monkeypatch, demo_copy):

@@ -47,7 +47,7 @@ from ui.measure_form import new_measure_form
 from ui.plain import plain
 from ui.signals import key_measure, latest_signal, latest_value_text, points_of, signal_words
 from ui.state import cursor, database_error_text, t
-from ui.visibility import visible_projects
+from ui.visibility import reads_everything, visible_projects
 
 _FIELDS = ("name", "goal", "description")
 _OUTCOME = "theme-outcome"  # what became of the last change, said at the top on the rerun
@@ -492,6 +492,9 @@ with st.container(border=True):
         st.markdown(plain(theme.description))
     st.caption(t("themes.counts", projects=len([p for p in contributing if p in {x.id for x in projects}]),
                  measures=len(theme_measures(cur, theme.id))))
+    if reads_everything(actor):  # the History page tells a theme's history to the same readers
+        st.page_link("views/history.py", label=t("themes.open_history"), icon=":material/history:",
+                     query_params={"theme": theme.id})
 _edit_form(actor, theme)
 _archive_control(actor, theme)
 
