@@ -149,15 +149,17 @@ def _shown(database_key: str, version: tuple[int, int], today: date, lang: str, 
         return translate(lang, key, **values)
 
     def words(codes: pd.Series, word) -> np.ndarray:
-        """word(code) for every row, each distinct code translated once."""
-        found = pd.Series(codes.to_numpy(dtype=object))
-        known = {code: word(code) for code in found.dropna().unique()}
-        return np.array([known[c] if c in known else word(c) for c in found], dtype=object)
+        """word(code) for every row, each distinct code translated once (as categories: no
+        Python loop over the rows)."""
+        found = pd.Categorical(codes)
+        table = [word(code) for code in found.categories]
+        table.append(word(None) if (found.codes == -1).any() else "")  # code -1: missing
+        return np.array(table, dtype=object)[found.codes]
 
     # as objects before filling: mapped through an empty list (no themes) the column is numeric
+    theme_owner = {theme_id: tr("portfolio.theme_owner", name=name) for theme_id, name in themes.items()}
     owner = np.where(m["project_id"].notna(), m["project_id"].map(titles).astype(object).fillna(""),
-                     m["theme_id"].map(themes).astype(object).fillna("")
-                     .map(lambda name: tr("portfolio.theme_owner", name=name)))
+                     m["theme_id"].map(theme_owner).astype(object).fillna(""))
     percent = m["data_type"].isin(PROPORTION_DATA_TYPES)
     meets = m["meets_target"]
     # the order "grouped by project": projects as the store lists them, then the themes' own measures
