@@ -158,13 +158,8 @@ def _day(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
-def project_events(
-    cur: Cursor, project_id: int, *, before_id: int | None = None, limit: int = 500
-) -> list[HistoryEvent]:
-    """The project's events older than ``before_id`` (all when None), newest first, at most ``limit``."""
-    rows = cur.execute(
-        _PROJECT_EVENTS, [project_id] * _PROJECT_ROW_BRANCHES + [before_id, before_id, limit]
-    ).fetchall()
+def _history_events(rows: Iterable[tuple]) -> list[HistoryEvent]:
+    """Rows of _PROJECT_EVENTS or _THEME_EVENTS (the same columns) as events."""
     return [
         HistoryEvent(
             id=r[0], happened_at=r[1], who=r[2], actor_id=r[3], entity=r[4], entity_id=r[5], action=r[6],
@@ -175,16 +170,31 @@ def project_events(
     ]
 
 
-def iter_project_events(cur: Cursor, project_id: int, *, batch: int = 500) -> Iterator[HistoryEvent]:
-    """Every event of the project, newest first, read ``batch`` at a time (so a page that shows
-    the latest fifty never reads a long history whole)."""
+def _in_batches(events_before: Callable[[int | None, int], list[HistoryEvent]], batch: int) -> Iterator[HistoryEvent]:
+    """Every event ``events_before(before_id, limit)`` gives, newest first, read ``batch`` at a
+    time (so a page that shows the latest fifty never reads a long history whole)."""
     before_id = None
     while True:
-        events = project_events(cur, project_id, before_id=before_id, limit=batch)
+        events = events_before(before_id, batch)
         yield from events
         if len(events) < batch:
             return
         before_id = events[-1].id
+
+
+def project_events(
+    cur: Cursor, project_id: int, *, before_id: int | None = None, limit: int = 500
+) -> list[HistoryEvent]:
+    """The project's events older than ``before_id`` (all when None), newest first, at most ``limit``."""
+    return _history_events(cur.execute(
+        _PROJECT_EVENTS, [project_id] * _PROJECT_ROW_BRANCHES + [before_id, before_id, limit]
+    ).fetchall())
+
+
+def iter_project_events(cur: Cursor, project_id: int, *, batch: int = 500) -> Iterator[HistoryEvent]:
+    """Every event of the project, newest first, read ``batch`` at a time."""
+    return _in_batches(lambda before_id, limit: project_events(cur, project_id, before_id=before_id, limit=limit),
+                       batch)
 
 
 # slice: theme history — a theme's own events: the theme row (created, name and goal edited,
@@ -244,27 +254,14 @@ _THEME_EVENTS = f"""
 
 def theme_events(cur: Cursor, theme_id: int, *, before_id: int | None = None, limit: int = 500) -> list[HistoryEvent]:
     """The theme's own events older than ``before_id`` (all when None), newest first, at most ``limit``."""
-    rows = cur.execute(_THEME_EVENTS, [theme_id] * (_THEME_ROWS.count("?") + _PROJECT_THEME_EVENTS.count("?"))
-                       + [before_id, before_id, limit]).fetchall()
-    return [
-        HistoryEvent(
-            id=r[0], happened_at=r[1], who=r[2], actor_id=r[3], entity=r[4], entity_id=r[5], action=r[6],
-            before=_json(r[7]), after=_json(r[8]), subject=r[9], measure_id=r[10], data_type=r[11],
-            measure_period=r[12], point_period=_day(r[13]),
-        )
-        for r in rows
-    ]
+    return _history_events(cur.execute(
+        _THEME_EVENTS, [theme_id] * (_THEME_ROWS.count("?") + _PROJECT_THEME_EVENTS.count("?"))
+        + [before_id, before_id, limit]).fetchall())
 
 
 def iter_theme_events(cur: Cursor, theme_id: int, *, batch: int = 500) -> Iterator[HistoryEvent]:
     """Every event of the theme, newest first, read ``batch`` at a time."""
-    before_id = None
-    while True:
-        events = theme_events(cur, theme_id, before_id=before_id, limit=batch)
-        yield from events
-        if len(events) < batch:
-            return
-        before_id = events[-1].id
+    return _in_batches(lambda before_id, limit: theme_events(cur, theme_id, before_id=before_id, limit=limit), batch)
 # end slice: theme history
 
 

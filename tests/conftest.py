@@ -235,3 +235,18 @@ def add_edge_case_measures(db):
     lonely = measure(name="first event only", data_type="days_between", period="day")
     save(lonely, [{"period": date(2025, 3, 3)}])
     return [split, mdc, days, lonely]
+
+
+@pytest.fixture
+def formatters_in(monkeypatch):
+    """The pages' own formatters (ui.format) in a chosen language: ``formatters_in("da")``, for
+    tests of the history's sentences as a page words them."""
+    import ui.format
+    from pdsa.history import Formatters
+
+    def in_language(language: str):
+        monkeypatch.setattr(ui.format, "language", lambda: language)
+        return Formatters(number=ui.format.fmt_number, percent=ui.format.fmt_percent, date=ui.format.fmt_date,
+                          period=ui.format.fmt_period)
+
+    return in_language

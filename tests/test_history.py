@@ -22,7 +22,6 @@ from pdsa.history import (
     CSV_COLUMNS,
     HIDDEN_FIELDS,
     PROJECT_TABLES,
-    Formatters,
     HistoryEvent,
     audit_csv,
     escape_markdown,
@@ -43,16 +42,8 @@ BO = Actor(None, "Bo", roles=frozenset({"administrator"}))
 
 
 @pytest.fixture
-def fmt(monkeypatch):
-    """The page's own formatters (ui.format) in a chosen language."""
-    import ui.format
-
-    def in_language(language: str) -> Formatters:
-        monkeypatch.setattr(ui.format, "language", lambda: language)
-        return Formatters(number=ui.format.fmt_number, percent=ui.format.fmt_percent, date=ui.format.fmt_date,
-                          period=ui.format.fmt_period)
-
-    return in_language
+def fmt(formatters_in):
+    return formatters_in
 
 
 def tell(event_or_entry, language: str, fmt, names=None) -> str:

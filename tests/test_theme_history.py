@@ -17,7 +17,6 @@ from actions import Actor
 from pathways.models import Pathway, PathwayStep
 from pdsa.core.db import connect
 from pdsa.history import (
-    Formatters,
     iter_theme_events,
     reference_names,
     sentence,
@@ -34,16 +33,8 @@ DISCHARGE = "Godt koordineret udskrivelse"
 
 
 @pytest.fixture
-def fmt(monkeypatch):
-    """The page's own formatters (ui.format) in a chosen language."""
-    import ui.format
-
-    def in_language(language: str) -> Formatters:
-        monkeypatch.setattr(ui.format, "language", lambda: language)
-        return Formatters(number=ui.format.fmt_number, percent=ui.format.fmt_percent, date=ui.format.fmt_date,
-                          period=ui.format.fmt_period)
-
-    return in_language
+def fmt(formatters_in):
+    return formatters_in
 
 
 def told(cur, entries, language: str, fmt) -> list[str]:
