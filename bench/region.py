@@ -33,6 +33,9 @@ time, without AppTest's parsing of the result):
 
 * ``start``: the first page of the process (imports, opening the database: the home page);
 * ``portfolio first``: the overview/portfolio page, first time in the process (no cache warm);
+  the evaluation the app keeps in the database is deleted first, so the region is evaluated
+  afresh as on the very first start; with ``--stored`` it is kept from the last run, and the
+  first render starts from it as a restarted server does;
 * ``portfolio next``: another leader opening it after that;
 * ``filter``: the same session after choosing a filter (the first filter widget on the page:
   a multiselect or selectbox whose key names a pathway, unit, sector, theme, status or signal);
@@ -514,7 +517,7 @@ def _find(at, words: tuple[str, ...]):
     return None
 
 
-def measure_engine(engine: str, target: str, profile: int) -> dict:
+def measure_engine(engine: str, target: str, profile: int, stored: bool = False) -> dict:
     import logging
 
     os.environ["PDSA_DB"] = target
@@ -534,6 +537,9 @@ def measure_engine(engine: str, target: str, profile: int) -> dict:
     con = connect_postgres(target) if engine == "postgres" else connect(Path(target))
     cur = con.cursor()
     leader, admin = find_user(cur, LEADER).id, find_user(cur, ADMIN).id
+    if not stored:  # the first render evaluates the region afresh, as on the first start ever
+        cur.execute("DELETE FROM portfolio_snapshot")
+    results["stored_snapshot"] = bool(cur.execute("SELECT count(*) FROM portfolio_snapshot").fetchone()[0])
     project = cur.execute("SELECT min(id) FROM project WHERE status = 'active'").fetchone()[0]
     measure = cur.execute("SELECT min(id) FROM measure WHERE project_id = ? AND data_type = 'continuous'",
                           [project]).fetchone()[0]
@@ -686,7 +692,8 @@ def _sc(r: dict, name: str) -> str:
 
 def report(r: dict) -> str:
     warm, saved = r["leaders_warm"], r["leaders_after_save"]
-    return (f"{r['engine']}: first {_sc(r, 'first')}, next leader {_sc(r, 'next')}, filter {_sc(r, 'filter')},"
+    first = "first (from the kept evaluation)" if r.get("stored_snapshot") else "first"
+    return (f"{r['engine']}: {first} {_sc(r, 'first')}, next leader {_sc(r, 'next')}, filter {_sc(r, 'filter')},"
             f" sort {_sc(r, 'sort')}, {r['project_page']} {_sc(r, 'project')}"
             + (f", project page {_sc(r, 'project_page_full')}," if "project_page_full" in r else ",")
             + f" 10 leaders max {_s(warm['max'])} (median {_s(warm['median'])}),"
@@ -719,6 +726,9 @@ def main() -> None:
     parser.add_argument("--rebuild", action="store_true", help="build the databases again")
     parser.add_argument("--profile", type=int, default=0, metavar="N",
                         help="profile the first render; print the N top functions by cumulative and own time")
+    parser.add_argument("--stored", action="store_true",
+                        help="start from the evaluation the last run kept in the database (a restarted server);"
+                             " without it the first render evaluates the region afresh (the first start ever)")
     args = parser.parse_args()
     projects = max(1, round(1000 * args.scale))
     engines = ["duckdb", "postgres"] if args.engine == "both" else [args.engine]
@@ -727,7 +737,8 @@ def main() -> None:
     for engine in engines:
         target = prepare(engine, Path(args.dir), projects, args.rebuild)
         out = subprocess.run([sys.executable, __file__, "_measure", "--engine", engine, "--target", target,
-                              "--profile", str(args.profile)], capture_output=True, text=True, cwd=ROOT)
+                              "--profile", str(args.profile)] + (["--stored"] if args.stored else []),
+                             capture_output=True, text=True, cwd=ROOT)
         if out.returncode != 0:
             print(out.stdout[-3000:], out.stderr[-5000:], sep="\n")
             raise SystemExit(f"{engine}: the measuring process failed")
@@ -758,11 +769,12 @@ def _internal() -> None:
     parser.add_argument("--target", required=True)
     parser.add_argument("--projects", type=int, default=1000)
     parser.add_argument("--profile", type=int, default=0)
+    parser.add_argument("--stored", action="store_true")
     args = parser.parse_args()
     if args.step == "_build":
         print(json.dumps(build(args.engine, args.target, args.projects)))
     else:
-        print(json.dumps(measure_engine(args.engine, args.target, args.profile), default=str))
+        print(json.dumps(measure_engine(args.engine, args.target, args.profile, args.stored), default=str))
 
 
 if __name__ == "__main__":

@@ -10,8 +10,14 @@ each fetched in one query: never a loop per project or per measure.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
+from pathlib import Path
+
+import duckdb
+import psycopg
 
 import numpy as np
 import pandas as pd
@@ -21,6 +27,8 @@ from pdsa.models import CHARTS_FOR_DATA_TYPE, EVENT_DATA_TYPES
 from pdsa.spc.many import analyze_many
 from pdsa.spc.signals import MEANING_BY_POINT_TYPE
 from pdsa.store.portfolio import (
+    read_snapshot,
+    write_snapshot,
     all_measure_series,
     chart_positions,
     open_problems_by_pathway,
@@ -306,6 +314,45 @@ def periods_since(last: pd.Series, period: pd.Series, today: date) -> pd.Series:
                      index=last.index)
 
 
+# --- the evaluation kept in the database --------------------------------------------------------
+# A new app server process (a restart, another server) starts from the evaluation kept in the
+# database (pdsa.store.portfolio.read_snapshot) instead of evaluating the region afresh: the
+# stamps it was made at tell which measures changed since, and only those are evaluated again.
+# It is kept only for the code that made it: the fingerprint of every source file the findings
+# depend on, and the versions of numpy and pandas, so new statistics never read old findings.
+SNAPSHOT_AFTER = 200  # measures evaluated again since the kept evaluation before it is replaced
+_EVALUATION_SOURCES = ("portfolio.py", "store/portfolio.py", "findings.py", "models.py", "series.py", "spc")
+
+
+@cache
+def evaluation_code() -> str:
+    """A fingerprint of the code that evaluates the portfolio."""
+    root = Path(__file__).resolve().parent
+    digest = hashlib.sha256(f"numpy {np.__version__} pandas {pd.__version__}".encode())
+    for name in _EVALUATION_SOURCES:
+        for path in sorted((root / name).rglob("*.py")) if (root / name).is_dir() else [root / name]:
+            digest.update(path.relative_to(root).as_posix().encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _kept(cur) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    try:
+        return read_snapshot(cur, evaluation_code())
+    except (duckdb.Error, psycopg.Error):  # an older schema, a busy database: evaluate afresh
+        return None
+
+
+def _keep(cur, evaluated: pd.DataFrame, stamps: pd.DataFrame) -> bool:
+    """Store the evaluation for the next process; False when the database would not take it now
+    (a read-only file, another server writing it at the same moment): the next one will."""
+    try:
+        write_snapshot(cur, evaluation_code(), evaluated, stamps)
+    except (duckdb.Error, psycopg.Error):
+        return False
+    return True
+
+
 @dataclass
 class Portfolio:
     """What the leaders' page shows, evaluated once per data version and day (the page caches it).
@@ -326,25 +373,36 @@ class Portfolio:
     failure: str | None = None       # the engine could not chart some stored data: why
     evaluated: pd.DataFrame | None = None   # evaluate_portfolio's rows, kept for the next refresh
     stamps: pd.DataFrame | None = None      # STAMP_COLUMNS of the measures they were evaluated at
+    unkept: int = 0                         # measures evaluated again since the evaluation was stored
 
 
-def build_portfolio(cur, today: date, previous: Portfolio | None = None) -> Portfolio:
+def build_portfolio(cur, today: date, previous: Portfolio | None = None, *, stored: bool = True) -> Portfolio:
     """The portfolio as the database holds it now. Given the ``previous`` one (of the same
-    database), only the measures changed since are evaluated again (see changed_measures); the
-    projects' facts and the lists are always read afresh (a few small queries)."""
+    database), or else the evaluation kept in the database (``stored``), only the measures
+    changed since are evaluated again (see changed_measures); the projects' facts and the lists
+    are always read afresh (a few small queries). With ``stored`` a full evaluation, or one
+    SNAPSHOT_AFTER measures on from the kept one, is kept in the database for the next process."""
     measures = portfolio_measures(cur)
     projects = portfolio_projects(cur, today)
     failure = None
-    ids = changed_measures(measures, previous.stamps) if previous is not None else None
+    if previous is not None:
+        base, unkept = (previous.evaluated, previous.stamps), previous.unkept
+    else:
+        base, unkept = (_kept(cur) if stored else None) or (None, None), 0
+    ids = changed_measures(measures, base[1]) if base[0] is not None else None
     try:
         if ids is None:
             analysed = evaluate_portfolio(cur, measures)
         else:
-            analysed = reevaluate_portfolio(cur, measures, previous.evaluated, ids)
+            analysed = reevaluate_portfolio(cur, measures, base[0], ids)
         stamps = measures[list(STAMP_COLUMNS)].copy()
     except ValueError as exc:  # stored data the engine cannot chart: the rest of the page still works
         analysed, failure = pd.DataFrame(columns=list(PORTFOLIO_COLUMNS)), str(exc)
         stamps = None  # evaluate everything next time
+    if stamps is not None:
+        unkept = SNAPSHOT_AFTER if ids is None else unkept + len(ids)
+        if stored and unkept >= SNAPSHOT_AFTER and _keep(cur, analysed, stamps):
+            unkept = 0
     found = analysed.drop(columns=["project_id", "theme_id", "measure", "kind", "data_type"])
     table = measures.drop(columns=["chart", "rules", "version", "data_version"]).rename(columns={"name": "measure"}).merge(
         found, on="measure_id", how="left")
@@ -368,4 +426,4 @@ def build_portfolio(cur, today: date, previous: Portfolio | None = None) -> Port
     table = table.merge(facts, on="project_id", how="left")
     return Portfolio(measures=table, projects=projects, lists=portfolio_lists(cur),
                      theme_links=theme_measure_links(cur), open_problems=open_problems_by_pathway(cur),
-                     failure=failure, evaluated=analysed, stamps=stamps)
+                     failure=failure, evaluated=analysed, stamps=stamps, unkept=unkept)

@@ -94,6 +94,9 @@ def add_rows_the_demo_lacks(cur) -> None:
         c.execute("INSERT INTO audit_event (who, entity, entity_id, action, before, after) VALUES"
                   " ('Søren \"test\"', 'unit', 1, 'update', ?, ?)",
                   ['{"name": "Rødovre", "tags": ["a", "ø"], "n": 1.5, "x": null}', '{ "spaced" :  true }'])
+        # the portfolio's kept evaluation (migration 017): a long text, as it is kept
+        c.execute("INSERT INTO portfolio_snapshot (id, evaluation, saved_at, body) VALUES"
+                  " (1, 'abc123', TIMESTAMP '2026-12-02 07:00:00', ?)", ["QUJD" * 50_000])
         tables = bk.list_tables(c)
         if bk.MARK_TABLE in tables:  # migration 004: marks a database carries
             c.execute(f"DELETE FROM {bk.MARK_TABLE}")

@@ -324,7 +324,7 @@ def test_after_saves_only_the_changed_measures_are_evaluated_again(demo_db, monk
     monkeypatch.setattr(portfolio, "REFRESH_AT_MOST", 1.0)  # the demo is small: most of it changed here
     refreshed = build_portfolio(demo_db, today, previous=before)
     assert len(fetched) == 1 and set(fetched[0]) == {counted.id, targeted.id} | {m.id for m in added}
-    afresh = build_portfolio(demo_db, today)
+    afresh = build_portfolio(demo_db, today, stored=False)
     order = refreshed.measures["measure_id"].tolist()
     assert order == afresh.measures["measure_id"].tolist() and archived.id not in order
     pd.testing.assert_frame_equal(refreshed.measures.drop(columns="recent"), afresh.measures.drop(columns="recent"))
@@ -341,3 +341,42 @@ def test_after_saves_only_the_changed_measures_are_evaluated_again(demo_db, monk
     record_data_points(demo_db, admin, counted.id, [DataPoint(measure_id=counted.id, period=date(2026, 11, 30), value=3)])
     build_portfolio(demo_db, today, previous=again)
     assert fetched == [None], "more changed than a refresh pays off for: one full pass"
+
+
+def _same_portfolio(one, other) -> None:
+    assert one.measures["measure_id"].tolist() == other.measures["measure_id"].tolist()
+    pd.testing.assert_frame_equal(one.measures.drop(columns="recent"), other.measures.drop(columns="recent"))
+    assert all(np.array_equal(np.array(a), np.array(b), equal_nan=True)
+               for a, b in zip(one.measures["recent"], other.measures["recent"]))
+
+
+def test_a_new_process_starts_from_the_evaluation_kept_in_the_database(demo_db, monkeypatch):
+    """The first view of a new app server reads the kept evaluation and evaluates only what
+    changed since; a kept evaluation made by other code, or one that cannot be read, is not used."""
+    import pdsa.portfolio as portfolio
+    from actions import Actor, record_data_points
+    from pdsa.models import DataPoint
+
+    today = date.today()
+    build_portfolio(demo_db, today)  # the first process: evaluates everything and keeps it
+    assert demo_db.execute("SELECT count(*) FROM portfolio_snapshot").fetchone()[0] == 1
+    counted = next(m for m in list_measures(demo_db) if m.period == "week" and m.data_type == "count")
+    record_data_points(demo_db, Actor(None, "test", roles=frozenset({"administrator"})), counted.id,
+                       [DataPoint(measure_id=counted.id, period=date(2026, 11, 30), value=7)])
+
+    fetched = []
+    real = portfolio.all_measure_series
+    monkeypatch.setattr(portfolio, "all_measure_series", lambda cur, ids=None: fetched.append(ids) or real(cur, ids))
+    started = build_portfolio(demo_db, today)  # a new process: no previous portfolio in memory
+    assert fetched == [[counted.id]]
+    _same_portfolio(started, build_portfolio(demo_db, today, stored=False))
+    assert started.measures.set_index("measure_id").loc[counted.id, "latest_period"] == date(2026, 11, 30)
+
+    fetched.clear()
+    monkeypatch.setattr(portfolio, "evaluation_code", lambda: "other statistics")
+    build_portfolio(demo_db, today)
+    assert fetched == [None], "findings kept by other code are evaluated afresh"
+    fetched.clear()
+    demo_db.execute("UPDATE portfolio_snapshot SET body = 'not a snapshot' WHERE id = 1")
+    _same_portfolio(build_portfolio(demo_db, today), build_portfolio(demo_db, today, stored=False))
+    assert fetched[0] is None

@@ -6,11 +6,15 @@ whole database with one fetch and one vectorised analysis.
 
 from __future__ import annotations
 
+import base64
+import io
+import json
 from typing import NamedTuple
 
 import duckdb
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 Cursor = duckdb.DuckDBPyConnection
 
@@ -104,6 +108,46 @@ def chart_positions(cur: Cursor, points: pd.DataFrame) -> pd.DataFrame:
     result["freeze"] = result["freeze"].where(inside).astype("Float64")
     result["part"] = result["part"].where(result["part"].notna(), None)
     return result.reset_index()
+
+
+# --- the evaluation kept in the database (migration 017) ----------------------------------------
+# A cache, not data: written without audit events (an event would change the data version the
+# portfolio is cached under, and so make it again), read only by a new process's first view.
+
+def read_snapshot(cur: Cursor, evaluation: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The evaluated rows and their stamps as last stored, if the code that stored them is
+    ``evaluation``; None otherwise (none stored, other code, or a body that cannot be read)."""
+    row = cur.execute("SELECT evaluation, body FROM portfolio_snapshot WHERE id = 1").fetchone()
+    if row is None or row[0] != evaluation:
+        return None
+    try:
+        table = pa.ipc.open_stream(base64.b64decode(row[1])).read_all()
+        stamps = json.loads((table.schema.metadata or {})[_STAMPS])
+        evaluated = table.to_pandas()
+    except (ValueError, KeyError, OSError, pa.ArrowException):  # not a snapshot this code can read
+        return None
+    evaluated["recent"] = [[float(v) for v in r] if r is not None else [] for r in evaluated["recent"]]
+    kept = pd.DataFrame(stamps, columns=["measure_id", "version", "data_version"], dtype=object)
+    return evaluated, _ints(kept, "measure_id", "version", "data_version")
+
+
+def write_snapshot(cur: Cursor, evaluation: str, evaluated: pd.DataFrame, stamps: pd.DataFrame) -> None:
+    """Keep ``evaluated`` (with the ``stamps`` it was evaluated at: in the stream's metadata, as
+    they cover measures without data too) for the next process, in place of what was kept."""
+    table = pa.Table.from_pandas(evaluated.reset_index(drop=True), preserve_index=False)
+    kept = [[int(v) for v in stamp] for stamp in stamps[["measure_id", "version", "data_version"]].itertuples(index=False)]
+    table = table.replace_schema_metadata({**(table.schema.metadata or {}), _STAMPS: json.dumps(kept).encode()})
+    sink = io.BytesIO()
+    with pa.ipc.new_stream(sink, table.schema, options=pa.ipc.IpcWriteOptions(compression="zstd")) as writer:
+        writer.write_table(table)
+    cur.execute(
+        "INSERT INTO portfolio_snapshot (id, evaluation, saved_at, body) VALUES (1, ?, LOCALTIMESTAMP, ?)"
+        " ON CONFLICT (id) DO UPDATE SET evaluation = excluded.evaluation, saved_at = excluded.saved_at,"
+        " body = excluded.body",
+        [evaluation, base64.b64encode(sink.getvalue()).decode("ascii")])
+
+
+_STAMPS = b"pdsa_stamps"
 
 
 # --- what the leaders' portfolio shows beside the analysis -------------------------------------
