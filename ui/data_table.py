@@ -43,7 +43,7 @@ from pdsa.store.events import (
     weeks_to_offer,
 )
 from ui.actor import current_actor
-from ui.errors import problems
+from ui.errors import problems, show_message
 from ui.format import fmt_date, fmt_datetime, fmt_input_number, parse_number
 from ui.plain import plain
 from ui.state import cursor, database_error_text, language, t, tn
@@ -344,12 +344,8 @@ def data_table(measure: Measure, points: list[DataPoint]) -> None:
             kind, message = result
             if kind == "invalid":
                 st.error(t("measure_data.not_saved_rows") + "\n" + "\n".join(f"- {line}" for line in message))
-            elif kind == "error":
-                st.error(message)
-            elif kind == "info":
-                st.info(message)
             else:
-                st.success(message)
+                show_message(kind, message)
         if measure.data_type in EVENT_DATA_TYPES:
             _quiet_weeks(measure, points, may=True)
 
@@ -470,12 +466,8 @@ def _quiet_weeks(measure: Measure, points: list[DataPoint], *, may: bool) -> Non
             row.success(t("measure_data.no_event_removed", week=_week_name(message)))
             row.button(t("measure_data.no_event_undo"), key=f"no-event-undo-{measure.id}", icon=":material/undo:",
                        on_click=_record_quiet, args=(measure, message))
-        elif kind == "error":
-            st.error(message)
-        elif kind == "info":
-            st.info(message)
         else:
-            st.success(message)
+            show_message(kind, message)
     if not entries:
         st.caption(t("measure_data.no_event_none_yet"))
         return

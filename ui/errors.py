@@ -1,4 +1,4 @@
-"""Validation errors in words: which field, and what is wrong with it."""
+"""Validation errors in words: which field, and what is wrong with it; a save's outcome shown."""
 
 from __future__ import annotations
 
@@ -47,3 +47,18 @@ def show_field_error(name: str, messages: list[str], *, label: str | None = None
     it, else the catalogue's name for it); nothing was saved."""
     if messages:
         st.error(f"{t('app.not_saved')} **{label or field_label(name)}**: " + " ".join(messages))
+
+
+def show_message(kind: str, text: str) -> bool:
+    """A save's outcome as the forms keep it in session_state, (kind, text): "saved" as a
+    success, "info" as a note, "error" as an error. False for any other kind (the form shows
+    those itself: a refusal about one field goes under that field)."""
+    if kind == "saved":
+        st.success(text, icon=":material/check_circle:")
+    elif kind == "info":
+        st.info(text)
+    elif kind == "error":
+        st.error(text)
+    else:
+        return False
+    return True

@@ -40,7 +40,7 @@ from pathways.models import Pathway, PathwayStep, Unit
 from pdsa.core.db import DatabaseError
 from pdsa.core.fields import SECTORS
 from ui.actor import current_actor
-from ui.errors import reason
+from ui.errors import reason, show_message
 from ui.format import fmt_datetime, label
 from ui.plain import plain
 from ui.state import cursor, database_error_text, t
@@ -103,11 +103,9 @@ def _show_outcome(outcome: tuple[str, Any] | None) -> None:
     if outcome is None:
         return
     kind, payload = outcome
-    if kind == "saved":
-        st.success(payload)
-    elif kind == "error":
-        st.error(payload)
-    elif kind == "invalid" and payload.get(""):
+    if show_message(kind, payload):
+        return
+    if kind == "invalid" and payload.get(""):
         st.error(t("app.not_saved") + " " + payload[""])
 
 

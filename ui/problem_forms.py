@@ -42,7 +42,7 @@ from pdsa.models import Observation
 from pdsa.store.observations import list_observations
 from pdsa.store.projects import list_change_ideas, list_projects
 from ui.actor import current_actor
-from ui.errors import field_label, reason
+from ui.errors import field_label, reason, show_message
 from ui.format import fmt_date, fmt_datetime, fmt_number, fmt_percent, fmt_period, label
 from ui.plain import plain
 from ui.state import cursor, database_error_text, language, t, tn
@@ -94,13 +94,9 @@ def _show_outcome(outcome: tuple[str, Any] | None) -> None:
     if outcome is None:
         return
     kind, message = outcome[0], outcome[1]
-    if kind == "saved":
-        st.success(message, icon=":material/check_circle:")
-    elif kind == "info":
-        st.info(message)
-    elif kind == "error":
-        st.error(message)
-    elif kind == "invalid":
+    if show_message(kind, message):
+        return
+    if kind == "invalid":
         loose = {f: m for f, m in message.items() if f not in _FORM_FIELDS}
         if loose:
             st.error(t("app.not_saved") + "\n" + "\n".join(f"- **{field_label(f)}**: {m}" if f else f"- {m}"
