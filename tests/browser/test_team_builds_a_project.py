@@ -77,22 +77,42 @@ def _open_expander(page: Page, heading: str) -> Locator:
     return expander
 
 
+def _shows(box: Locator, option: str, multi: bool) -> bool:
+    """The box shows ``option`` as chosen now (a multiselect as a tag, a selectbox as its value)."""
+    if multi:
+        return option in (box.inner_text() or "")
+    return box.get_by_role("combobox").input_value() == option
+
+
 def _choose(page: Page, box: Locator, option: str) -> None:
-    """Pick an option in a Streamlit selectbox or multiselect (a rerun may close the list as it
-    opens: then it is opened again)."""
+    """Pick an option in a Streamlit selectbox or multiselect. A rerun may close the list as it
+    opens, or (a rerun that began before the click, say from the text field just filled)
+    redraw the box without the choice: then the list is opened and the option chosen again."""
+    multi = box.get_attribute("data-testid") == "stMultiSelect"
     for attempt in range(3):
         _settled(page)
+        if _shows(box, option, multi):
+            break
         box.get_by_role("combobox").click()
         try:
             page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
-            break
         except PlaywrightTimeoutError:
-            if attempt == 2:
-                raise
             page.keyboard.press("Escape")
-    if box.get_attribute("data-testid") == "stMultiSelect":
-        page.keyboard.press("Escape")  # a multiselect's list stays open for more
-        expect(box).to_contain_text(option)  # … and shows what was chosen as a tag
+            continue
+        if multi:
+            page.keyboard.press("Escape")  # a multiselect's list stays open for more
+        try:  # … and shows what was chosen (a multiselect as a tag)
+            if multi:
+                expect(box).to_contain_text(option, timeout=5_000)
+            else:
+                expect(box.get_by_role("combobox")).to_have_value(option, timeout=5_000)
+        except AssertionError:
+            continue
+        _settled(page)
+        if _shows(box, option, multi):  # still there once the page has run
+            break
+    if multi:
+        expect(box).to_contain_text(option)
     else:
         expect(box.get_by_role("combobox")).to_have_value(option)
     expect(page.get_by_role("option", name=option, exact=True)).to_have_count(0, timeout=TIMEOUT)
