@@ -17,25 +17,24 @@ from functools import cache
 from pathlib import Path
 
 import duckdb
-import psycopg
-
 import numpy as np
 import pandas as pd
+import psycopg
 
 from pdsa.findings import MIN_USEFUL_POINTS
 from pdsa.models import CHARTS_FOR_DATA_TYPE, EVENT_DATA_TYPES
 from pdsa.spc.many import analyze_many
 from pdsa.spc.signals import MEANING_BY_POINT_TYPE
 from pdsa.store.portfolio import (
-    read_snapshot,
-    write_snapshot,
     all_measure_series,
     chart_positions,
     open_problems_by_pathway,
     portfolio_lists,
     portfolio_measures,
     portfolio_projects,
+    read_snapshot,
     theme_measure_links,
+    write_snapshot,
 )
 
 PORTFOLIO_COLUMNS = (
@@ -404,8 +403,8 @@ def build_portfolio(cur, today: date, previous: Portfolio | None = None, *, stor
         if stored and unkept >= SNAPSHOT_AFTER and _keep(cur, analysed, stamps):
             unkept = 0
     found = analysed.drop(columns=["project_id", "theme_id", "measure", "kind", "data_type"])
-    table = measures.drop(columns=["chart", "rules", "version", "data_version"]).rename(columns={"name": "measure"}).merge(
-        found, on="measure_id", how="left")
+    table = measures.drop(columns=["chart", "rules", "version", "data_version"]).rename(
+        columns={"name": "measure"}).merge(found, on="measure_id", how="left")
     table["chart"] = table["chart"].fillna("")
     table["tone"] = table["tone"].fillna("no_data")
     table["signal"] = table["signal"].fillna(False).astype(bool)

@@ -37,8 +37,8 @@ WHERE NOT m.archived{only}
 ORDER BY d.measure_id, d.period, d.event_no
 """
 _SERIES_KIND_SQL = """
-SELECT id AS series, data_type = 'days_between' AS days_between, rules = 'mdc' AS mdc
-FROM measure WHERE NOT archived
+SELECT m.id AS series, m.data_type = 'days_between' AS days_between, m.rules = 'mdc' AS mdc
+FROM measure m WHERE NOT m.archived{only}
 """
 _ONLY = " AND m.id IN (SELECT unnest(CAST(? AS INTEGER[])))"
 
@@ -54,9 +54,11 @@ def all_measure_series(cur: Cursor, measure_ids=None) -> pd.DataFrame:
     of every measure not archived, or of those in ``measure_ids``."""
     if measure_ids is None:
         raw = cur.execute(_POINTS_SQL.format(only="")).df()
-    else:
-        raw = cur.execute(_POINTS_SQL.format(only=_ONLY), [[int(i) for i in measure_ids]]).df()
-    kinds = cur.execute(_SERIES_KIND_SQL).df()
+        kinds = cur.execute(_SERIES_KIND_SQL.format(only="")).df()
+    else:  # a refresh: only these measures' points and kinds
+        ids = [[int(i) for i in measure_ids]]
+        raw = cur.execute(_POINTS_SQL.format(only=_ONLY), ids).df()
+        kinds = cur.execute(_SERIES_KIND_SQL.format(only=_ONLY), ids).df()
     series = raw["series"].to_numpy(dtype=np.int64)
     period = raw["day"].to_numpy(dtype=np.int64).astype("datetime64[D]").astype("datetime64[ns]")
     first = np.ones(len(raw), dtype=bool)  # a series' first row (its first event only starts the count)
@@ -113,6 +115,7 @@ def chart_positions(cur: Cursor, points: pd.DataFrame) -> pd.DataFrame:
 # --- the evaluation kept in the database (migration 017) ----------------------------------------
 # A cache, not data: written without audit events (an event would change the data version the
 # portfolio is cached under, and so make it again), read only by a new process's first view.
+_STAMPS = b"pdsa_stamps"  # the stream's metadata key for the measure versions
 
 def read_snapshot(cur: Cursor, evaluation: str) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """The evaluated rows and their stamps as last stored, if the code that stored them is
@@ -145,9 +148,6 @@ def write_snapshot(cur: Cursor, evaluation: str, evaluated: pd.DataFrame, stamps
         " ON CONFLICT (id) DO UPDATE SET evaluation = excluded.evaluation, saved_at = excluded.saved_at,"
         " body = excluded.body",
         [evaluation, base64.b64encode(sink.getvalue()).decode("ascii")])
-
-
-_STAMPS = b"pdsa_stamps"
 
 
 # --- what the leaders' portfolio shows beside the analysis -------------------------------------
@@ -188,8 +188,9 @@ def portfolio_measures(cur: Cursor) -> pd.DataFrame:
     """Every measure the portfolio lists (not archived; a project's measure only while its project
     is not archived, a theme's own measure only while its theme is not): its owner, definition,
     target and chart settings, its version and data_version (one goes up with every change to
-    its settings, the other with every change to what its chart draws), the newest period it has data for (also an excluded point: data
-    came) and the themes it contributes to on its own (theme_measure)."""
+    its settings, the other with every change to what its chart draws), the newest period it
+    has data for (also an excluded point: data came) and the themes it contributes to on its
+    own (theme_measure)."""
     frame = cur.execute(
         """
         SELECT m.id AS measure_id, m.project_id, m.theme_id, m.name, m.kind, m.data_type, m.period,
