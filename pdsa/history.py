@@ -404,24 +404,25 @@ def history_entries(events: Iterable[HistoryEvent]) -> Iterator[HistoryEntry]:
         yield HistoryEntry(tuple(group))
 
 
+def _newest_entries(events: Iterable[HistoryEvent], limit: int) -> tuple[list[HistoryEntry], bool]:
+    """The first ``limit`` lines of ``events`` (newest first), and whether there are more; the
+    events are read only as far as the lines need."""
+    entries = []
+    for entry in history_entries(events):
+        if len(entries) == limit:
+            return entries, True
+        entries.append(entry)
+    return entries, False
+
+
 def project_history(cur: Cursor, project_id: int, *, limit: int) -> tuple[list[HistoryEntry], bool]:
     """The newest ``limit`` lines of the project's history, and whether there are more."""
-    entries = []
-    for entry in history_entries(iter_project_events(cur, project_id)):
-        if len(entries) == limit:
-            return entries, True
-        entries.append(entry)
-    return entries, False
+    return _newest_entries(iter_project_events(cur, project_id), limit)
 
 
-def theme_history(cur: Cursor, theme_id: int, *, limit: int) -> tuple[list[HistoryEntry], bool]:  # slice: theme history
+def theme_history(cur: Cursor, theme_id: int, *, limit: int) -> tuple[list[HistoryEntry], bool]:
     """The newest ``limit`` lines of the theme's history, and whether there are more."""
-    entries = []
-    for entry in history_entries(iter_theme_events(cur, theme_id)):
-        if len(entries) == limit:
-            return entries, True
-        entries.append(entry)
-    return entries, False
+    return _newest_entries(iter_theme_events(cur, theme_id), limit)
 
 
 def _references(event: HistoryEvent) -> Iterator[tuple[str, int]]:
