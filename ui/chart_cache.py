@@ -147,14 +147,6 @@ def show_altair_chart(build: Callable[[], alt.TopLevelMixin], *, drawn_from: obj
 # --- a measure's card redrawn on its own --------------------------------------------------------
 
 
-def _fragment_rerun() -> bool:
-    """True when Streamlit runs only fragments this time (a widget inside one was used)."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    ctx = get_script_run_ctx(suppress_warning=True)
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
-
-
 @st.fragment
 def measure_card(measure: Measure, cycles: list) -> None:
     """The measure's card (ui/measure_view.py ``show_measure``) as a fragment: entering data,
@@ -163,10 +155,10 @@ def measure_card(measure: Measure, cycles: list) -> None:
     definition, name or key-measure mark changed (the settings ``version``) — reruns the page."""
     from pdsa.store.measures import get_measure
     from ui.measure_view import show_measure
-    from ui.state import cursor
+    from ui.state import cursor, fragment_rerun
 
     cur = cursor()
-    if _fragment_rerun():
+    if fragment_rerun():
         try:
             now = get_measure(cur, measure.id)
         except LookupError:

@@ -187,6 +187,15 @@ def run_page(page) -> None:
     st.session_state["_database_reopened"] = False
 
 
+def fragment_rerun() -> bool:
+    """True when Streamlit runs only fragments this time (a widget inside one was used): a
+    fragment that saw a change the rest of the page shows then asks for the whole page."""
+    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
+
+    ctx = get_script_run_ctx(suppress_warning=True)
+    return bool(ctx is not None and ctx.fragment_ids_this_run)
+
+
 def language() -> str:
     if "lang" not in st.session_state:
         st.session_state["lang"] = language_from_locale(st.context.locale)

@@ -46,7 +46,7 @@ from ui.format import fmt_datetime, label
 from ui.measure_form import new_measure_form
 from ui.plain import plain
 from ui.signals import key_measure, latest_signal, latest_value_text, points_of, signal_words
-from ui.state import cursor, database_error_text, t
+from ui.state import cursor, database_error_text, fragment_rerun, t
 from ui.visibility import reads_everything, visible_projects
 
 _FIELDS = ("name", "goal", "description")
@@ -230,14 +230,6 @@ def _links(theme_id: int) -> str:
     return f"theme-links-{theme_id}"
 
 
-def _fragment_rerun() -> bool:
-    """True when Streamlit runs only fragments this time (a widget inside one was used)."""
-    from streamlit.runtime.scriptrunner_utils.script_run_context import get_script_run_ctx
-
-    ctx = get_script_run_ctx(suppress_warning=True)
-    return bool(ctx is not None and ctx.fragment_ids_this_run)
-
-
 def _fill_contributions(cur, theme: Theme, project_ids: set[int], contributing: list[int]) -> None:
     """The choice as stored (the projects the reader may see, the live measures of those)."""
     prefix, state = _links(theme.id), st.session_state
@@ -317,7 +309,7 @@ def _contributions_part(theme: Theme, projects, contributing: list[int]) -> None
     """A fragment: picking a project, adding or removing a measure redraws this part only; a
     save redraws the page (its lists of what contributes)."""
     prefix, state, cur = _links(theme.id), st.session_state, cursor()
-    if _fragment_rerun() and (state.get(f"{prefix}-result") or ("",))[0] == "saved":
+    if fragment_rerun() and (state.get(f"{prefix}-result") or ("",))[0] == "saved":
         st.rerun(scope="app")
     result = state.pop(f"{prefix}-result", None)
     if result is not None and result[0] == "saved":
