@@ -40,6 +40,7 @@ from ui.measure_form import definition_lines, edit_measure_form
 from ui.measure_settings import chart_settings_form
 from ui.plain import plain
 from ui.state import language, t
+from ui.visibility import READS_EVERYTHING
 
 
 def chart_labels(measure: Measure, chart: str) -> ChartLabels:
@@ -175,8 +176,7 @@ def show_measure(cur, measure: Measure, *, annotations_from: list[PdsaCycle]) ->
 def _reads_statistics(actor, measure: Measure) -> bool:
     """Staff, leaders, readers and the measure's team choose how a chart is drawn; a patient
     representative or patient partner gets the chart as the team set it, without the control."""
-    return bool(actor.roles & {"administrator", "leader", "staff", "reader"}) or can(
-        actor, "update_chart_settings", _scope(measure))
+    return bool(actor.roles & READS_EVERYTHING) or can(actor, "update_chart_settings", _scope(measure))
 
 
 def _chart_and_finding(cur, measure: Measure, annotations_from: list[PdsaCycle]) -> list[date]:

@@ -18,7 +18,7 @@ from pdsa.history import (
     sentence,
     theme_history,
 )
-from pdsa.store.projects import list_projects
+from pdsa.store.portfolio import project_refs
 from pdsa.store.themes import list_themes
 from ui.actor import current_actor
 from ui.choice import choose, linked_id
@@ -103,7 +103,7 @@ st.title(t("history.title"))
 
 cur = cursor()
 actor = current_actor()
-projects = visible_projects(actor, list_projects(cur))
+projects = visible_projects(actor, project_refs(cur))  # ids and titles: only the chosen one is told
 if reads_everything(actor):
     # archived themes too: their history tells who archived them
     themes = sorted(list_themes(cur, include_archived=True), key=lambda th: (th.archived, th.name.lower(), th.id))
