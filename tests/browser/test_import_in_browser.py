@@ -30,7 +30,7 @@ from openpyxl import Workbook
 from playwright.sync_api import Locator, Page, expect
 
 from browser.test_app_in_browser import TIMEOUT, sign_in_as
-from browser.test_team_builds_a_project import _choose, _open_expander, _settled, _snap
+from browser.test_team_builds_a_project import _choose, _open_expander, _settled, _snap, _tall_picture
 from browser.test_team_first_week import (
     MEMBER,
     _readme_picture,
@@ -94,18 +94,9 @@ class _Stopwatch:
 
 
 def _element_picture(page: Page, element: Locator, path: Path) -> None:
-    """One part of the page: the window is made as tall as the page first (Streamlit scrolls inside
-    its main area, so a tall part would be cut)."""
+    """One part of the page, once Streamlit has finished running it."""
     _settled(page)
-    size = page.viewport_size
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"]')].map(e => e.scrollHeight))")
-    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})
-    try:
-        page.wait_for_timeout(300)  # let the grid and the chart draw at the new height
-        element.screenshot(path=str(path), animations="disabled")
-    finally:
-        page.set_viewport_size(size)
+    _tall_picture(page, path, element)
 
 
 def _new_measure(page: Page, app_url: str, name: str) -> tuple[Locator, _Stopwatch]:

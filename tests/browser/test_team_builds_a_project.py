@@ -46,10 +46,9 @@ def _settled(page: Page) -> None:
     expect(page.locator(RUNNING)).to_have_count(0, timeout=TIMEOUT)
 
 
-def _snap(page: Page, folder: Path, name: str) -> None:
-    """The whole page: Streamlit scrolls inside its main area, so the window is made as tall as
-    that area for the picture and then put back."""
-    _settled(page)
+def _tall_picture(page: Page, path: Path, element: Locator | None = None) -> None:
+    """The whole page, or one part of it: Streamlit scrolls inside its main area, so the window
+    is made as tall as that area for the picture (a tall part would be cut) and then put back."""
     size = page.viewport_size
     height = page.evaluate(
         "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], [data-testid=\"stAppViewContainer\"]')]"
@@ -57,9 +56,18 @@ def _snap(page: Page, folder: Path, name: str) -> None:
     page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})
     try:
         page.wait_for_timeout(300)  # let the grid and the charts draw at the new height
-        page.screenshot(path=str(folder / name), full_page=True)
+        if element is None:
+            page.screenshot(path=str(path), full_page=True)
+        else:
+            element.screenshot(path=str(path), animations="disabled")
     finally:
         page.set_viewport_size(size)
+
+
+def _snap(page: Page, folder: Path, name: str) -> None:
+    """The whole page, once Streamlit has finished running it."""
+    _settled(page)
+    _tall_picture(page, folder / name)
 
 
 def _expander(page: Page, heading: str) -> Locator:

@@ -27,7 +27,7 @@ from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from browser.test_app_in_browser import TIMEOUT, sign_in_as
-from browser.test_team_builds_a_project import _choose, _open_expander, _settled, _snap
+from browser.test_team_builds_a_project import _choose, _open_expander, _settled, _snap, _tall_picture
 
 MEMBER = "Søren Holst"
 MEASURE = "Minutter på akutmodtagelsens gang før sengeafsnit – målt på én vagt pr. uge (æøå)"
@@ -120,22 +120,14 @@ def _tab(page: Page, name: str) -> None:
 
 def _readme_picture(page: Page, element: Locator, name: str) -> None:
     """With PDSA_README_SCREENSHOTS set (a folder, e.g. docs/screenshots), one part of the page
-    as a picture for the README: the window is made as tall as the page so the part is whole."""
+    as a picture for the README, whole."""
     folder = os.environ.get("PDSA_README_SCREENSHOTS")
     if not folder:
         return
     Path(folder).mkdir(parents=True, exist_ok=True)
     page.evaluate("() => document.activeElement && document.activeElement.blur()")  # no focus ring in the picture
     _drawn(page)
-    size = page.viewport_size
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"]')].map(e => e.scrollHeight))")
-    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})
-    try:
-        page.wait_for_timeout(300)  # let the grid and the charts draw at the new height
-        element.screenshot(path=str(Path(folder) / name), animations="disabled")
-    finally:
-        page.set_viewport_size(size)
+    _tall_picture(page, Path(folder) / name, element)
 
 
 def _card(page: Page) -> Locator:
