@@ -220,15 +220,22 @@ def test_every_field_of_a_projects_rows_has_words(db):
 
 # --- a project's history, read from the database ----------------------------------------------
 
-@pytest.fixture
-def worked_on(db):
-    """A project with a proportion measure, a cycle and points entered by Bo, changed by Anna."""
+def hip_fracture_project(db):
+    """Anna's pathway "Hoftebrud" and her project "Hurtigere operation" on it, with her as lead:
+    the place the history tests tell a story about."""
     pathway = actions.create_pathway(db, ANNA, Pathway(name="Hoftebrud", steps=[
         PathwayStep(position=1, name="Akutmodtagelse", sector="hospital")]))
     project = actions.create_project(db, ANNA, Project(
         title="Hurtigere operation", pathway_id=pathway.id, aim_what="Opereret inden 24 timer",
         aim_how_much="fra 55 % til 85 %", aim_by_when=date(2027, 3, 31), start_date=date(2026, 1, 5),
         status="active", team=[TeamMember(name="Anna", sector="hospital", role="lead")]))
+    return pathway, project
+
+
+@pytest.fixture
+def worked_on(db):
+    """A project with a proportion measure, a cycle and points entered by Bo, changed by Anna."""
+    pathway, project = hip_fracture_project(db)
     measure = actions.define_measure(db, ANNA, Measure(
         project_id=project.id, name="Genindlæggelser inden for 30 dage", kind="outcome", data_type="proportion",
         period="week", direction="down", target=0.15))

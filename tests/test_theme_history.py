@@ -10,11 +10,11 @@ from functools import partial
 
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_history import ANNA, BO, hip_fracture_project
 from test_pages import open_page, user_id
 
 import actions
 from actions import Actor
-from pathways.models import Pathway, PathwayStep
 from pdsa.core.db import connect
 from pdsa.history import (
     iter_theme_events,
@@ -23,11 +23,9 @@ from pdsa.history import (
     theme_history,
 )
 from pdsa.i18n import LANGUAGES, translate
-from pdsa.models import Measure, PdsaCycle, Project, TeamMember, Theme
+from pdsa.models import Measure, PdsaCycle, Project, Theme
 from pdsa.store.themes import list_themes
 
-ANNA = Actor(None, "Anna", roles=frozenset({"administrator"}))
-BO = Actor(None, "Bo", roles=frozenset({"administrator"}))
 LEADER = Actor(None, "Hanne Dalgaard", roles=frozenset({"leader"}))
 DISCHARGE = "Godt koordineret udskrivelse"
 
@@ -47,12 +45,7 @@ def told(cur, entries, language: str, fmt) -> list[str]:
 @pytest.fixture
 def theme_worked_on(db):
     """A theme a leader created, edited, fed and archived, next to a project and another theme."""
-    pathway = actions.create_pathway(db, ANNA, Pathway(name="Hoftebrud", steps=[
-        PathwayStep(position=1, name="Akutmodtagelse", sector="hospital")]))
-    project = actions.create_project(db, ANNA, Project(
-        title="Hurtigere operation", pathway_id=pathway.id, aim_what="Opereret inden 24 timer",
-        aim_how_much="fra 55 % til 85 %", aim_by_when=date(2027, 3, 31), start_date=date(2026, 1, 5),
-        status="active", team=[TeamMember(name="Anna", sector="hospital", role="lead")]))
+    _, project = hip_fracture_project(db)
     theme = actions.create_theme(db, ANNA, Theme(name="Tryg overgang", goal="90 % føler sig trygge hjemme"))
     other = actions.create_theme(db, BO, Theme(name="Et andet tema"))
     theme = actions.update_theme(db, BO, theme.model_copy(update={"goal": "95 % føler sig trygge hjemme"}))
