@@ -2,15 +2,9 @@
 
 import re
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from playwright.sync_api import expect
 
-TIMEOUT = 30_000
-
-
-def sign_in_as(page, name: str) -> None:
-    """The demo's sign-in page: "sign in as" one of its people (the database carries the demo mark)."""
-    page.get_by_role("button", name=re.compile(f"^{re.escape(name)}")).click()
+from browser.steps import TIMEOUT, choose, open_tab, sign_in_as
 
 
 def test_overview_opens_in_danish_with_the_demo(page, app_url, screenshot_dir):
@@ -49,7 +43,7 @@ def test_a_project_shows_its_measures_as_charts(page, app_url, screenshot_dir):
     page.goto(f"{app_url}/projects")
     sign_in_as(page, "Mette Kjær Andersen")
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
-    page.get_by_role("tab", name="Indikatorer").click()
+    open_tab(page, "Indikatorer")
     charts = page.locator('[data-testid="stVegaLiteChart"]')
     expect(charts.nth(1)).to_be_visible(timeout=TIMEOUT)  # charts render one after another
     expect(charts.first.locator("canvas, svg").first).to_be_visible(timeout=TIMEOUT)
@@ -78,7 +72,7 @@ def test_the_patient_representative_sees_no_settings_and_a_team_member_changes_o
     page.goto(f"{app_url}/projects")
     sign_in_as(page, "Birthe Mortensen")
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
-    page.get_by_role("tab", name="Indikatorer").click()
+    open_tab(page, "Indikatorer")
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible(timeout=TIMEOUT)
     assert page.get_by_text("Diagramindstillinger").count() == 0, "no settings for a patient representative"
     page.screenshot(path=str(screenshot_dir / "patient-representative.png"), full_page=True)
@@ -88,16 +82,8 @@ def test_the_patient_representative_sees_no_settings_and_a_team_member_changes_o
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
     project = page.get_by_test_id("stSelectbox").filter(has_text="Vælg projekt")
     expect(project).to_be_visible(timeout=TIMEOUT)
-    for attempt in range(3):  # a rerun right after signing in may close the list as it opens
-        project.click()
-        try:
-            page.get_by_role("option", name=re.compile("^Hoftebrud – smertefri")).click(timeout=10_000)
-            break
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-    else:
-        raise AssertionError("the project list did not open")
-    page.get_by_role("tab", name="Indikatorer").click()
+    choose(page, project, "Hoftebrud – smertefri og opereret inden for 24 timer")
+    open_tab(page, "Indikatorer")
     page.locator("summary").filter(has_text="Diagramindstillinger").first.click()
     target = page.get_by_role("textbox", name="Mål (%)").first
     target.fill("77")

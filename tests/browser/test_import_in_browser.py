@@ -29,15 +29,21 @@ from pathlib import Path
 from openpyxl import Workbook
 from playwright.sync_api import Locator, Page, expect
 
-from browser.test_app_in_browser import TIMEOUT, sign_in_as
-from browser.test_team_builds_a_project import _choose, _open_expander, _settled, _snap, _tall_picture
-from browser.test_team_first_week import (
-    MEMBER,
-    _readme_picture,
-    _selectbox,
-    _tab,
+from browser.steps import (
+    TIMEOUT,
+    choose,
+    open_expander,
+    open_tab,
+    readme_picture,
+    selectbox,
+    settled,
+    sign_in_as,
+    snap,
+    tall_picture,
 )
 
+
+MEMBER = "Søren Holst"  # on the demo's hip-fracture team
 PROJECT = "Hoftebrud – smertefri og opereret inden for 24 timer"
 WIZARD = "Importér data fra en fil"
 WEEKS = 52
@@ -95,8 +101,8 @@ class _Stopwatch:
 
 def _element_picture(page: Page, element: Locator, path: Path) -> None:
     """One part of the page, once Streamlit has finished running it."""
-    _settled(page)
-    _tall_picture(page, path, element)
+    settled(page)
+    tall_picture(page, path, element)
 
 
 def _new_measure(page: Page, app_url: str, name: str) -> tuple[Locator, _Stopwatch]:
@@ -109,13 +115,13 @@ def _new_measure(page: Page, app_url: str, name: str) -> tuple[Locator, _Stopwat
     page.get_by_role("link", name=re.compile("^Hoftebrud – smertefri")).first.click()
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("combobox", name="Vælg projekt", exact=True)).to_have_value(PROJECT, timeout=TIMEOUT)
-    _tab(page, "Indikatorer")
+    open_tab(page, "Indikatorer")
     clock = _Stopwatch()
-    adding = _open_expander(page, "Ny indikator")
+    adding = open_expander(page, "Ny indikator")
     adding.get_by_role("textbox", name="Navn", exact=True).fill(name)
-    _choose(page, _selectbox(adding, "Type"), "Procesindikator")
-    _choose(page, _selectbox(adding, "Datatype"), "Andel (tæller/nævner)")
-    _choose(page, _selectbox(adding, "Periode"), "Uge")
+    choose(page, selectbox(adding, "Type"), "Procesindikator")
+    choose(page, selectbox(adding, "Datatype"), "Andel (tæller/nævner)")
+    choose(page, selectbox(adding, "Periode"), "Uge")
     return adding, clock
 
 
@@ -133,7 +139,7 @@ def _open_wizard(page: Page, card: Locator) -> Locator:
         wizard.get_by_text(WIZARD, exact=True).click()
     expect(wizard.locator("details")).to_have_attribute("open", "", timeout=TIMEOUT)
     expect(wizard.locator('input[type="file"]')).to_have_count(1, timeout=TIMEOUT)
-    _settled(page)
+    settled(page)
     return wizard
 
 
@@ -160,13 +166,13 @@ def test_a_team_imports_last_years_excel_sheet_into_a_new_measure_in_under_two_m
     _workbook(workbook)
 
     adding, clock = _new_measure(page, app_url, measure)
-    clock.aside(_snap, page, screenshot_dir, "import-xlsx-1-measure-form.png")
+    clock.aside(snap, page, screenshot_dir, "import-xlsx-1-measure-form.png")
     adding.get_by_role("button", name="Tilføj indikatoren").click()
     expect(page.get_by_text(f"“{measure}” er oprettet.", exact=False)).to_be_visible(timeout=TIMEOUT)
     card = _card(page, measure)
 
     wizard = _open_wizard(page, card)
-    clock.aside(_snap, page, screenshot_dir, "import-xlsx-2-wizard.png")
+    clock.aside(snap, page, screenshot_dir, "import-xlsx-2-wizard.png")
     wizard.locator('input[type="file"]').set_input_files(str(workbook))
 
     # The sheet with the data is chosen (Excel's empty "Ark2" is offered, marked empty), the title
@@ -192,14 +198,14 @@ def test_a_team_imports_last_years_excel_sheet_into_a_new_measure_in_under_two_m
     expect(frozen).to_contain_text("uge 10 2025")
     expect(frozen).to_contain_text("ja")  # Frys: the baseline ends with week 10
     expect(wizard.get_by_text(f"Alle {WEEKS} perioder er nye for indikatoren.")).to_be_visible(timeout=TIMEOUT)
-    clock.aside(_snap, page, screenshot_dir, "import-xlsx-3-preview.png")
+    clock.aside(snap, page, screenshot_dir, "import-xlsx-3-preview.png")
     page.evaluate("() => document.activeElement && document.activeElement.blur()")
-    clock.aside(_readme_picture, page, wizard, "import.png")
+    clock.aside(readme_picture, page, wizard, "import.png")
 
     wizard.get_by_role("button", name=f"Importér {WEEKS} perioder").click()
     _expect_imported(page, card, workbook.name)
     seconds = clock.seconds()
-    _snap(page, screenshot_dir, "import-xlsx-4-imported.png")
+    snap(page, screenshot_dir, "import-xlsx-4-imported.png")
     _element_picture(page, card, screenshot_dir / "import-xlsx-5-card.png")
     print(f"\nLast year's Excel sheet ({WEEKS} weeks) imported into a new measure in {seconds:.1f} s "
           f"(from opening the measure form to the chart with the data)")
@@ -223,11 +229,11 @@ def test_a_team_imports_a_danish_spc_tools_csv_export_in_under_two_minutes(page,
     expect(wizard.get_by_text(f"{WEEKS} datoer er ikke mandage; hver tælles i sin ISO-uge", exact=False)).to_be_visible(
         timeout=TIMEOUT)
     expect(wizard.get_by_text(f"Alle {WEEKS} perioder er nye for indikatoren.")).to_be_visible(timeout=TIMEOUT)
-    clock.aside(_snap, page, screenshot_dir, "import-csv-1-preview.png")
+    clock.aside(snap, page, screenshot_dir, "import-csv-1-preview.png")
     wizard.get_by_role("button", name=f"Importér {WEEKS} perioder").click()
     _expect_imported(page, card, sheet.name)
     seconds = clock.seconds()
-    _snap(page, screenshot_dir, "import-csv-2-imported.png")
+    snap(page, screenshot_dir, "import-csv-2-imported.png")
     print(f"\nA Danish SPC tool's CSV export ({WEEKS} weeks, ISO-8859-1) imported into a new measure in "
           f"{seconds:.1f} s (from opening the measure form to the chart with the data)")
     assert seconds < LIMIT, f"the import took {seconds:.0f} s"

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
-from browser.test_app_in_browser import TIMEOUT, sign_in_as
-from browser.test_team_builds_a_project import _choose, _grid_row, _settled, _snap
+from browser.steps import TIMEOUT, choose, grid_row, settled, sign_in_as, snap
+
 
 ROOT = Path(__file__).resolve().parents[2]
 LEADER = "Hanne Dalgaard"
@@ -33,13 +33,13 @@ _ROW = 35
 
 def _filter(page: Page, label: str, option: str) -> None:
     box = page.get_by_test_id("stMultiSelect").filter(has=page.get_by_text(label, exact=True))
-    _choose(page, box, option)
-    _settled(page)
+    choose(page, box, option)
+    settled(page)
 
 
 def _open_chart_of(page: Page, measure: str) -> Page:
     """Click the row's "Open chart" link (the table opens it in a new tab) and return that tab."""
-    row = _grid_row(page, measure)
+    row = grid_row(page, measure)
     expect(row).to_have_count(1, timeout=TIMEOUT)
     index = int(row.get_attribute("aria-rowindex")) - 1  # the header is row 1
     grid = page.get_by_test_id("stDataFrame").first
@@ -70,20 +70,20 @@ def test_a_leader_filters_the_portfolio_opens_a_chart_and_prints_a_project(page,
     expect(everything).to_be_visible(timeout=TIMEOUT)
     total = int(re.search(r"af (\d+)", everything.inner_text()).group(1))
     _filter(page, "Tema", THEME)
-    expect(_grid_row(page, "Andel med genoptræningsplan sendt på udskrivelsesdagen")).to_have_count(1, timeout=TIMEOUT)
-    expect(_grid_row(page, "Andel opereret inden for 24 timer efter ankomst")).to_have_count(0)  # another theme
+    expect(grid_row(page, "Andel med genoptræningsplan sendt på udskrivelsesdagen")).to_have_count(1, timeout=TIMEOUT)
+    expect(grid_row(page, "Andel opereret inden for 24 timer efter ankomst")).to_have_count(0)  # another theme
     _filter(page, "Signal", "Forbedring")
     shown = page.get_by_text(re.compile(rf"^Viser \d+ af {total} indikatorer?\.$"))
     expect(shown).to_be_visible(timeout=TIMEOUT)
     assert int(re.search(r"Viser (\d+)", shown.inner_text()).group(1)) < total
-    expect(_grid_row(page, MEASURE)).to_contain_text("Forbedring", timeout=TIMEOUT)
-    expect(_grid_row(page, "Dage mellem fald med skade efter udskrivelse")).to_have_count(0)  # no signal
-    _settled(page)
+    expect(grid_row(page, MEASURE)).to_contain_text("Forbedring", timeout=TIMEOUT)
+    expect(grid_row(page, "Dage mellem fald med skade efter udskrivelse")).to_have_count(0)  # no signal
+    settled(page)
     page.wait_for_timeout(500)  # the sparklines draw
     readme_shot = ROOT / "docs" / "screenshots" / "portfolio.png"
     page.screenshot(path=str(readme_shot))  # the window as the leader sees it
     assert readme_shot.stat().st_size < 300_000, "the README's screenshot stays small"
-    _snap(page, screenshot_dir, "leader-01-portfolio-filtered.png")
+    snap(page, screenshot_dir, "leader-01-portfolio-filtered.png")
 
     # 2. The row's link: the measure's chart on its project's page, in a new tab.
     chart_page = _open_chart_of(page, MEASURE)
@@ -97,7 +97,7 @@ def test_a_leader_filters_the_portfolio_opens_a_chart_and_prints_a_project(page,
             has=chart_page.get_by_role("heading", name=MEASURE)).first
         expect(card).to_be_visible(timeout=TIMEOUT)
         expect(card.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=TIMEOUT)
-        _snap(chart_page, screenshot_dir, "leader-02-chart.png")
+        snap(chart_page, screenshot_dir, "leader-02-chart.png")
 
         # 3. The project on one page, from the project's page.
         chart_page.get_by_role("link", name="Projektet på én side").first.click()
@@ -108,14 +108,14 @@ def test_a_leader_filters_the_portfolio_opens_a_chart_and_prints_a_project(page,
             expect(chart_page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=TIMEOUT)
         expect(chart_page.get_by_text("Erik Frandsen")).to_be_visible()
         expect(chart_page.get_by_test_id("stVegaLiteChart")).to_have_count(1, timeout=TIMEOUT)
-        _settled(chart_page)
+        settled(chart_page)
         chart_page.wait_for_timeout(500)
-        _snap(chart_page, screenshot_dir, "leader-03-summary.png")
+        snap(chart_page, screenshot_dir, "leader-03-summary.png")
 
         # 4. Printed: one A4 page, without the app's sidebar and controls, nothing cut off.
         chart_page.set_viewport_size({"width": A4_PORTRAIT["width"] - 90, "height": A4_PORTRAIT["height"]})
         chart_page.emulate_media(media="print")
-        _settled(chart_page)
+        settled(chart_page)
         chart_page.wait_for_timeout(500)
         expect(chart_page.get_by_test_id("stSidebar")).to_be_hidden()
         expect(chart_page.get_by_test_id("stSelectbox")).to_be_hidden()
@@ -135,12 +135,12 @@ def test_a_leader_filters_the_portfolio_opens_a_chart_and_prints_a_project(page,
     page.goto(f"{app_url}/themes")
     sign_in_as(page, LEADER)
     expect(page.get_by_role("heading", name="Temaer")).to_be_visible(timeout=TIMEOUT)
-    _choose(page, page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Tema", exact=True)), THEME)
-    _settled(page)
+    choose(page, page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Tema", exact=True)), THEME)
+    settled(page)
     goal = page.get_by_test_id("stMarkdownContainer").filter(
         has_text=re.compile(r"^Mål: 80 % af patienterne oplever udskrivelsen som godt koordineret"))
     expect(goal).to_be_visible(timeout=TIMEOUT)
     for project in (PROJECT, "KOL – tryg hjem og færre genindlæggelser"):
         expect(page.get_by_role("link", name=project)).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_test_id("stVegaLiteChart").first).to_be_visible(timeout=TIMEOUT)  # its own measure
-    _snap(page, screenshot_dir, "leader-05-theme.png")
+    snap(page, screenshot_dir, "leader-05-theme.png")

@@ -8,7 +8,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from browser.test_app_in_browser import TIMEOUT, sign_in_as
+from browser.steps import TIMEOUT, sign_in_as
+
 
 ROOT = Path(__file__).resolve().parents[2]
 TABLET = {"width": 820, "height": 1180}

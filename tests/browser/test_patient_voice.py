@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from browser.test_app_in_browser import TIMEOUT, sign_in_as
-from browser.test_team_builds_a_project import _open_expander, _settled, _snap
+from browser.steps import TIMEOUT, open_expander, open_tab, settled, sign_in_as, snap
+
 from pdsa.i18n import translate
 
 PATIENT = "Birthe Mortensen"
@@ -30,35 +30,34 @@ def test_a_patient_representative_writes_in_her_own_words_and_sees_them_on_her_h
     page.goto(app_url)
     sign_in_as(page, PATIENT)
     expect(page.get_by_role("heading", name=_da("patients_home.trail_heading"))).to_be_visible(timeout=TIMEOUT)
-    _settled(page)
+    settled(page)
 
-    form = _open_expander(page, _da("patients_home.add_observation"))
+    form = open_expander(page, _da("patients_home.add_observation"))
     form.get_by_role("textbox", name=_da("patient_voice.text_label")).fill(WORDS)
     form.get_by_text(_da("patient_voice.kind.experience"), exact=True).click()
     form.get_by_text(_da("patient_voice.role.relative"), exact=True).click()
-    _snap(page, screenshot_dir, "patient-01-writing.png")
+    snap(page, screenshot_dir, "patient-01-writing.png")
     form.get_by_role("button", name=_da("patient_voice.save")).click()
 
     expect(page.get_by_text(_da("patient_voice.saved"))).to_be_visible(timeout=TIMEOUT)
     # her words under "Du sagde – vi gjorde" (the quote, or its first words when it is long)
     said = page.get_by_text(WORDS[:60], exact=False)
     expect(said.first).to_be_visible(timeout=TIMEOUT)
-    _settled(page)
+    settled(page)
     page.get_by_role("heading", name=_da("patients_home.trail_heading")).scroll_into_view_if_needed()
     page.wait_for_timeout(300)
     page.screenshot(path=str(screenshot_dir / "patient-home.png"))  # the window, for the README
-    _snap(page, screenshot_dir, "patient-02-home-after.png")
+    snap(page, screenshot_dir, "patient-02-home-after.png")
     body = page.locator("body").inner_text()
     assert "Traceback" not in body
 
     # her project: every tab, and no control to enter data or change a chart
     page.get_by_role("link", name="Hoftebrud – smertefri og opereret inden for 24 timer").first.click()
     expect(page.get_by_role("tab", name=_da("projects.tab_measures"))).to_be_visible(timeout=TIMEOUT)
-    page.get_by_role("tab", name=_da("projects.tab_measures")).click()
-    _settled(page)
+    open_tab(page, _da("projects.tab_measures"))
     expect(page.locator('[data-testid="stVerticalBlockBorderWrapper"], [data-testid="stVerticalBlock"]').first
            ).to_be_visible(timeout=TIMEOUT)
-    _snap(page, screenshot_dir, "patient-03-measures-tab.png")
+    snap(page, screenshot_dir, "patient-03-measures-tab.png")
     for label in (_da("measure_data.save"), _da("measure_data.add"), _da("settings.heading"),
                   _da("measure_data.new_heading"), _da("imports.wizard.title")):
         expect(page.get_by_text(label, exact=True)).to_have_count(0)
@@ -66,7 +65,6 @@ def test_a_patient_representative_writes_in_her_own_words_and_sees_them_on_her_h
     # a table she may read is read only: no row can be added to it
     expect(page.get_by_role("button", name="Add row")).to_have_count(0)
     for tab in ("projects.tab_team", "projects.tab_drivers", "projects.tab_cycles", "projects.tab_problems"):
-        page.get_by_role("tab", name=_da(tab)).click()
-        _settled(page)
+        open_tab(page, _da(tab))
         expect(page.get_by_text(_da("measure_data.save"), exact=True)).to_have_count(0)
         expect(page.get_by_text(_da("measure_data.new_heading"), exact=True)).to_have_count(0)

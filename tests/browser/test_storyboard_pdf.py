@@ -12,8 +12,8 @@ from pathlib import Path
 
 from playwright.sync_api import expect
 
-from browser.test_app_in_browser import TIMEOUT, sign_in_as
-from browser.test_team_builds_a_project import _choose, _settled, _snap
+from browser.steps import TIMEOUT, choose, settled, sign_in_as, snap
+
 
 ROOT = Path(__file__).resolve().parents[2]
 LEADER = "Hanne Dalgaard"
@@ -27,13 +27,13 @@ def test_a_leader_downloads_the_storyboard_as_pdf(page, app_url, screenshot_dir)
     page.goto(f"{app_url}/summary")
     sign_in_as(page, LEADER)
     expect(page.get_by_role("heading", name="Projektet på én side")).to_be_visible(timeout=TIMEOUT)
-    _choose(page, page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Projekt", exact=True)), PROJECT)
-    _settled(page)
+    choose(page, page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Projekt", exact=True)), PROJECT)
+    settled(page)
     expect(page.get_by_role("heading", name=PROJECT)).to_be_visible(timeout=TIMEOUT)
     button = page.get_by_test_id("stDownloadButton").filter(has_text="Storyboard som PDF")
     expect(button).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_test_id("stDownloadButton").filter(has_text="Alle projektets data (Excel)")).to_be_visible()
-    _snap(page, screenshot_dir, "storyboard-00-summary-with-downloads.png")
+    snap(page, screenshot_dir, "storyboard-00-summary-with-downloads.png")
 
     with page.expect_download(timeout=120_000) as waiting:
         button.click()

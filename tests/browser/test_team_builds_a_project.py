@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from pathlib import Path
 from urllib.parse import parse_qs, urlparse
 
-from playwright.sync_api import Locator, Page, expect
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+from playwright.sync_api import Page, expect
 
-from browser.test_app_in_browser import TIMEOUT, sign_in_as
+from browser.steps import TIMEOUT, choose, grid_row, open_expander, open_tab, settled, sign_in_as, snap
+
 
 STAFF = "Mette Kjær Andersen"
 PROBLEM = "Pårørende fik ikke besked, da hendes far blev flyttet til en anden afdeling"
@@ -36,106 +35,11 @@ def _id_in_address(page: Page, param: str) -> int:
     return int(values[0])
 
 
-RUNNING = ", ".join(f'[data-testid="{icon}"]' for icon in (
-    "stStatusWidgetRunningIcon", "stStatusWidgetRunningManIcon", "stStatusWidgetNewYearsIcon"))
-
-
-def _settled(page: Page) -> None:
-    """Wait until Streamlit has finished running the script (its "running" indicator is gone; the
-    status corner may still offer a rerun when a source file changed)."""
-    expect(page.locator(RUNNING)).to_have_count(0, timeout=TIMEOUT)
-
-
-def _tall_picture(page: Page, path: Path, element: Locator | None = None) -> None:
-    """The whole page, or one part of it: Streamlit scrolls inside its main area, so the window
-    is made as tall as that area for the picture (a tall part would be cut) and then put back."""
-    size = page.viewport_size
-    height = page.evaluate(
-        "() => Math.max(...[...document.querySelectorAll('[data-testid=\"stMain\"], [data-testid=\"stAppViewContainer\"]')]"
-        ".map(e => e.scrollHeight), document.body.scrollHeight)")
-    page.set_viewport_size({"width": size["width"], "height": min(max(height, size["height"]), 6000)})
-    try:
-        page.wait_for_timeout(300)  # let the grid and the charts draw at the new height
-        if element is None:
-            page.screenshot(path=str(path), full_page=True)
-        else:
-            element.screenshot(path=str(path), animations="disabled")
-    finally:
-        page.set_viewport_size(size)
-
-
-def _snap(page: Page, folder: Path, name: str) -> None:
-    """The whole page, once Streamlit has finished running it."""
-    _settled(page)
-    _tall_picture(page, folder / name)
-
-
-def _expander(page: Page, heading: str) -> Locator:
-    expander = page.get_by_test_id("stExpander").filter(has=page.get_by_text(heading, exact=True))
-    expect(expander).to_be_visible(timeout=TIMEOUT)
-    return expander
-
-
-def _open_expander(page: Page, heading: str) -> Locator:
-    expander = _expander(page, heading)
-    details = expander.locator("details")
-    if details.get_attribute("open") is None:
-        expander.get_by_text(heading, exact=True).click()
-    expect(details).to_have_attribute("open", "", timeout=TIMEOUT)
-    return expander
-
-
-def _shows(box: Locator, option: str, multi: bool) -> bool:
-    """The box shows ``option`` as chosen now (a multiselect as a tag, a selectbox as its value)."""
-    if multi:
-        return option in (box.inner_text() or "")
-    return box.get_by_role("combobox").input_value() == option
-
-
-def _choose(page: Page, box: Locator, option: str) -> None:
-    """Pick an option in a Streamlit selectbox or multiselect. A rerun may close the list as it
-    opens, or (a rerun that began before the click, say from the text field just filled)
-    redraw the box without the choice: then the list is opened and the option chosen again."""
-    multi = box.get_attribute("data-testid") == "stMultiSelect"
-    for attempt in range(3):
-        _settled(page)
-        if _shows(box, option, multi):
-            break
-        box.get_by_role("combobox").click()
-        try:
-            page.get_by_role("option", name=option, exact=True).click(timeout=10_000)
-        except PlaywrightTimeoutError:
-            page.keyboard.press("Escape")
-            continue
-        if multi:
-            page.keyboard.press("Escape")  # a multiselect's list stays open for more
-        try:  # … and shows what was chosen (a multiselect as a tag)
-            if multi:
-                expect(box).to_contain_text(option, timeout=5_000)
-            else:
-                expect(box.get_by_role("combobox")).to_have_value(option, timeout=5_000)
-        except AssertionError:
-            continue
-        _settled(page)
-        if _shows(box, option, multi):  # still there once the page has run
-            break
-    if multi:
-        expect(box).to_contain_text(option)
-    else:
-        expect(box.get_by_role("combobox")).to_have_value(option)
-    expect(page.get_by_role("option", name=option, exact=True)).to_have_count(0, timeout=TIMEOUT)
-
-
-def _grid_row(page: Page, text: str) -> Locator:
-    """A row of a table (glide-data-grid draws on a canvas; its accessible table holds the text)."""
-    return page.locator('[data-testid="stDataFrame"] [role="row"]').filter(has_text=text)
-
-
 def _triage(page: Page, title: str, values: tuple[str, ...]) -> None:
     """Click the problem's row in the inbox table and choose status, impact and effort in turn:
     each cell is a dropdown, opened with Enter, and the next cell is one step to the right.
     (glide-data-grid draws on a canvas; its accessible table tells which cell is selected.)"""
-    row = _grid_row(page, title)
+    row = grid_row(page, title)
     expect(row).to_have_count(1, timeout=TIMEOUT)
     index = int(row.get_attribute("aria-rowindex")) - 1  # the header is row 1
     grid = page.get_by_test_id("stDataFrame").first
@@ -146,7 +50,7 @@ def _triage(page: Page, title: str, values: tuple[str, ...]) -> None:
         # only when clicked again, and the rerun after an edit may move the table (a message above
         # it goes away), so the click waits for the page to settle and is tried again if it missed.
         for attempt in range(3):
-            _settled(page)
+            settled(page)
             grid.scroll_into_view_if_needed()
             box = grid.bounding_box()
             page.mouse.click(box["x"] + 40, box["y"] + row_height * index + row_height / 2)
@@ -177,24 +81,24 @@ def test_a_staff_member_builds_a_project_from_a_complaint(browser, page, app_url
     register.get_by_label("Hvad skete der? (valgfrit)").fill(WHAT_HAPPENED)
     register.get_by_role("button", name="Registrér").click()
     expect(page.get_by_text(f"Problemet «{PROBLEM}» er registreret")).to_be_visible(timeout=TIMEOUT)
-    row = _grid_row(page, PROBLEM)
+    row = grid_row(page, PROBLEM)
     expect(row).to_contain_text("Ny", timeout=TIMEOUT)
     expect(row).to_contain_text("Klage")
-    _snap(page, screenshot_dir, "01-problem-registered.png")
+    snap(page, screenshot_dir, "01-problem-registered.png")
 
     # 2. Triaged in the inbox table: status, impact and effort, then saved.
     _triage(page, PROBLEM, ("Vurderet", "4", "2"))
     page.get_by_role("button", name="Gem vurderingerne").click()
     expect(page.get_by_text("1 problem er vurderet og gemt.")).to_be_visible(timeout=TIMEOUT)
-    row = _grid_row(page, PROBLEM)
+    row = grid_row(page, PROBLEM)
     expect(row.locator('[aria-colindex="2"]')).to_have_text("Vurderet", timeout=TIMEOUT)
     expect(row.locator('[aria-colindex="3"]')).to_have_text("4")
     expect(row.locator('[aria-colindex="4"]')).to_have_text("2")
     expect(page.get_by_text(f"{PROBLEM} – betydning 4, indsats 2")).to_be_visible(timeout=TIMEOUT)  # on the chart
-    _snap(page, screenshot_dir, "02-problem-triaged.png")
+    snap(page, screenshot_dir, "02-problem-triaged.png")
 
     # 3. Opened, and turned into a project with an aim.
-    _choose(page, page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Åbn et problem", exact=True)), PROBLEM)
+    choose(page, page.get_by_test_id("stSelectbox").filter(has=page.get_by_text("Åbn et problem", exact=True)), PROBLEM)
     page.get_by_role("button", name="Åbn", exact=True).click()
     expect(page.get_by_role("heading", name=PROBLEM)).to_be_visible(timeout=TIMEOUT)
     problem_id = _id_in_address(page, "problem")
@@ -219,40 +123,38 @@ def test_a_staff_member_builds_a_project_from_a_complaint(browser, page, app_url
     aim = f"{AIM_WHAT} {AIM_HOW_MUCH} senest {by_when.strftime('%d-%m-%Y')}."
     expect(page.get_by_text(aim, exact=True)).to_be_visible(timeout=TIMEOUT)
     project_id = _id_in_address(page, "project")
-    _snap(page, screenshot_dir, "03-project-with-aim.png")
+    snap(page, screenshot_dir, "03-project-with-aim.png")
 
     # 4a. Two team members, one of them a patient partner (the one who created it is the lead).
-    page.get_by_role("tab", name="Team og fremdrift").click()
-    _settled(page)  # choosing a tab reruns the page: only the open tab is drawn
-    expect(_grid_row(page, STAFF)).to_contain_text("Tovholder", timeout=TIMEOUT)
+    open_tab(page, "Team og fremdrift")
+    expect(grid_row(page, STAFF)).to_contain_text("Tovholder", timeout=TIMEOUT)
     for (name, discipline), role, sector in ((NURSE, "Teammedlem", "Hospital"), (PARTNER, "Patientpartner", "Andet")):
-        adding = _open_expander(page, "Tilføj et teammedlem")
+        adding = open_expander(page, "Tilføj et teammedlem")
         adding.get_by_label("Navn", exact=True).fill(name)
         adding.get_by_label("Faggruppe").fill(discipline)
-        _choose(page, adding.get_by_test_id("stSelectbox").filter(has_text="Sektor"), sector)
-        _choose(page, adding.get_by_test_id("stSelectbox").filter(has_text="Rolle"), role)
+        choose(page, adding.get_by_test_id("stSelectbox").filter(has_text="Sektor"), sector)
+        choose(page, adding.get_by_test_id("stSelectbox").filter(has_text="Rolle"), role)
         adding.get_by_role("button", name="Tilføj").click()
         expect(page.get_by_text(f"{name} er tilføjet til teamet.")).to_be_visible(timeout=TIMEOUT)
-        member = _grid_row(page, name)
+        member = grid_row(page, name)
         expect(member).to_contain_text(discipline, timeout=TIMEOUT)
         expect(member).to_contain_text(role)
         expect(member).to_contain_text(sector)
-    _snap(page, screenshot_dir, "04-project-team.png")
+    snap(page, screenshot_dir, "04-project-team.png")
 
     # 4b. A primary driver and a change idea that serves it.
-    page.get_by_role("tab", name="Driverdiagram").click()
-    _settled(page)  # choosing a tab reruns the page: only the open tab is drawn
-    adding = _open_expander(page, "Tilføj en primær driver")
+    open_tab(page, "Driverdiagram")
+    adding = open_expander(page, "Tilføj en primær driver")
     adding.get_by_role("textbox", name="Primær driver", exact=True).fill(DRIVER)
     adding.get_by_role("button", name="Tilføj").click()
     expect(page.get_by_text(f"Driveren {DRIVER} er tilføjet.")).to_be_visible(timeout=TIMEOUT)
-    adding = _open_expander(page, "Tilføj en forandringsidé")
+    adding = open_expander(page, "Tilføj en forandringsidé")
     adding.get_by_role("textbox", name="Forandringsidé", exact=True).fill(IDEA)
-    _choose(page, adding.get_by_test_id("stMultiSelect"), f"Primær driver: {DRIVER}")
+    choose(page, adding.get_by_test_id("stMultiSelect"), f"Primær driver: {DRIVER}")
     adding.get_by_role("button", name="Tilføj").click()
     expect(page.get_by_text(f"Forandringsidéen {IDEA} er tilføjet.")).to_be_visible(timeout=TIMEOUT)
     _expect_diagram(page)
-    _snap(page, screenshot_dir, "05-driver-diagram.png")
+    snap(page, screenshot_dir, "05-driver-diagram.png")
 
     # 5. The project's link in a new tab: signed in there, everything is found again.
     other = browser.new_page()
@@ -261,15 +163,12 @@ def test_a_staff_member_builds_a_project_from_a_complaint(browser, page, app_url
         sign_in_as(other, STAFF)
         expect(other.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
         expect(other.get_by_text(aim, exact=True)).to_be_visible(timeout=TIMEOUT)
-        other.get_by_role("tab", name="Team og fremdrift").click()
-        _settled(other)  # choosing a tab reruns the page: only the open tab is drawn
+        open_tab(other, "Team og fremdrift")
         for (name, discipline), role in ((NURSE, "Teammedlem"), (PARTNER, "Patientpartner")):
-            expect(_grid_row(other, name)).to_contain_text(role, timeout=TIMEOUT)
-        other.get_by_role("tab", name="Driverdiagram").click()
-        _settled(other)  # choosing a tab reruns the page: only the open tab is drawn
+            expect(grid_row(other, name)).to_contain_text(role, timeout=TIMEOUT)
+        open_tab(other, "Driverdiagram")
         _expect_diagram(other)
-        other.get_by_role("tab", name="Problemer og stemmer").click()
-        _settled(other)  # choosing a tab reruns the page: only the open tab is drawn
+        open_tab(other, "Problemer og stemmer")
         expect(other.get_by_text(f"{PROBLEM} · Klage · Vurderet")).to_be_visible(timeout=TIMEOUT)
 
         # … and the problem's link (a page loaded anew asks who you are again, then opens the link):
@@ -283,7 +182,7 @@ def test_a_staff_member_builds_a_project_from_a_complaint(browser, page, app_url
         link = other.get_by_role("link", name="Pårørende får besked ved flytning")
         expect(link).to_be_visible(timeout=TIMEOUT)
         assert f"project={project_id}" in link.get_attribute("href")
-        _snap(other, screenshot_dir, "06-problem-in-new-tab.png")
+        snap(other, screenshot_dir, "06-problem-in-new-tab.png")
     finally:
         other.close()
 

@@ -18,16 +18,25 @@ shows what the previous run drew.
 
 from __future__ import annotations
 
-import os
 import re
 from datetime import date, timedelta
-from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from browser.test_app_in_browser import TIMEOUT, sign_in_as
-from browser.test_team_builds_a_project import _choose, _open_expander, _settled, _snap, _tall_picture
+from browser.steps import (
+    TIMEOUT,
+    choose,
+    drawn,
+    open_expander,
+    open_tab,
+    readme_picture,
+    selectbox,
+    settled,
+    sign_in_as,
+    snap,
+)
+
 
 MEMBER = "Søren Holst"
 MEASURE = "Minutter på akutmodtagelsens gang før sengeafsnit – målt på én vagt pr. uge (æøå)"
@@ -59,18 +68,6 @@ def _week_name(day: date) -> str:
     return f"uge {week} {year}"
 
 
-STALE = '[data-stale="true"]'
-
-
-def _drawn(page: Page) -> None:
-    """Wait until Streamlit has finished the run a click or a link started: a rerun marks every
-    element stale at once (data-stale), the run sends them afresh, and at its end the ones not
-    sent again are removed; the running indicator is gone too."""
-    _settled(page)
-    expect(page.locator(STALE)).to_have_count(0, timeout=TIMEOUT)
-    _settled(page)
-
-
 TOTAL = re.compile(r"^(\d+) ting venter på teamet\.$")
 
 
@@ -79,7 +76,7 @@ def _todo_items(page: Page) -> list[str]:
     the page has drawn it whole: the run has ended, and the headings' counts and the items add
     up to the total the list states."""
     expect(page.get_by_role("heading", name="Det, der venter")).to_be_visible(timeout=TIMEOUT)
-    _drawn(page)
+    drawn(page)
     main = page.get_by_test_id("stMain")
     total = main.get_by_text(TOTAL)
     expect(total).to_have_count(1, timeout=TIMEOUT)
@@ -97,37 +94,16 @@ def _go_home(page: Page) -> None:
     page.get_by_test_id("stSidebarNav").get_by_role("link", name="Mit arbejde").click()
     expect(page.get_by_role("heading", name="Mit arbejde")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("heading", name="Det, der venter")).to_be_visible(timeout=TIMEOUT)
-    _drawn(page)
+    drawn(page)
 
 
 def _go_to_project(page: Page) -> None:
     """From the home page to the project through its link under "Mine projekter"."""
     page.get_by_role("link", name=re.compile("^Hoftebrud – smertefri")).first.click()
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
-    _drawn(page)
+    drawn(page)
     expect(page.get_by_role("combobox", name="Vælg projekt")).to_have_value(
         re.compile("^Hoftebrud – smertefri"), timeout=TIMEOUT)  # the project chosen, not the first in the list
-
-
-def _tab(page: Page, name: str) -> None:
-    """Open a tab of the project page (choosing one reruns the page: only the open tab is drawn)."""
-    _drawn(page)
-    tab = page.get_by_role("tab", name=name)
-    tab.click()
-    expect(tab).to_have_attribute("aria-selected", "true", timeout=TIMEOUT)
-    _drawn(page)
-
-
-def _readme_picture(page: Page, element: Locator, name: str) -> None:
-    """With PDSA_README_SCREENSHOTS set (a folder, e.g. docs/screenshots), one part of the page
-    as a picture for the README, whole."""
-    folder = os.environ.get("PDSA_README_SCREENSHOTS")
-    if not folder:
-        return
-    Path(folder).mkdir(parents=True, exist_ok=True)
-    page.evaluate("() => document.activeElement && document.activeElement.blur()")  # no focus ring in the picture
-    _drawn(page)
-    _tall_picture(page, Path(folder) / name, element)
 
 
 def _card(page: Page) -> Locator:
@@ -182,7 +158,7 @@ def _open_cell_editor(page: Page, grid: Locator, row: Locator, number: int, colu
             page.keyboard.press("ArrowRight")
             expect(row.locator(f'[aria-colindex="{step}"]')).to_have_attribute("aria-selected", "true",
                                                                               timeout=TIMEOUT)
-        _drawn(page)
+        drawn(page)
         page.keyboard.press("Enter")
         try:
             expect(editor).to_be_visible(timeout=5_000 if attempt < 2 else TIMEOUT)
@@ -199,7 +175,7 @@ def _add_row(page: Page, card: Locator, grid: Locator, row: Locator) -> None:
     clicks land, the extra row stays empty and the next row is typed into it (an empty row is
     not saved)."""
     for attempt in range(4):
-        _drawn(page)
+        drawn(page)
         grid.hover()
         add = card.get_by_role("button", name="Add row")
         expect(add).to_be_visible(timeout=TIMEOUT)
@@ -212,15 +188,11 @@ def _add_row(page: Page, card: Locator, grid: Locator, row: Locator) -> None:
                 raise
 
 
-def _selectbox(form: Locator, name: str) -> Locator:
-    return form.get_by_test_id("stSelectbox").filter(has=form.page.get_by_role("combobox", name=name, exact=True))
-
-
 def _select_first_cell(page: Page, grid: Locator, number: int, cell: Locator) -> None:
     """Click the first cell of the table's row ``number`` (1 = the first data row); the rerun after
     an edit may move the table, so the click waits for the page to settle and is tried again."""
     for attempt in range(3):
-        _drawn(page)
+        drawn(page)
         box = grid.bounding_box()
         page.mouse.click(box["x"] + 40, box["y"] + ROW_HEIGHT * number + ROW_HEIGHT / 2)
         try:
@@ -245,7 +217,7 @@ def _cycle(page: Page, title: str, stage: str | None = None) -> Locator:
         summary = summary.filter(has_text=f"— {stage}")
     expander = page.get_by_test_id("stExpander").filter(has=summary)
     expect(expander).to_have_count(1, timeout=TIMEOUT)
-    _settled(page)
+    settled(page)
     expect(page.get_by_test_id("stExpander").filter(has=page.locator("summary").filter(has_text=title))).to_have_count(
         1, timeout=TIMEOUT)  # the heading of before the rerun is gone
     details = expander.locator("details")
@@ -272,25 +244,25 @@ def _first_week(page, app_url, screenshot_dir):
     before = _todo_items(page)
     assert before, "the demo's home page lists what waits"
     assert not any(MEASURE in item for item in before)
-    _snap(page, screenshot_dir, "01-home-before.png")
+    snap(page, screenshot_dir, "01-home-before.png")
 
     # 2. A new measure on the project's Indikatorer tab (the project opened from the home page,
     # in the same session: no second sign-in).
     _go_to_project(page)
-    _tab(page, "Indikatorer")
-    adding = _open_expander(page, "Ny indikator")
+    open_tab(page, "Indikatorer")
+    adding = open_expander(page, "Ny indikator")
     adding.get_by_role("textbox", name="Navn", exact=True).fill(MEASURE)
-    _choose(page, _selectbox(adding, "Type"), "Procesindikator")
+    choose(page, selectbox(adding, "Type"), "Procesindikator")
     adding.get_by_text("lavere", exact=True).click()
     adding.get_by_role("textbox", name="Hvad tælles", exact=True).fill(DEFINITION)
-    _choose(page, _selectbox(adding, "Datatype"), "Måleværdi")
-    _choose(page, _selectbox(adding, "Periode"), "Uge")
+    choose(page, selectbox(adding, "Datatype"), "Måleværdi")
+    choose(page, selectbox(adding, "Periode"), "Uge")
     adding.get_by_role("textbox", name="Enhed", exact=True).fill("minutter")
     adding.get_by_role("button", name="Tilføj indikatoren").click()
     expect(page.get_by_text(f"“{MEASURE}” er oprettet.", exact=False)).to_be_visible(timeout=TIMEOUT)
     card = _card(page)
     expect(card.get_by_text("Data – 0 perioder")).to_be_visible(timeout=TIMEOUT)
-    _snap(page, screenshot_dir, "02-measure-added.png")
+    snap(page, screenshot_dir, "02-measure-added.png")
 
     # … and the home page lists it: it has no data yet.
     _go_home(page)
@@ -298,11 +270,11 @@ def _first_week(page, app_url, screenshot_dir):
     expect(waiting).to_be_visible(timeout=TIMEOUT)
     missing = _todo_items(page)
     assert MEASURE in missing and MEASURE not in before
-    _snap(page, screenshot_dir, "03-home-measure-without-data.png")
+    snap(page, screenshot_dir, "03-home-measure-without-data.png")
 
     # 3. Five weeks of data typed into the table and saved: the chart draws five points.
     _go_to_project(page)
-    _tab(page, "Indikatorer")
+    open_tab(page, "Indikatorer")
     card = _card(page)
     _enter_rows(page, card)
     card.get_by_role("button", name="Gem data").click()
@@ -313,16 +285,16 @@ def _first_week(page, app_url, screenshot_dir):
     expect(chart.locator("svg, canvas").first).to_be_visible(timeout=TIMEOUT)
     for day in _weeks():
         expect(card.get_by_text(_week_name(day), exact=True).first).to_be_attached(timeout=TIMEOUT)
-    _snap(page, screenshot_dir, "04-data-entered.png")
-    _readme_picture(page, _card(page), "data-entry.png")
+    snap(page, screenshot_dir, "04-data-entered.png")
+    readme_picture(page, _card(page), "data-entry.png")
 
     # 4. A cycle judged by the measure, through Plan, Do, Study and Act ("Tilpas").
-    _tab(page, "PDSA-cirkler")
-    starting = _open_expander(page, "Start en ny PDSA-cirkel")
-    _settled(page)
+    open_tab(page, "PDSA-cirkler")
+    starting = open_expander(page, "Start en ny PDSA-cirkel")
+    settled(page)
     starting.get_by_role("textbox", name="Titel (hvad testes, og i hvilket omfang)", exact=True).fill(CYCLE)
     starting.get_by_role("textbox", name="Hvad er formålet?", exact=True).fill(OBJECTIVE)
-    _choose(page, starting.get_by_test_id("stMultiSelect"), MEASURE)
+    choose(page, starting.get_by_test_id("stMultiSelect"), MEASURE)
     starting.get_by_role("button", name="Start cirklen").click()
     expect(page.get_by_text(f"Cirklen »{CYCLE}« er startet i Planlæg.", exact=False)).to_be_visible(
         timeout=TIMEOUT)
@@ -347,7 +319,7 @@ def _first_week(page, app_url, screenshot_dir):
     study = _stage(page, cycle, "study")
     expect(study.get_by_text(PREDICTION)).to_be_visible(timeout=TIMEOUT)  # beside what happened
     study.get_by_role("textbox", name="Hvad viste data – sammenlignet med forudsigelsen?", exact=True).fill(RESULTS)
-    _readme_picture(page, cycle, "worksheet.png")
+    readme_picture(page, cycle, "worksheet.png")
     study.get_by_role("button", name="Færdig med Studér → Handl").click()
     cycle = _cycle(page, CYCLE, "studeres")  # its heading names the stage: a new heading shows the worksheet closed
     expect(cycle.get_by_text("Studér er gemt.", exact=False)).to_be_visible(timeout=TIMEOUT)
@@ -360,7 +332,7 @@ def _first_week(page, app_url, screenshot_dir):
     cycle = _cycle(page, CYCLE, "afsluttet")  # its heading names the stage: a new heading shows the worksheet closed
     expect(cycle.get_by_text("Beslutningen er gemt. Cirklen er afsluttet.")).to_be_visible(timeout=TIMEOUT)
     expect(cycle.locator("summary")).to_contain_text("afsluttet · Tilpas")
-    _snap(page, screenshot_dir, "05-cycle-adapted.png")
+    snap(page, screenshot_dir, "05-cycle-adapted.png")
 
     # 5. The next cycle of the same ramp, its plan filled in from what was learned.
     label = re.search(r"PDSA (\d+)\.1", cycle.locator("summary").inner_text())
@@ -376,19 +348,19 @@ def _first_week(page, app_url, screenshot_dir):
     expect(plan.get_by_role("textbox", name="Hvad er formålet?", exact=True)).to_have_value(NEXT_STEP)
     expect(plan.get_by_role("textbox", name="Hvilke spørgsmål vil vi have svar på?", exact=True)).to_have_value(
         f"Sidste gang lærte vi: {LEARNING}")
-    _snap(page, screenshot_dir, "06-next-cycle.png")
+    snap(page, screenshot_dir, "06-next-cycle.png")
 
     # 6. The measure's chart shows the cycle, and the home page no longer lists the measure.
-    _tab(page, "Indikatorer")
+    open_tab(page, "Indikatorer")
     card = _card(page)
     chart = card.get_by_test_id("stVegaLiteChart")
     expect(chart).to_be_visible(timeout=TIMEOUT)
     expect(chart).to_contain_text(f"PDSA {ramp}.1", timeout=TIMEOUT)
-    _snap(page, screenshot_dir, "07-chart-with-cycle.png")
+    snap(page, screenshot_dir, "07-chart-with-cycle.png")
 
     _go_home(page)
     expect(page.get_by_role("link", name=MEASURE)).to_have_count(0, timeout=TIMEOUT)
     after = _todo_items(page)
     assert MEASURE not in after
     assert after == before, (before, after)
-    _snap(page, screenshot_dir, "08-home-after.png")
+    snap(page, screenshot_dir, "08-home-after.png")
