@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import os
+import time
 from pathlib import Path
 
 from playwright.sync_api import Locator, Page, expect
@@ -125,6 +126,31 @@ def drawn(page: Page) -> None:
     settled(page)
     expect(page.locator(STALE)).to_have_count(0, timeout=TIMEOUT)
     settled(page)
+
+
+def held_still(page: Page, target: Locator, still_ms: int = 400) -> Locator:
+    """``target`` once it has stopped moving. Charts drawn after the run has ended push what is
+    below them down the page; on a busy machine a click aimed just before such a shift lands
+    beside the button, and nothing happens (seen on the charts' settings form)."""
+    deadline = time.monotonic() + TIMEOUT / 1000
+    expect(target).to_be_visible(timeout=TIMEOUT)
+    last, since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        box = target.bounding_box()
+        if box != last:
+            last, since = box, time.monotonic()
+        elif time.monotonic() - since >= still_ms / 1000:
+            return target
+        page.wait_for_timeout(100)
+    raise AssertionError(f"{target} kept moving for {TIMEOUT / 1000:g} s")
+
+
+def click_when_drawn(page: Page, target: Locator) -> None:
+    """Click ``target`` once the page's run has ended, its charts are drawn (Vega's ``.marks``)
+    and it holds still."""
+    drawn(page)
+    expect(page.locator('[data-testid="stVegaLiteChart"]:not(:has(.marks))')).to_have_count(0, timeout=TIMEOUT)
+    held_still(page, target).click()
 
 
 def open_tab(page: Page, name: str) -> None:

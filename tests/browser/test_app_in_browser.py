@@ -4,7 +4,7 @@ import re
 
 from playwright.sync_api import expect
 
-from browser.steps import TIMEOUT, choose, open_tab, sign_in_as
+from browser.steps import TIMEOUT, choose, click_when_drawn, open_tab, sign_in_as
 
 
 def test_overview_opens_in_danish_with_the_demo(page, app_url, screenshot_dir):
@@ -30,7 +30,7 @@ def test_a_team_member_lands_on_my_work_with_what_needs_doing(page, app_url, scr
     sign_in_as(page, "Søren Holst")
     expect(page.get_by_role("heading", name="Mit arbejde")).to_be_visible(timeout=TIMEOUT)
     expect(page.get_by_role("heading", name="Det, der venter")).to_be_visible(timeout=TIMEOUT)
-    page.get_by_role("link", name=re.compile("^Minutter fra ankomst til nerveblokade")).click()
+    click_when_drawn(page, page.get_by_role("link", name=re.compile("^Minutter fra ankomst til nerveblokade")))
     expect(page.get_by_role("heading", name="Forbedringsprojekter")).to_be_visible(timeout=TIMEOUT)
     assert "measure=" in page.url
     page.go_back()
@@ -84,9 +84,9 @@ def test_the_patient_representative_sees_no_settings_and_a_team_member_changes_o
     expect(project).to_be_visible(timeout=TIMEOUT)
     choose(page, project, "Hoftebrud – smertefri og opereret inden for 24 timer")
     open_tab(page, "Indikatorer")
-    page.locator("summary").filter(has_text="Diagramindstillinger").first.click()
+    click_when_drawn(page, page.locator("summary").filter(has_text="Diagramindstillinger").first)
     target = page.get_by_role("textbox", name="Mål (%)").first
     target.fill("77")
-    page.get_by_role("button", name="Gem indstillinger").first.click()
+    click_when_drawn(page, page.get_by_role("button", name="Gem indstillinger").first)
     expect(page.get_by_text("Indstillingerne er gemt.")).to_be_visible(timeout=TIMEOUT)
     page.screenshot(path=str(screenshot_dir / "team-member-saved.png"), full_page=True)

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from browser.steps import TIMEOUT, choose, open_tab, sign_in_as
+from browser.steps import TIMEOUT, choose, click_when_drawn, open_tab, sign_in_as
 
 
 from .conftest import ROOT, _free_port, _wait_until_healthy
@@ -90,7 +90,7 @@ def _open_first_chart_settings(page, address: str):
     choose(page, page.get_by_test_id("stSelectbox").filter(has_text="Vælg projekt"), PROJECT)
     open_tab(page, "Indikatorer")
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible(timeout=TIMEOUT)
-    page.locator("summary").filter(has_text="Diagramindstillinger").first.click()
+    click_when_drawn(page, page.locator("summary").filter(has_text="Diagramindstillinger").first)
     target = page.get_by_role("textbox", name="Mål (%)").first
     expect(target).to_be_visible(timeout=TIMEOUT)
     return target
@@ -118,7 +118,7 @@ def test_a_change_saved_on_one_server_shows_on_the_other_at_its_next_page_load(b
         target_a = _open_first_chart_settings(page_a, server_a)
         assert target_a.input_value() == before, "both servers show the same database"
         target_a.fill(NEW_TARGET)
-        page_a.get_by_role("button", name="Gem indstillinger").first.click()
+        click_when_drawn(page_a, page_a.get_by_role("button", name="Gem indstillinger").first)
         expect(page_a.get_by_text("Indstillingerne er gemt.")).to_be_visible(timeout=TIMEOUT)
         page_a.screenshot(path=str(shots / "two-servers-2-a-saved.png"), full_page=True)
 
