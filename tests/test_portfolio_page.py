@@ -134,6 +134,52 @@ def test_the_downloads_hold_the_rows_shown(monkeypatch, demo_copy):
     assert [v[1] for v in values[1:]] == rows["measure"].tolist()
 
 
+def test_a_long_table_is_shown_a_page_at_a_time_and_downloads_whole(monkeypatch, demo_copy):
+    """A region's table goes to the browser a page at a time; the downloads hold every row the
+    filters let through (the callables the buttons run, taken as the page hands them over)."""
+    import math
+
+    from streamlit.delta_generator import DeltaGenerator
+
+    import ui.portfolio_table as table
+
+    page_rows = 5
+    monkeypatch.setattr(table, "TABLE_PAGE_ROWS", page_rows)
+    handed_over = {}
+    real_button = DeltaGenerator.download_button
+
+    def recording_button(self, label, data, *args, **kwargs):
+        handed_over[kwargs.get("key")] = data
+        return real_button(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording_button)
+    expected = _expected(demo_copy)
+    ids = expected["measure_id"].astype(int).tolist()
+    pages = math.ceil(len(ids) / page_rows)
+    assert pages > 2
+    at = open_page(monkeypatch, demo_copy, "views/overview.py", "da", user="demo-leader")
+    assert _link_ids(_rows(at)) == ids[:page_rows]
+    chooser = at.number_input(key="portfolio-table-page")
+    assert chooser.label == f"Side i tabellen (af {pages})" and chooser.value == 1
+    captions = [c.value for c in at.caption]
+    assert f"Indikator 1–{page_rows} af {len(ids)} i tabellen." in captions
+    assert translate("da", "portfolio.shown.other", count=len(ids), shown=len(ids)) in captions
+
+    chooser.set_value(2).run()
+    assert _link_ids(_rows(at)) == ids[page_rows:2 * page_rows]
+    assert f"Indikator {page_rows + 1}–{2 * page_rows} af {len(ids)} i tabellen." in [c.value for c in at.caption]
+    csv = handed_over["portfolio-csv"]().decode("utf-8-sig")
+    assert csv.count("\n") == len(ids) + 1, "the download holds every row, not the page"
+
+    rarest = expected["tone"].value_counts().idxmin()  # a signal with fewer rows than a page
+    few = expected.loc[expected["tone"] == rarest, "measure_id"].astype(int).tolist()
+    assert 0 < len(few) <= page_rows
+    at.multiselect(key="portfolio-signal").set_value([rarest]).run()
+    assert _link_ids(_rows(at)) == few
+    assert not [n for n in at.number_input if n.key == "portfolio-table-page"], "one page: no chooser"
+    assert handed_over["portfolio-csv"]().decode("utf-8-sig").count("\n") == len(few) + 1
+
+
 def test_a_patient_representative_sees_only_their_projects_measures(monkeypatch, demo_copy):
     from pdsa.store.users import find_user
 

@@ -24,6 +24,7 @@ from ui.portfolio_table import (
     show_table,
     shown_rows,
     sort_rows,
+    table_window,
     visible_project_ids,
     visible_rows,
 )
@@ -111,8 +112,8 @@ else:
         st.button(t("portfolio.clear_filters"), on_click=clear_filters, key="portfolio-clear",
                   icon=":material/filter_alt_off:")
     else:
-        show_table(rows)
-        download_buttons(rows)
+        show_table(table_window(rows))  # a region's 10,000 rows a page at a time
+        download_buttons(rows)  # every row the filters let through
     st.caption(t("portfolio.legend"))
 
 # --- the projects, a page at a time ------------------------------------------------------------------
