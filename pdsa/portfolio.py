@@ -11,6 +11,7 @@ each fetched in one query: never a loop per project or per measure.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -222,26 +223,74 @@ def _concat(frames: list[pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True).astype(dtypes)
 
 
+FETCH_MEASURES = 2000  # measures fetched together in a full pass (see evaluate_portfolio)
+
+
 def evaluate_portfolio(cur, measures: pd.DataFrame | None = None, only=None) -> pd.DataFrame:
     """One row per measure with data: its chart and what the latest part shows (PORTFOLIO_COLUMNS);
     of every measure in ``measures`` (default: portfolio_measures), or only of those whose ids
     are in ``only``.
 
-    One fetch of every point; the vectorised analysis then runs over a few hundred thousand
-    points at a time (whole series each), so the per-point frames never exist for the whole
-    region at once."""
+    The vectorised analysis runs over a few hundred thousand points at a time (whole series
+    each), so the per-point frames never exist for the whole region at once. A full pass fetches
+    FETCH_MEASURES measures at a time by id, the next group on a second connection while this
+    one is analysed: the database's work and ours overlap (on PostgreSQL the fetch is half the
+    first render), and each measure is still read whole in one statement."""
     measures = portfolio_measures(cur) if measures is None else measures
     wanted_ids = measures["measure_id"].astype(int)
     if only is not None:
         wanted_ids = wanted_ids[wanted_ids.isin([int(i) for i in only])]
         if wanted_ids.empty:
             return pd.DataFrame(columns=list(PORTFOLIO_COLUMNS))
-    data = all_measure_series(cur, None if only is None else wanted_ids.tolist())
+        found = [_evaluate_fetched(cur, measures, wanted_ids, all_measure_series(cur, wanted_ids.tolist()))]
+    else:
+        found = list(_evaluate_by_id_groups(cur, measures, wanted_ids))
+    found = [frame for frame in found if not frame.empty]
+    if not found:
+        return pd.DataFrame(columns=list(PORTFOLIO_COLUMNS))
+    summary = found[0] if len(found) == 1 else _concat(found)
+    info = measures[["measure_id", "project_id", "theme_id", "name", "kind", "data_type"]].rename(
+        columns={"name": "measure"})
+    table = info.merge(summary.rename(columns={"series": "measure_id"}), on="measure_id")
+    return table[list(PORTFOLIO_COLUMNS)]
+
+
+def _id_groups(ids: pd.Series) -> list[tuple[int, int]]:
+    """(first, last) id of each run of FETCH_MEASURES ids, in id order."""
+    ordered = np.sort(ids.to_numpy(dtype=np.int64))
+    return [(int(group[0]), int(group[-1])) for group in
+            (ordered[i:i + FETCH_MEASURES] for i in range(0, len(ordered), FETCH_MEASURES))]
+
+
+def _evaluate_by_id_groups(cur, measures: pd.DataFrame, wanted_ids: pd.Series):
+    """Every wanted measure's summary rows, a group of ids at a time; while a group is analysed,
+    the next one is fetched on a cursor of its own (its own connection on PostgreSQL, a second
+    DuckDB connection to the same database), in a thread that mostly waits for the database."""
+    groups = _id_groups(wanted_ids)
+    if len(groups) <= 1:
+        if groups:
+            yield _evaluate_fetched(cur, measures, wanted_ids, all_measure_series(cur, id_range=groups[0]))
+        return
+    fetcher = cur.cursor()
+    try:
+        with ThreadPoolExecutor(1, thread_name_prefix="portfolio-fetch") as pool:
+            coming = pool.submit(all_measure_series, fetcher, id_range=groups[0])
+            for following in [*groups[1:], None]:
+                data = coming.result()
+                if following is not None:
+                    coming = pool.submit(all_measure_series, fetcher, id_range=following)
+                yield _evaluate_fetched(cur, measures, wanted_ids, data)
+    finally:
+        fetcher.close()
+
+
+def _evaluate_fetched(cur, measures: pd.DataFrame, wanted_ids: pd.Series, data: pd.DataFrame) -> pd.DataFrame:
+    """The summary rows (by series) of the wanted measures among the points fetched."""
     wanted = data["series"].isin(wanted_ids)
     if not wanted.all():
         data = data[wanted].reset_index(drop=True)
     if data.empty:
-        return pd.DataFrame(columns=list(PORTFOLIO_COLUMNS))
+        return pd.DataFrame()
     settings = _settings(measures, chart_positions(cur, data))
     latest_period = data.groupby("series")["period"].max().dt.date.rename("latest_period")
     columns = data[["series", "x", "y", "n", "exclude"]]
@@ -253,11 +302,7 @@ def evaluate_portfolio(cur, measures: pd.DataFrame | None = None, only=None) -> 
         found.append(_evaluate_chunk(chunk, settings[settings["series"].isin(np.unique(series[rows]))]))
     del columns
     summary = found[0] if len(found) == 1 else _concat(found)
-    summary = summary.merge(latest_period, left_on="series", right_index=True)
-    info = measures[["measure_id", "project_id", "theme_id", "name", "kind", "data_type"]].rename(
-        columns={"name": "measure"})
-    table = info.merge(summary.rename(columns={"series": "measure_id"}), on="measure_id")
-    return table[list(PORTFOLIO_COLUMNS)]
+    return summary.merge(latest_period, left_on="series", right_index=True)
 
 
 # --- evaluating again only what changed -------------------------------------------------------------

@@ -286,6 +286,25 @@ def test_the_tables_icons_use_the_charts_colours_and_letters():
             assert table.variation_letter(point_type, direction) == chart.variation_letter(point_type, direction)
 
 
+def test_fetching_a_few_measures_at_a_time_beside_the_analysis_gives_the_same_figures(demo_db, monkeypatch):
+    """A full pass fetches the next group of measures on a second cursor while one is analysed."""
+    import pdsa.portfolio as portfolio
+
+    add_edge_case_measures(demo_db)
+    whole = evaluate_portfolio(demo_db)
+    groups = []
+    real = portfolio.all_measure_series
+    monkeypatch.setattr(portfolio, "all_measure_series",
+                        lambda cur, ids=None, **group: groups.append((cur is demo_db, group)) or real(cur, ids, **group))
+    monkeypatch.setattr(portfolio, "FETCH_MEASURES", 3)
+    pieces = evaluate_portfolio(demo_db)
+    assert len(groups) > 3 and not any(on_main for on_main, _ in groups), "fetched beside, on a cursor of its own"
+    ranges = [group["id_range"] for _, group in groups]
+    assert ranges == sorted(ranges) and all(a[1] < b[0] for a, b in zip(ranges, ranges[1:]))
+    pd.testing.assert_frame_equal(whole.drop(columns="recent"), pieces.drop(columns="recent"))
+    assert all(np.array_equal(np.array(a), np.array(b), equal_nan=True) for a, b in zip(whole["recent"], pieces["recent"]))
+
+
 def test_evaluating_a_few_series_at_a_time_gives_the_same_figures(demo_db, monkeypatch):
     import pdsa.portfolio as portfolio
 
@@ -320,7 +339,7 @@ def test_after_saves_only_the_changed_measures_are_evaluated_again(demo_db, monk
 
     fetched = []
     real = portfolio.all_measure_series
-    monkeypatch.setattr(portfolio, "all_measure_series", lambda cur, ids=None: fetched.append(ids) or real(cur, ids))
+    monkeypatch.setattr(portfolio, "all_measure_series", lambda cur, ids=None, **group: fetched.append(ids) or real(cur, ids, **group))
     monkeypatch.setattr(portfolio, "REFRESH_AT_MOST", 1.0)  # the demo is small: most of it changed here
     refreshed = build_portfolio(demo_db, today, previous=before)
     assert len(fetched) == 1 and set(fetched[0]) == {counted.id, targeted.id} | {m.id for m in added}
@@ -366,7 +385,7 @@ def test_a_new_process_starts_from_the_evaluation_kept_in_the_database(demo_db, 
 
     fetched = []
     real = portfolio.all_measure_series
-    monkeypatch.setattr(portfolio, "all_measure_series", lambda cur, ids=None: fetched.append(ids) or real(cur, ids))
+    monkeypatch.setattr(portfolio, "all_measure_series", lambda cur, ids=None, **group: fetched.append(ids) or real(cur, ids, **group))
     started = build_portfolio(demo_db, today)  # a new process: no previous portfolio in memory
     assert fetched == [[counted.id]]
     _same_portfolio(started, build_portfolio(demo_db, today, stored=False))

@@ -208,7 +208,7 @@ def test_the_evaluation_is_shared_and_only_a_save_makes_it_again(monkeypatch, de
     fetched = []
     real_fetch = pdsa.portfolio.all_measure_series
     monkeypatch.setattr(pdsa.portfolio, "all_measure_series",
-                        lambda cur, ids=None: fetched.append(ids) or real_fetch(cur, ids))
+                        lambda cur, ids=None, **group: fetched.append(ids) or real_fetch(cur, ids, **group))
     table._evaluated.clear()
     at = open_page(monkeypatch, demo_copy, "views/overview.py", "da", user="demo-leader")
     assert len(calls) == 1

@@ -247,6 +247,7 @@ class PgCursor:
             self._con.close()
         except psycopg.Error:
             pass
+        self.database.forget(self)
 
     def cursor(self) -> "PgCursor":
         return self.database.cursor()
@@ -276,6 +277,13 @@ class PgDatabase:
         if cur is None:
             cur = self._local.cursor = self.cursor()
         return cur.execute(sql, params)
+
+    def forget(self, cur: PgCursor) -> None:
+        """A cursor closed on its own (say the portfolio's second one) is no longer this
+        database's to close."""
+        with self._lock:
+            if cur in self._all:
+                self._all.remove(cur)
 
     def close(self) -> None:
         with self._lock:

@@ -41,6 +41,7 @@ SELECT m.id AS series, m.data_type = 'days_between' AS days_between, m.rules = '
 FROM measure m WHERE NOT m.archived{only}
 """
 _ONLY = " AND m.id IN (SELECT unnest(CAST(? AS INTEGER[])))"
+_RANGE = " AND m.id BETWEEN {first:d} AND {last:d}"  # numbers, not parameters: PgCursor.df's one-row read
 
 
 def _per_point(series: np.ndarray, kinds: pd.DataFrame, column: str) -> np.ndarray:
@@ -49,12 +50,14 @@ def _per_point(series: np.ndarray, kinds: pd.DataFrame, column: str) -> np.ndarr
     return flags.reindex(series, fill_value=False).to_numpy(dtype=bool)
 
 
-def all_measure_series(cur: Cursor, measure_ids=None) -> pd.DataFrame:
+def all_measure_series(cur: Cursor, measure_ids=None, *, id_range: tuple[int, int] | None = None) -> pd.DataFrame:
     """series (measure id), x (1-based position), period, y, n, exclude — one row per plotted point
-    of every measure not archived, or of those in ``measure_ids``."""
+    of every measure not archived, of those with an id in ``id_range`` (first, last), or of those
+    in ``measure_ids``."""
     if measure_ids is None:
-        raw = cur.execute(_POINTS_SQL.format(only="")).df()
-        kinds = cur.execute(_SERIES_KIND_SQL.format(only="")).df()
+        only = "" if id_range is None else _RANGE.format(first=int(id_range[0]), last=int(id_range[1]))
+        raw = cur.execute(_POINTS_SQL.format(only=only)).df()
+        kinds = cur.execute(_SERIES_KIND_SQL.format(only=only)).df()
     else:  # a refresh: only these measures' points and kinds
         ids = [[int(i) for i in measure_ids]]
         raw = cur.execute(_POINTS_SQL.format(only=_ONLY), ids).df()
