@@ -9,6 +9,7 @@ read here and a cursor is opened for the thread inside it (``ui.state.cursor``).
 from __future__ import annotations
 
 import re
+from datetime import date
 
 import streamlit as st
 
@@ -19,7 +20,8 @@ from pdsa.exports.small_numbers import small_periods_frame, warning_text
 from pdsa.exports.storyboard import storyboard_html, storyboard_pdf
 from pdsa.models import Measure, Project
 from pdsa.store.measures import list_data_points
-from ui.state import cursor, language, t
+from pdsa.store.portfolio import data_version
+from ui.state import cursor, database, language, t
 from ui.visibility import reads_everything
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -58,6 +60,24 @@ def small_numbers_warning(measure: Measure, points) -> None:
         st.caption(f":orange[:material/visibility_off:] {text}")
 
 
+def _storyboard_key(project_id: int, lang: str) -> tuple:
+    """What a storyboard is made from: the database and its data version (any save changes it),
+    the day it is made on (it says so), the project and the language; not the reader, who
+    gets the same storyboard as anyone who may see the project."""
+    db = database()
+    return f"{db.path}#{db.opening}", data_version(cursor()), date.today(), project_id, lang
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _storyboard(database_key: str, version: tuple, today: date, project_id: int, lang: str, kind: str) -> bytes:
+    """The storyboard as HTML or PDF, made once per key and shared (bytes are not changed by
+    anyone): a second download, the other format or a colleague's download is not made again
+    (a storyboard takes one to a few seconds: every measure's chart is drawn)."""
+    if kind == "pdf":
+        return storyboard_pdf(_storyboard(database_key, version, today, project_id, lang, "html").decode("utf-8"))
+    return storyboard_html(cursor(), project_id, lang, today=today).encode("utf-8")
+
+
 def project_downloads(actor: Actor | None, project: Project) -> None:
     """The storyboard (PDF, HTML) for whoever sees the project; the workbook of all its data
     for those who read data."""
@@ -66,10 +86,10 @@ def project_downloads(actor: Actor | None, project: Project) -> None:
     project_id = project.id
 
     def html() -> bytes:
-        return storyboard_html(cursor(), project_id, lang).encode("utf-8")
+        return _storyboard(*_storyboard_key(project_id, lang), "html")
 
     def pdf() -> bytes:
-        return storyboard_pdf(storyboard_html(cursor(), project_id, lang))
+        return _storyboard(*_storyboard_key(project_id, lang), "pdf")
 
     def workbook() -> bytes:
         return project_workbook(cursor(), project_id, lang)
