@@ -250,3 +250,20 @@ def formatters_in(monkeypatch):
                           period=ui.format.fmt_period)
 
     return in_language
+
+
+@pytest.fixture
+def handed_downloads(monkeypatch) -> dict:
+    """What the pages hand their download buttons, by the button's key: the bytes, or the
+    callable Streamlit runs when the button is clicked (AppTest cannot click one)."""
+    from streamlit.delta_generator import DeltaGenerator
+
+    handed = {}
+    real_button = DeltaGenerator.download_button
+
+    def recording_button(self, label, data, *args, **kwargs):
+        handed[kwargs.get("key")] = data
+        return real_button(self, label, data, *args, **kwargs)
+
+    monkeypatch.setattr(DeltaGenerator, "download_button", recording_button)
+    return handed

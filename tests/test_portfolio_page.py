@@ -134,25 +134,15 @@ def test_the_downloads_hold_the_rows_shown(monkeypatch, demo_copy):
     assert [v[1] for v in values[1:]] == rows["measure"].tolist()
 
 
-def test_a_long_table_is_shown_a_page_at_a_time_and_downloads_whole(monkeypatch, demo_copy):
+def test_a_long_table_is_shown_a_page_at_a_time_and_downloads_whole(monkeypatch, demo_copy, handed_downloads):
     """A region's table goes to the browser a page at a time; the downloads hold every row the
     filters let through (the callables the buttons run, taken as the page hands them over)."""
     import math
-
-    from streamlit.delta_generator import DeltaGenerator
 
     import ui.portfolio_table as table
 
     page_rows = 5
     monkeypatch.setattr(table, "TABLE_PAGE_ROWS", page_rows)
-    handed_over = {}
-    real_button = DeltaGenerator.download_button
-
-    def recording_button(self, label, data, *args, **kwargs):
-        handed_over[kwargs.get("key")] = data
-        return real_button(self, label, data, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", recording_button)
     expected = _expected(demo_copy)
     ids = expected["measure_id"].astype(int).tolist()
     pages = math.ceil(len(ids) / page_rows)
@@ -168,7 +158,7 @@ def test_a_long_table_is_shown_a_page_at_a_time_and_downloads_whole(monkeypatch,
     chooser.set_value(2).run()
     assert _link_ids(_rows(at)) == ids[page_rows:2 * page_rows]
     assert f"Indikator {page_rows + 1}–{2 * page_rows} af {len(ids)} i tabellen." in [c.value for c in at.caption]
-    csv = handed_over["portfolio-csv"]().decode("utf-8-sig")
+    csv = handed_downloads["portfolio-csv"]().decode("utf-8-sig")
     assert csv.count("\n") == len(ids) + 1, "the download holds every row, not the page"
 
     rarest = expected["tone"].value_counts().idxmin()  # a signal with fewer rows than a page
@@ -177,7 +167,7 @@ def test_a_long_table_is_shown_a_page_at_a_time_and_downloads_whole(monkeypatch,
     at.multiselect(key="portfolio-signal").set_value([rarest]).run()
     assert _link_ids(_rows(at)) == few
     assert not [n for n in at.number_input if n.key == "portfolio-table-page"], "one page: no chooser"
-    assert handed_over["portfolio-csv"]().decode("utf-8-sig").count("\n") == len(few) + 1
+    assert handed_downloads["portfolio-csv"]().decode("utf-8-sig").count("\n") == len(few) + 1
 
 
 def test_a_patient_representative_sees_only_their_projects_measures(monkeypatch, demo_copy):

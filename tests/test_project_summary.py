@@ -128,23 +128,13 @@ def test_without_projects_the_summary_points_to_the_projects_page(monkeypatch, t
     assert [link.label for link in at.get("page_link") if link.label] == [translate("da", "summary.to_projects")]
 
 
-def test_a_storyboard_is_made_once_until_something_is_saved(monkeypatch, demo_copy):
+def test_a_storyboard_is_made_once_until_something_is_saved(monkeypatch, demo_copy, handed_downloads):
     """The storyboard buttons' callables (taken as the page hands them over): the PDF is made
     from the HTML already made, a colleague's download is not made again, and a save anywhere
     (a new data version) makes the next one afresh, with the change in it."""
-    from streamlit.delta_generator import DeltaGenerator
-
     import ui.export_buttons as buttons
     from pdsa.store.projects import get_project
 
-    handed_over = {}
-    real_button = DeltaGenerator.download_button
-
-    def recording_button(self, label, data, *args, **kwargs):
-        handed_over[kwargs.get("key")] = data
-        return real_button(self, label, data, *args, **kwargs)
-
-    monkeypatch.setattr(DeltaGenerator, "download_button", recording_button)
     made = []
     real_html = buttons.storyboard_html
     monkeypatch.setattr(buttons, "storyboard_html",
@@ -153,13 +143,13 @@ def test_a_storyboard_is_made_once_until_something_is_saved(monkeypatch, demo_co
     project_id = _project_id(demo_copy, HOME)
 
     open_summary(monkeypatch, demo_copy, "da", project_id)
-    pdf = handed_over[f"storyboard-pdf-{project_id}"]()
-    html = handed_over[f"storyboard-html-{project_id}"]()
+    pdf = handed_downloads[f"storyboard-pdf-{project_id}"]()
+    html = handed_downloads[f"storyboard-html-{project_id}"]()
     assert pdf.startswith(b"%PDF") and HOME.encode() in html
     assert made == [project_id], "the PDF is made from the HTML, and the HTML once"
-    handed_over.clear()
+    handed_downloads.clear()
     open_summary(monkeypatch, demo_copy, "da", project_id, user="demo-member")  # a colleague
-    assert handed_over[f"storyboard-html-{project_id}"]() == html and made == [project_id]
+    assert handed_downloads[f"storyboard-html-{project_id}"]() == html and made == [project_id]
 
     con = connect(demo_copy)
     try:
@@ -168,5 +158,5 @@ def test_a_storyboard_is_made_once_until_something_is_saved(monkeypatch, demo_co
         actions.update_project(cur, ADMIN, project.model_copy(update={"title": f"{HOME} – nyt navn"}))
     finally:
         con.close()
-    again = handed_over[f"storyboard-html-{project_id}"]()
+    again = handed_downloads[f"storyboard-html-{project_id}"]()
     assert made == [project_id, project_id] and f"{HOME} – nyt navn".encode() in again
