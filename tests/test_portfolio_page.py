@@ -7,6 +7,7 @@ from datetime import date
 import pandas as pd
 import pytest
 
+from conftest import read_from
 from test_pages import open_page
 from actions import Actor, record_data_points
 from pdsa.core.db import connect
@@ -245,3 +246,24 @@ def test_a_database_without_measures_says_how_to_get_some(monkeypatch, tmp_path)
     assert not at.exception, at.exception
     assert translate("en", "portfolio.no_measures") in [i.value for i in at.info]
     assert "projects" in {link.proto.page for link in at.get("page_link")}
+
+
+def test_a_region_sized_table_goes_a_page_at_a_time_with_its_numbers_in_danish(monkeypatch, tmp_path):
+    """bench/region.py's database at a tenth of a region and a bit (110 projects, 1,100
+    measures): the first 1,000 rows, then the last 100, with the counts as Danish writes them."""
+    from bench.region import LEADER, build
+
+    path = tmp_path / "region.duckdb"
+    build("duckdb", str(path), projects=110)
+    total = read_from(path, lambda cur: cur.execute("SELECT count(*) FROM measure WHERE NOT archived").fetchone()[0])
+    assert total > 1000
+    written = f"{total // 1000}.{total % 1000:03d}"
+    at = open_page(monkeypatch, path, "views/overview.py", "da", user=LEADER)
+    assert len(_rows(at)) == 1000
+    captions = [c.value for c in at.caption]
+    assert f"Viser {written} af {written} indikatorer." in captions
+    assert f"Indikator 1–1.000 af {written} i tabellen." in captions
+    assert "Projekt 1–20 af 110" in captions
+    at.number_input(key="portfolio-table-page").set_value(2).run()
+    assert len(_rows(at)) == total - 1000
+    assert f"Indikator 1.001–{written} af {written} i tabellen." in [c.value for c in at.caption]

@@ -106,7 +106,7 @@ if every_row.empty:
     st.page_link("views/projects.py", label=t("portfolio.go_projects"), icon=":material/flag:")
 else:
     rows = sort_rows(filter_rows(every_row, portfolio, **filters, tones=chosen_tones), sort)
-    st.caption(tn("portfolio.shown", len(every_row), shown=len(rows)))
+    st.caption(tn("portfolio.shown", len(every_row), shown=fmt_number(len(rows), 0)))
     if rows.empty:
         st.info(t("portfolio.no_match"))
         st.button(t("portfolio.clear_filters"), on_click=clear_filters, key="portfolio-clear",
@@ -129,7 +129,8 @@ else:
                                    key="portfolio-projects-page"))
     start = (page - 1) * PROJECTS_PER_PAGE
     window = matching.iloc[start:start + PROJECTS_PER_PAGE]
-    st.caption(t("portfolio.projects_shown", first=start + 1, last=start + len(window), total=len(matching)))
+    st.caption(t("portfolio.projects_shown", first=fmt_number(start + 1, 0), last=fmt_number(start + len(window), 0),
+                 total=fmt_number(len(matching), 0)))
     for project in window.itertuples(index=False):
         line = t("portfolio.project_line", title=plain(project.title, one_line=True),
                  pathway=plain(pathway_names.get(int(project.pathway_id), ""), one_line=True),
