@@ -21,11 +21,13 @@ supply Danish. Nothing here imports Streamlit.
 
 from __future__ import annotations
 
+import copy
 import datetime as _dt
 import json
 import math
 import re
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any, Mapping, Sequence
 
 import altair as alt
@@ -38,6 +40,11 @@ from pdsa.charts_icons import (
     icon_chart,
     mdc_icons_for,
 )
+
+# Altair checks every object against the Vega-Lite schema as it is made (its "debug mode"):
+# half of the time a chart took to build. The tests check each finished chart against the
+# schema once (``chart.to_dict()`` validates), so the app builds its charts without it.
+alt.utils.schemapi.disable_debug_mode()
 
 __all__ = [
     "Annotation",
@@ -721,19 +728,23 @@ def _annotation_position(ctx: _Ctx, date: Any) -> Any:
 # --- the chart ---------------------------------------------------------------------------------
 
 
+@cache
+def _locale(locale: str) -> dict[str, Any]:
+    """Vega's number and time formats for the locale (from vl-convert's bundle)."""
+    import vl_convert as vlc
+
+    return {"number": vlc.get_format_locale(locale), "time": vlc.get_time_format_locale(locale)}
+
+
 def _config(chart: alt.TopLevelMixin, labels: ChartLabels) -> alt.TopLevelMixin:
+    """The charts' look, set in one step (each ``configure_…`` call copies the chart's config)."""
     top: dict[str, Any] = dict(font="Helvetica, Arial, sans-serif", padding={"left": 8, "right": 8, "top": 8, "bottom": 8})
     if labels.locale:
-        import vl_convert as vlc
-
-        top["locale"] = {
-            "number": vlc.get_format_locale(labels.locale),
-            "time": vlc.get_time_format_locale(labels.locale),
-        }
-    return (
-        chart.configure(**top)
-        .configure_view(stroke=None)
-        .configure_axis(
+        top["locale"] = copy.deepcopy(_locale(labels.locale))  # a chart may be changed after; the cached one not
+    return chart.configure(
+        **top,
+        view=alt.ViewConfig(stroke=None),
+        axis=alt.AxisConfig(
             grid=False,
             domainColor=AXIS_COLOUR,
             tickColor=AXIS_COLOUR,
@@ -744,10 +755,10 @@ def _config(chart: alt.TopLevelMixin, labels: ChartLabels) -> alt.TopLevelMixin:
             titleFontWeight="normal",
             labelPadding=4,
             titlePadding=8,
-        )
-        .configure_title(anchor="start", fontSize=15, color="#1F1F1F", subtitleColor="#555555",
-                         subtitleFontSize=12, offset=10)
-        .configure_legend(labelFontSize=11, symbolSize=70, labelColor=TEXT_COLOUR)
+        ),
+        title=alt.TitleConfig(anchor="start", fontSize=15, color="#1F1F1F", subtitleColor="#555555",
+                              subtitleFontSize=12, offset=10),
+        legend=alt.LegendConfig(labelFontSize=11, symbolSize=70, labelColor=TEXT_COLOUR),
     )
 
 
