@@ -20,8 +20,7 @@ from pdsa.exports.small_numbers import small_periods_frame, warning_text
 from pdsa.exports.storyboard import storyboard_html, storyboard_pdf
 from pdsa.models import Measure, Project
 from pdsa.store.measures import list_data_points
-from pdsa.store.portfolio import data_version
-from ui.state import cursor, database, language, t
+from ui.state import cursor, language, saved_data_key, t
 from ui.visibility import reads_everything
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -64,8 +63,7 @@ def _storyboard_key(project_id: int, lang: str) -> tuple:
     """What a storyboard is made from: the database and its data version (any save changes it),
     the day it is made on (it says so), the project and the language; not the reader, who
     gets the same storyboard as anyone who may see the project."""
-    db = database()
-    return f"{db.path}#{db.opening}", data_version(cursor()), date.today(), project_id, lang
+    return *saved_data_key(), date.today(), project_id, lang
 
 
 @st.cache_resource(show_spinner=False, max_entries=16)

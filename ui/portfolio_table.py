@@ -33,9 +33,8 @@ from pdsa.mdc_marks import (
 )
 from pdsa.models import PROPORTION_DATA_TYPES
 from pdsa.portfolio import TONES, Portfolio, build_portfolio
-from pdsa.store.portfolio import data_version
 from ui.format import fmt_number
-from ui.state import cursor, database, language, t
+from ui.state import cursor, language, saved_data_key, t
 from ui.visibility import reads_everything
 
 SORTS = ("project", "signal", "stale")
@@ -81,8 +80,7 @@ def _give_back_memory() -> None:
 
 def current_portfolio(today: date | None = None) -> tuple[Portfolio, tuple]:
     """The portfolio as it is now, and the key it is cached under."""
-    db = database()
-    key = (f"{db.path}#{db.opening}", data_version(cursor()), today or date.today())
+    key = (*saved_data_key(), today or date.today())
     return _evaluated(*key), key
 
 

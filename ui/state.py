@@ -170,6 +170,16 @@ def cursor() -> duckdb.DuckDBPyConnection:
     return cur
 
 
+def saved_data_key() -> tuple[str, tuple[int, int]]:
+    """The open database and its data version: a cache key for anything made from the stored
+    data, which any save changes (on this server or another sharing the PostgreSQL database;
+    ``pdsa.store.portfolio.data_version``). A reopened database gets a key of its own."""
+    from pdsa.store.portfolio import data_version
+
+    db = database()
+    return f"{db.path}#{db.opening}", data_version(cursor())
+
+
 def run_page(page) -> None:
     """Run the page; when DuckDB gives up on the database while it runs, reopen the database and
     run the page once more (``st.navigation(pages)`` is such a page)."""
