@@ -7,8 +7,8 @@ lost or undone, so the steps wait for the run to end and check that the choice h
 
 from __future__ import annotations
 
-import re
 import os
+import re
 import time
 from pathlib import Path
 
@@ -132,8 +132,8 @@ def held_still(page: Page, target: Locator, still_ms: int = 400) -> Locator:
     """``target`` once it has stopped moving. Charts drawn after the run has ended push what is
     below them down the page; on a busy machine a click aimed just before such a shift lands
     beside the button, and nothing happens (seen on the charts' settings form)."""
-    deadline = time.monotonic() + TIMEOUT / 1000
     expect(target).to_be_visible(timeout=TIMEOUT)
+    deadline = time.monotonic() + TIMEOUT / 1000
     last, since = None, time.monotonic()
     while time.monotonic() < deadline:
         box = target.bounding_box()

@@ -26,7 +26,6 @@ from playwright.sync_api import expect
 
 from browser.steps import TIMEOUT, choose, click_when_drawn, open_tab, sign_in_as
 
-
 from .conftest import ROOT, _free_port, _wait_until_healthy
 
 TEAM_MEMBER = "Søren Holst"  # on the demo's hip-fracture team: may change its chart settings
